@@ -1,0 +1,119 @@
+/**
+ * A small typed event emitter for the user-facing APIs of server and client
+ * (`socket.on("connect", ...)`). Layers talk to each other through typed
+ * interfaces, not through this.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/** A map from event name to listener signature. */
+export type EventsMap = { [event: string]: Listener };
+
+/** The listener type for event `E` of map `M`. */
+export type EventListener<M extends EventsMap, E extends keyof M> = M[E];
+
+/**
+ * Typed emitter: `on`, `once`, `off`, `emit`, `listeners`, `listenerCount`,
+ * `removeAllListeners`. Listeners run in order of registration; a listener
+ * added during an emit is not called for that emit.
+ *
+ * @example Typed events
+ * ```ts
+ * import { Emitter } from "./emitter.ts";
+ * const e = new Emitter<{ greet: (name: string) => void }>();
+ * e.on("greet", (name) => console.log(`hello ${name}`));
+ * e.emit("greet", "world");
+ * ```
+ */
+export class Emitter<M extends EventsMap = EventsMap> {
+  #listeners = new Map<keyof M, Listener[]>();
+
+  /** Adds `listener` for `event`. */
+  on<E extends keyof M>(event: E, listener: M[E]): this {
+    // Copy on write: an emit in progress keeps iterating its own snapshot.
+    const list = this.#listeners.get(event);
+    this.#listeners.set(event, list ? [...list, listener] : [listener]);
+    return this;
+  }
+
+  /** Alias of {@linkcode Emitter.on}. */
+  addListener<E extends keyof M>(event: E, listener: M[E]): this {
+    return this.on(event, listener);
+  }
+
+  /** Adds `listener` for the next `event` only. */
+  once<E extends keyof M>(event: E, listener: M[E]): this {
+    const wrapper = ((...args: unknown[]) => {
+      this.off(event, wrapper);
+      listener(...args);
+    }) as M[E];
+    (wrapper as { listener?: Listener }).listener = listener;
+    return this.on(event, wrapper);
+  }
+
+  /** Removes `listener` for `event`; with no listener, every listener of `event`; with nothing, all. */
+  off<E extends keyof M>(event?: E, listener?: M[E]): this {
+    if (event === undefined) {
+      this.#listeners.clear();
+      return this;
+    }
+    if (listener === undefined) {
+      this.#listeners.delete(event);
+      return this;
+    }
+    const list = this.#listeners.get(event);
+    if (!list) return this;
+    const index = list.findIndex((l) =>
+      l === listener || (l as { listener?: Listener }).listener === listener
+    );
+    if (index !== -1) {
+      const next = list.slice();
+      next.splice(index, 1);
+      if (next.length === 0) this.#listeners.delete(event);
+      else this.#listeners.set(event, next);
+    }
+    return this;
+  }
+
+  /** Alias of {@linkcode Emitter.off}. */
+  removeListener<E extends keyof M>(event: E, listener: M[E]): this {
+    return this.off(event, listener);
+  }
+
+  /** Removes every listener of `event`, or of all events. */
+  removeAllListeners<E extends keyof M>(event?: E): this {
+    return this.off(event);
+  }
+
+  /** Calls the listeners of `event` with `args`; returns whether there were any. */
+  emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
+    const list = this.#listeners.get(event);
+    if (!list) return false;
+    if (list.length === 1) {
+      list[0].apply(this, args);
+      return true;
+    }
+    for (const listener of list) listener.apply(this, args);
+    return true;
+  }
+
+  /** The listeners of `event`. */
+  listeners<E extends keyof M>(event: E): M[E][] {
+    return (this.#listeners.get(event) ?? []).map((l) =>
+      ((l as { listener?: Listener }).listener ?? l) as M[E]
+    );
+  }
+
+  /** How many listeners `event` has. */
+  listenerCount<E extends keyof M>(event: E): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  /** Whether `event` has listeners. */
+  hasListeners<E extends keyof M>(event: E): boolean {
+    return this.listenerCount(event) > 0;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The Socket.IO parser seam: what server and client accept as their `parser`
+ * option. The default parser (`socket_io.ts`) and the msgpack parser
+ * (`msgpack_parser.ts`) both implement it.
+ *
+ * @module
+ */
+
+/** Socket.IO packet types (spec "Packet types"), as a wire table. */
+export const PacketType = {
+  CONNECT: 0,
+  DISCONNECT: 1,
+  EVENT: 2,
+  ACK: 3,
+  CONNECT_ERROR: 4,
+  BINARY_EVENT: 5,
+  BINARY_ACK: 6,
+} as const;
+
+/** One of the {@linkcode PacketType} values. */
+export type PacketType = typeof PacketType[keyof typeof PacketType];
+
+/** A decoded Socket.IO packet. */
+export interface Packet {
+  /** The packet type. */
+  type: PacketType;
+  /** The namespace, "/" for the main one. */
+  nsp: string;
+  /** CONNECT: auth object or `{sid, pid?}`; EVENT/ACK: argument array; CONNECT_ERROR: `{message, data?}`. */
+  data?: unknown;
+  /** Ack id of EVENT/ACK packets. */
+  id?: number;
+  /** Number of binary attachments (BINARY_EVENT/BINARY_ACK); set by the encoder. */
+  attachments?: number;
+}
+
+/** Binary values as they come off the wire: bytes as `Uint8Array` or `ArrayBuffer`. */
+export type WireChunk = string | Uint8Array | ArrayBuffer;
+
+/** Turns packets into Engine.IO messages. Stateless; safe to share. */
+export interface Encoder {
+  /**
+   * Encodes one packet into the Engine.IO messages that carry it: one text
+   * message, or a text header followed by binary attachments (default parser),
+   * or one binary message (msgpack parser).
+   */
+  encode(packet: Packet): Array<string | Uint8Array>;
+}
+
+/** Turns Engine.IO messages back into packets. Stateful: one per connection. */
+export interface Decoder {
+  /**
+   * Feeds one Engine.IO message. Returns the packet once it is complete, or
+   * `null` while binary attachments are still expected.
+   *
+   * @throws {ProtocolError} For any malformed or out-of-place message.
+   */
+  add(chunk: WireChunk): Packet | null;
+  /** Drops any partially received packet. */
+  destroy(): void;
+}
+
+/** Options for {@linkcode Parser.createDecoder}. */
+export interface DecoderOptions {
+  /** The most binary attachments one packet may announce. @default 10 */
+  maxAttachments?: number;
+  /** How decoded binary values are handed to user code. @default "uint8array" */
+  binaryType?: "uint8array" | "arraybuffer";
+}
+
+/** A parser: makes encoders and decoders that agree on a wire format. */
+export interface Parser {
+  /** A short name, for logs and errors ("default", "msgpack"). */
+  readonly name: string;
+  /** Makes an encoder. */
+  createEncoder(): Encoder;
+  /** Makes a decoder for one connection. */
+  createDecoder(options?: DecoderOptions): Decoder;
+}

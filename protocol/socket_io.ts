@@ -1,0 +1,420 @@
+/**
+ * Socket.IO protocol v5: the default parser. Packets travel as one text
+ * message `<type>[<attachments>-][<nsp>,][<id>][<json>]`; binary values are
+ * replaced by `{"_placeholder":true,"num":n}` and sent as the messages that
+ * follow the text header.
+ *
+ * Spec: https://github.com/socketio/socket.io-protocol (v5).
+ *
+ * @module
+ */
+
+import { ProtocolError } from "./errors.ts";
+import {
+  type Decoder,
+  type DecoderOptions,
+  type Encoder,
+  type Packet,
+  PacketType,
+  type Parser,
+  type WireChunk,
+} from "./parser.ts";
+
+/** The Socket.IO protocol revision this module speaks. */
+export const SOCKET_PROTOCOL = 5;
+
+/** Event names that user code may not emit and the wire may not carry (they are local events). */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);
+
+/** The most attachments one packet may announce, unless the decoder is told otherwise. */
+export const DEFAULT_MAX_ATTACHMENTS = 10;
+
+const CHAR_0 = 48;
+const CHAR_9 = 57;
+const CHAR_DASH = 45;
+const CHAR_SLASH = 47;
+const CHAR_COMMA = 44;
+/** Longest ack id or attachment count we read: keeps the number a safe integer. */
+const MAX_DIGITS = 15;
+
+/**
+ * Whether a value is binary: an `ArrayBuffer`, any typed array or `DataView`,
+ * or a `Blob` where the runtime has one.
+ */
+export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView | Blob {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    (typeof Blob !== "undefined" && value instanceof Blob);
+}
+
+/**
+ * Whether binary values appear anywhere in `value` (arrays and plain objects
+ * are searched; `toJSON` is honoured like `JSON.stringify` does).
+ *
+ * @example
+ * ```ts
+ * import { hasBinary } from "./socket_io.ts";
+ * hasBinary(["file", { data: new Uint8Array(1) }]); // true
+ * ```
+ */
+export function hasBinary(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== "object" || depth > 100) return false;
+  if (isBinary(value)) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasBinary(value[i], depth + 1)) return true;
+    return false;
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function" && depth === 0) {
+    return hasBinary(toJSON.call(value), depth + 1);
+  }
+  for (const key in value) {
+    if (
+      Object.prototype.hasOwnProperty.call(value, key) &&
+      hasBinary((value as Record<string, unknown>)[key], depth + 1)
+    ) return true;
+  }
+  return false;
+}
+
+/** Encodes packets in the default text format. Stateless and shareable. */
+export class SocketEncoder implements Encoder {
+  /**
+   * Encodes one packet: a single text message, or for packets carrying binary,
+   * the text header followed by one binary message per attachment.
+   *
+   * @example An event with an ack id in a namespace
+   * ```ts
+   * import { SocketEncoder } from "./socket_io.ts";
+   * new SocketEncoder().encode({ type: 2, nsp: "/chat", id: 7, data: ["hi"] });
+   * // ['2/chat,7["hi"]']
+   * ```
+   */
+  encode(packet: Packet): Array<string | Uint8Array> {
+    const { type } = packet;
+    if (
+      (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT ||
+        type === PacketType.BINARY_ACK) && hasBinary(packet.data)
+    ) {
+      const attachments: Uint8Array[] = [];
+      const data = deconstruct(packet.data, attachments, 0);
+      const header = encodeText(
+        type === PacketType.EVENT || type === PacketType.BINARY_EVENT
+          ? PacketType.BINARY_EVENT
+          : PacketType.BINARY_ACK,
+        packet.nsp,
+        packet.id,
+        data,
+        attachments.length,
+      );
+      return [header, ...attachments];
+    }
+    const plainType = type === PacketType.BINARY_EVENT
+      ? PacketType.EVENT
+      : type === PacketType.BINARY_ACK
+      ? PacketType.ACK
+      : type;
+    return [encodeText(plainType, packet.nsp, packet.id, packet.data, -1)];
+  }
+}
+
+function encodeText(
+  type: PacketType,
+  nsp: string,
+  id: number | undefined,
+  data: unknown,
+  attachments: number,
+): string {
+  let out = attachments >= 0 ? `${type}${attachments}-` : String(type);
+  if (nsp && nsp !== "/") out += nsp + ",";
+  if (id !== undefined && id !== null) out += id;
+  if (data !== undefined && data !== null) out += JSON.stringify(data);
+  return out;
+}
+
+/** Replaces binary values by placeholders, collecting their bytes. */
+function deconstruct(value: unknown, attachments: Uint8Array[], depth: number): unknown {
+  if (value === null || typeof value !== "object" || depth > 100) return value;
+  if (value instanceof ArrayBuffer) {
+    attachments.push(new Uint8Array(value));
+    return { _placeholder: true, num: attachments.length - 1 };
+  }
+  if (ArrayBuffer.isView(value)) {
+    // Exactly the view's bytes, also for views at an offset into a larger buffer.
+    attachments.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return { _placeholder: true, num: attachments.length - 1 };
+  }
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = deconstruct(value[i], attachments, depth + 1);
+    return out;
+  }
+  if (typeof Blob !== "undefined" && value instanceof Blob) {
+    throw new TypeError(
+      "Cannot encode a Blob synchronously: convert it with `await blob.arrayBuffer()` first",
+    );
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return deconstruct(toJSON.call(value), attachments, depth + 1);
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key)) {
+      out[key] = deconstruct((value as Record<string, unknown>)[key], attachments, depth + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes the default text format, reassembling binary packets from the
+ * header and the attachments that follow it. One per connection.
+ */
+export class SocketDecoder implements Decoder {
+  #maxAttachments: number;
+  #binaryType: "uint8array" | "arraybuffer";
+  #pending: Packet | null = null;
+  #buffers: Array<Uint8Array | ArrayBuffer> = [];
+
+  /** @param options Limits and how binary values are handed out. */
+  constructor(options: DecoderOptions = {}) {
+    this.#maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    this.#binaryType = options.binaryType ?? "uint8array";
+  }
+
+  /**
+   * Feeds one Engine.IO message.
+   *
+   * @returns The packet once complete, `null` while attachments are expected.
+   * @throws {ProtocolError} For malformed or out-of-place messages.
+   * @example Decoding an event
+   * ```ts
+   * import { SocketDecoder } from "./socket_io.ts";
+   * new SocketDecoder().add('2["hello",1]'); // { type: 2, nsp: "/", data: ["hello", 1] }
+   * ```
+   */
+  add(chunk: WireChunk): Packet | null {
+    if (typeof chunk === "string") {
+      if (this.#pending) {
+        throw new ProtocolError(
+          "Cannot decode packet: text received while attachments are pending",
+        );
+      }
+      const packet = decodeText(chunk, this.#maxAttachments);
+      if (packet.type === PacketType.BINARY_EVENT || packet.type === PacketType.BINARY_ACK) {
+        packet.type = packet.type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK;
+        if (packet.attachments === 0) return this.#complete(packet, []);
+        this.#pending = packet;
+        return null;
+      }
+      return packet;
+    }
+    if (!(chunk instanceof Uint8Array) && !(chunk instanceof ArrayBuffer)) {
+      throw new ProtocolError("Cannot decode packet: unknown chunk type");
+    }
+    const pending = this.#pending;
+    if (!pending) {
+      throw new ProtocolError("Cannot decode packet: binary received when none was expected");
+    }
+    this.#buffers.push(chunk);
+    if (this.#buffers.length < pending.attachments!) return null;
+    const buffers = this.#buffers;
+    this.#pending = null;
+    this.#buffers = [];
+    return this.#complete(pending, buffers);
+  }
+
+  /** Drops a partially received packet. */
+  destroy(): void {
+    this.#pending = null;
+    this.#buffers = [];
+  }
+
+  #complete(packet: Packet, buffers: Array<Uint8Array | ArrayBuffer>): Packet {
+    const converted = buffers.map((b) => convertBinary(b, this.#binaryType));
+    const used = new Uint8Array(converted.length);
+    packet.data = reconstruct(packet.data, converted, used, 0);
+    if (used.indexOf(0) !== -1) {
+      throw new ProtocolError(
+        "Cannot decode packet: attachment count does not match the placeholders",
+      );
+    }
+    return packet;
+  }
+}
+
+function convertBinary(
+  chunk: Uint8Array | ArrayBuffer,
+  binaryType: "uint8array" | "arraybuffer",
+): Uint8Array | ArrayBuffer {
+  if (binaryType === "uint8array") {
+    return chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk);
+  }
+  if (chunk instanceof ArrayBuffer) return chunk;
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength &&
+      chunk.buffer instanceof ArrayBuffer
+    ? chunk.buffer
+    : chunk.slice().buffer as ArrayBuffer;
+}
+
+/** Puts the attachments back where their placeholders stand. */
+function reconstruct(
+  value: unknown,
+  buffers: Array<Uint8Array | ArrayBuffer>,
+  used: Uint8Array,
+  depth: number,
+): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 100) throw new ProtocolError("Cannot decode packet: payload nested too deeply");
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      value[i] = reconstruct(value[i], buffers, used, depth + 1);
+    }
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  if (record._placeholder === true) {
+    const num = record.num;
+    if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= buffers.length) {
+      throw new ProtocolError("Cannot decode packet: placeholder refers to a missing attachment");
+    }
+    used[num] = 1;
+    return buffers[num];
+  }
+  for (const key in record) record[key] = reconstruct(record[key], buffers, used, depth + 1);
+  return record;
+}
+
+/** Parses `<type>[<attachments>-][<nsp>,][<id>][<json>]` (spec "Packet encoding"). */
+function decodeText(text: string, maxAttachments: number): Packet {
+  const type = text.charCodeAt(0) - CHAR_0;
+  if (!(type >= 0 && type <= 6)) {
+    throw new ProtocolError(`Cannot decode packet: unknown packet type "${text.slice(0, 1)}"`);
+  }
+  const packet: Packet = { type: type as PacketType, nsp: "/" };
+  let i = 1;
+  const length = text.length;
+
+  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
+    const start = i;
+    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    if (i === start || i - start > MAX_DIGITS || text.charCodeAt(i) !== CHAR_DASH) {
+      throw new ProtocolError("Cannot decode packet: illegal attachments");
+    }
+    const attachments = Number(text.slice(start, i));
+    if (attachments > maxAttachments) {
+      throw new ProtocolError(
+        `Cannot decode packet: ${attachments} attachments exceed the limit of ${maxAttachments}`,
+      );
+    }
+    packet.attachments = attachments;
+    i++;
+  }
+
+  if (text.charCodeAt(i) === CHAR_SLASH) {
+    const comma = text.indexOf(",", i);
+    const end = comma === -1 ? length : comma;
+    packet.nsp = text.slice(i, end);
+    i = comma === -1 ? length : comma + 1;
+  } else if (i < length && text.charCodeAt(i) !== CHAR_COMMA && !isDigit(text.charCodeAt(i))) {
+    const c = text.charCodeAt(i);
+    if (c !== 91 /* [ */ && c !== 123 /* { */ && c !== 34 /* " */) {
+      throw new ProtocolError("Cannot decode packet: invalid namespace");
+    }
+  }
+
+  if (i < length && isDigit(text.charCodeAt(i))) {
+    const start = i;
+    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    if (i - start > MAX_DIGITS) throw new ProtocolError("Cannot decode packet: invalid ack id");
+    packet.id = Number(text.slice(start, i));
+  }
+
+  if (i < length) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text.slice(i));
+    } catch {
+      throw new ProtocolError("Cannot decode packet: invalid JSON payload");
+    }
+    checkPayload(packet.type, data);
+    packet.data = data;
+  } else if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+    throw new ProtocolError("Cannot decode packet: event without payload");
+  } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
+    throw new ProtocolError("Cannot decode packet: ack without payload");
+  } else if (type === PacketType.CONNECT_ERROR) {
+    throw new ProtocolError("Cannot decode packet: connect error without payload");
+  }
+
+  if ((type === PacketType.ACK || type === PacketType.BINARY_ACK) && packet.id === undefined) {
+    throw new ProtocolError("Cannot decode packet: ack without id");
+  }
+  return packet;
+}
+
+function checkPayload(type: number, data: unknown): void {
+  switch (type) {
+    case PacketType.CONNECT:
+      if (!isPlainObject(data)) {
+        throw new ProtocolError("Cannot decode packet: CONNECT payload must be an object");
+      }
+      return;
+    case PacketType.DISCONNECT:
+      throw new ProtocolError("Cannot decode packet: DISCONNECT takes no payload");
+    case PacketType.CONNECT_ERROR:
+      if (typeof data !== "string" && !isPlainObject(data)) {
+        throw new ProtocolError(
+          "Cannot decode packet: CONNECT_ERROR payload must be an object or a string",
+        );
+      }
+      return;
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT: {
+      if (!Array.isArray(data) || data.length === 0) {
+        throw new ProtocolError("Cannot decode packet: event payload must be a non-empty array");
+      }
+      const name = data[0];
+      if (typeof name !== "string") {
+        throw new ProtocolError("Cannot decode packet: event name must be a string");
+      }
+      if (RESERVED_EVENTS.has(name)) {
+        throw new ProtocolError(`Cannot decode packet: "${name}" is a reserved event name`);
+      }
+      return;
+    }
+    default: // ACK, BINARY_ACK
+      if (!Array.isArray(data)) {
+        throw new ProtocolError("Cannot decode packet: ack payload must be an array");
+      }
+  }
+}
+
+function isDigit(code: number): boolean {
+  return code >= CHAR_0 && code <= CHAR_9;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === "[object Object]";
+}
+
+/**
+ * The default Socket.IO parser: text packets, binary attachments.
+ *
+ * @example Round trip
+ * ```ts
+ * import { defaultParser } from "./socket_io.ts";
+ * const [wire] = defaultParser.createEncoder().encode({ type: 2, nsp: "/", data: ["ping"] });
+ * defaultParser.createDecoder().add(wire); // { type: 2, nsp: "/", data: ["ping"] }
+ * ```
+ */
+export const defaultParser: Parser = {
+  name: "default",
+  createEncoder: (): Encoder => new SocketEncoder(),
+  createDecoder: (options?: DecoderOptions): Decoder => new SocketDecoder(options),
+};

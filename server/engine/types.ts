@@ -1,0 +1,81 @@
+/**
+ * The seam between the Engine.IO server and whatever runs on top of it (the
+ * Socket.IO layer, or a user of the bare `Engine`). The engine knows nothing
+ * of Socket.IO: it hands each new session to an {@linkcode EngineHandler} and
+ * reports that session's messages and close through a {@linkcode ConnectionHandler}.
+ *
+ * @module
+ */
+
+import type { EngineData } from "../../protocol/engine_io.ts";
+
+/** Why an Engine.IO session closed: the official engine.io strings. */
+export type EngineCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "server shutting down";
+
+/** Transports a session can use. */
+export type TransportName = "polling" | "websocket";
+
+/** Life cycle of a session. */
+export type ConnectionState = "open" | "closing" | "closed";
+
+/** Options for {@linkcode EngineConnection.send}. */
+export interface SendOptions {
+  /** Allow compression of this message (HTTP compression / permessage-deflate). @default true */
+  compress?: boolean;
+}
+
+/** Receives one session's events. Set by the layer above on `EngineConnection.handler`. */
+export interface ConnectionHandler {
+  /** One Engine.IO message arrived: text, or binary bytes. */
+  onMessage(data: EngineData): void;
+  /** The session closed; called once. */
+  onClose(reason: EngineCloseReason, description?: unknown): void;
+  /** Every queued packet has been written out. */
+  onDrain?(): void;
+}
+
+/** One Engine.IO session, as the layer above sees it. */
+export interface EngineConnection {
+  /** The session id (`sid`). */
+  readonly id: string;
+  /** The Engine.IO protocol revision the client speaks (3 with allowEIO3). */
+  readonly protocol: 3 | 4;
+  /** The handshake request. */
+  readonly request: Request;
+  /** The client's address, from the runtime's connection info. */
+  readonly remoteAddress: string;
+  /** Whether the handshake came over TLS (or a trusted forwarded-proto header). */
+  readonly secure: boolean;
+  /** The transport in use now. */
+  readonly transport: TransportName;
+  /** The session state. */
+  readonly state: ConnectionState;
+  /** Where messages and close are reported; set it in `EngineHandler.onConnection`. */
+  handler: ConnectionHandler;
+  /** Queues one message. Ignored once the session is closing. */
+  send(data: EngineData, options?: SendOptions): void;
+  /** Queues a message prepared once for many sessions (see `prepareMessage`). */
+  sendPrepared(message: PreparedMessage, options?: SendOptions): void;
+  /** Closes the session after flushing; `onClose` follows with "forced close" by default. */
+  close(reason?: EngineCloseReason): void;
+}
+
+/** A message encoded once, to be sent to many sessions (broadcast). */
+export interface PreparedMessage {
+  /** The message itself. */
+  readonly data: EngineData;
+  /** The WebSocket frame: "4" + text, or the raw bytes. */
+  readonly frame: EngineData;
+}
+
+/** Receives new sessions. */
+export interface EngineHandler {
+  /** A handshake completed; set `connection.handler` before returning. */
+  onConnection(connection: EngineConnection): void;
+}

@@ -1,0 +1,118 @@
+/**
+ * The test command: runs the whole suite under Deno and under Bun, streams
+ * their output, and ends with one line `N passed, N failed` (both runtimes'
+ * counts added). Exits non-zero on any failure or when a runtime ran no test.
+ *
+ * Usage: `deno run -A tests/run.ts [--deno-only | --bun-only] [path ...]`
+ *
+ * Bun comes from PATH, else through `npx -y bun@1`.
+ *
+ * @module
+ */
+
+const args = Deno.args.filter((a) => !a.startsWith("--"));
+const denoOnly = Deno.args.includes("--deno-only");
+const bunOnly = Deno.args.includes("--bun-only");
+const root = new URL("..", import.meta.url).pathname;
+const env = { NO_COLOR: "1", FORCE_COLOR: "0" };
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function run(
+  cmd: string,
+  cmdArgs: string[],
+  cwd = root,
+): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
+    cwd,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let out = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+    for await (const chunk of stream) {
+      out += decoder.decode(chunk, { stream: true });
+      await sink.write(chunk);
+    }
+  };
+  await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
+  const { code } = await child.status;
+  return { code, out };
+}
+
+async function which(name: string): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+function parseDeno(out: string): Counts {
+  // "ok | 12 passed | 0 failed | 1 ignored (3s)" or "FAILED | 11 passed | 1 failed (3s)"
+  const line = out.split("\n").reverse().find((l) => /\d+ passed.*\d+ failed/.test(l)) ?? "";
+  const num = (re: RegExp) => Number(line.match(re)?.[1] ?? 0);
+  return {
+    passed: num(/(\d+) passed/),
+    failed: num(/(\d+) failed/),
+    skipped: num(/(\d+) ignored/),
+  };
+}
+
+function parseBun(out: string): Counts {
+  const num = (re: RegExp) => Number(out.match(re)?.[1] ?? 0);
+  return {
+    passed: num(/^\s*(\d+) pass$/m),
+    failed: num(/^\s*(\d+) fail$/m),
+    skipped: num(/^\s*(\d+) skip$/m),
+  };
+}
+
+const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+let ok = true;
+
+if (!bunOnly) {
+  console.log("== Deno " + Deno.version.deno);
+  const { code, out } = await run(Deno.execPath(), ["test", "-A", "--no-check=remote", ...args]);
+  const counts = parseDeno(out);
+  console.log(
+    `== Deno: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
+  if (code !== 0 || counts.passed === 0) ok = false;
+  totals.passed += counts.passed;
+  totals.failed += counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0);
+  totals.skipped += counts.skipped;
+}
+
+if (!denoOnly) {
+  const [bun, bunArgs] = await which("bun") ? ["bun", []] : ["npx", ["-y", "bun@1"]];
+  // The interop tests import the pinned reference packages from tests/interop/node_modules.
+  await run(bun, [...bunArgs, "install", "--silent"], root + "tests/interop");
+  const { out: version } = await run(bun, [...bunArgs, "--version"]);
+  console.log("== Bun " + version.trim());
+  const { code, out } = await run(bun, [...bunArgs, "test", "--timeout", "30000", ...args]);
+  const counts = parseBun(out);
+  console.log(
+    `== Bun: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
+  if (code !== 0 || counts.passed === 0) ok = false;
+  totals.passed += counts.passed;
+  totals.failed += counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0);
+  totals.skipped += counts.skipped;
+}
+
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+Deno.exit(ok ? 0 : 1);
