@@ -14,7 +14,12 @@ const args = Deno.args.filter((a) => !a.startsWith("--"));
 const denoOnly = Deno.args.includes("--deno-only");
 const bunOnly = Deno.args.includes("--bun-only");
 const root = new URL("..", import.meta.url).pathname;
-const env = { NO_COLOR: "1", FORCE_COLOR: "0" };
+// Tests that start servers under the other runtime find both executables here.
+const env: Record<string, string> = {
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+  WEBIO_DENO: Deno.execPath(),
+};
 
 interface Counts {
   passed: number;
@@ -81,6 +86,18 @@ function parseBun(out: string): Counts {
   };
 }
 
+/** The Bun executable: from PATH, else the one `npx -y bun@1` brings. */
+async function findBun(): Promise<string> {
+  if (await which("bun")) return "bun";
+  const { code, out } = await run("npx", ["-y", "bun@1", "-e", "console.log(process.execPath)"]);
+  const path = out.trim().split("\n").pop() ?? "";
+  if (code !== 0 || !path) throw new Error("Cannot find Bun: npx -y bun@1 failed");
+  return path;
+}
+
+const bun = await findBun();
+env.WEBIO_BUN = bun;
+
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
 
@@ -98,7 +115,7 @@ if (!bunOnly) {
 }
 
 if (!denoOnly) {
-  const [bun, bunArgs] = await which("bun") ? ["bun", []] : ["npx", ["-y", "bun@1"]];
+  const bunArgs: string[] = [];
   // The interop tests import the pinned reference packages from tests/interop/node_modules.
   await run(bun, [...bunArgs, "install", "--silent"], root + "tests/interop");
   const { out: version } = await run(bun, [...bunArgs, "--version"]);

@@ -1,0 +1,199 @@
+/**
+ * One internal pub/sub interface over the Redis clients users bring: npm
+ * `redis` (v4+), npm `ioredis`, and our own {@linkcode RedisClient}.
+ *
+ * ## What a user-supplied client must offer
+ *
+ * The future Redis adapter needs publish, subscribe, pattern subscribe,
+ * unsubscribe and one raw command (`PUBSUB NUMSUB`). The supported shapes:
+ *
+ * - **npm `redis` v4+** (node-redis), detected by `pSubscribe`:
+ *   `publish(channel, message): Promise<number>`,
+ *   `subscribe(channel, listener(message, channel), bufferMode?: boolean): Promise<void>`,
+ *   `pSubscribe(pattern, listener(message, channel), bufferMode?)`,
+ *   `unsubscribe(channel, listener?)`, `pUnsubscribe(pattern, listener?)`,
+ *   `sendCommand(args: string[]): Promise<unknown>`. Subscriptions need a
+ *   dedicated client (`client.duplicate()`), as node-redis requires.
+ * - **npm `ioredis`**, detected by `psubscribe` plus an EventEmitter `on`:
+ *   `publish(channel, message): Promise<number>`,
+ *   `subscribe(...channels): Promise<number>`, `psubscribe(...patterns)`,
+ *   `unsubscribe(...channels)`, `punsubscribe(...patterns)`, messages arrive as
+ *   events `"messageBuffer"(channel, message)` and
+ *   `"pmessageBuffer"(pattern, channel, message)`; raw commands through
+ *   `call(command, ...args)` (or the older `send_command`).
+ * - **ours** ({@linkcode RedisClient}): used as is; one instance handles both
+ *   publishing and subscribing.
+ *
+ * Messages always reach the handler as bytes (`Uint8Array`), since adapter
+ * payloads may be binary (msgpack).
+ *
+ * @module
+ */
+
+import { RedisClient } from "./client.ts";
+
+/** Receives a message as bytes; `pattern` is set for pattern subscriptions. */
+export type RedisBytesHandler = (message: Uint8Array, channel: string, pattern?: string) => void;
+
+/** The one interface the adapter uses, whatever client the user supplied. */
+export interface NormalizedRedisClient {
+  /** Which client is wrapped. */
+  readonly kind: "webio" | "redis" | "ioredis";
+  /** Publishes `message`; resolves with the receiver count when the client reports it. */
+  publish(channel: string, message: string | Uint8Array): Promise<unknown>;
+  /** Subscribes `handler` to `channel`. */
+  subscribe(channel: string, handler: RedisBytesHandler): Promise<void>;
+  /** Subscribes `handler` to glob `pattern`. */
+  psubscribe(pattern: string, handler: RedisBytesHandler): Promise<void>;
+  /** Removes the subscription to `channel`. */
+  unsubscribe(channel: string): Promise<void>;
+  /** Removes the subscription to `pattern`. */
+  punsubscribe(pattern: string): Promise<void>;
+  /** Sends a raw command, e.g. `["PUBSUB", "NUMSUB", channel]`. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => any;
+type Loose = Record<string, unknown>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value; // Node Buffers are Uint8Arrays too.
+  return encoder.encode(String(value));
+}
+
+function toText(value: unknown): string {
+  return value instanceof Uint8Array ? decoder.decode(value) : String(value);
+}
+
+function fn(client: Loose, name: string): AnyFn | null {
+  const value = client[name];
+  return typeof value === "function" ? (value as AnyFn).bind(client) : null;
+}
+
+/**
+ * Detects which client `client` is and wraps it in a {@linkcode NormalizedRedisClient}.
+ *
+ * @param client A node-redis v4+ client, an ioredis client, or a {@linkcode RedisClient}.
+ * @returns The wrapper.
+ * @throws {TypeError} When `client` matches none of the supported shapes.
+ *
+ * @example Wrapping our own client
+ * ```ts
+ * import { RedisClient } from "./client.ts";
+ * import { normalizeRedisClient } from "./normalize.ts";
+ * const wrapped = normalizeRedisClient(new RedisClient("redis://127.0.0.1:6379"));
+ * console.log(wrapped.kind); // "webio"
+ * ```
+ */
+export function normalizeRedisClient(client: unknown): NormalizedRedisClient {
+  if (client instanceof RedisClient) return wrapOurs(client);
+  if (typeof client !== "object" || client === null) {
+    throw new TypeError("Cannot use Redis client: expected an object");
+  }
+  const c = client as Loose;
+  if (fn(c, "pSubscribe") && fn(c, "publish") && fn(c, "subscribe")) return wrapNodeRedis(c);
+  if (fn(c, "psubscribe") && fn(c, "on") && fn(c, "publish") && fn(c, "subscribe")) {
+    return wrapIoredis(c);
+  }
+  throw new TypeError(
+    "Cannot use Redis client: expected npm redis v4+ (pSubscribe), ioredis (psubscribe + on) or RedisClient",
+  );
+}
+
+function wrapOurs(client: RedisClient): NormalizedRedisClient {
+  const bytes = { bytes: true };
+  return {
+    kind: "webio",
+    publish: (channel, message) => client.publish(channel, message),
+    subscribe: (channel, handler) =>
+      client.subscribe(channel, (m, ch, p) => handler(m as Uint8Array, ch, p), bytes),
+    psubscribe: (pattern, handler) =>
+      client.psubscribe(pattern, (m, ch, p) => handler(m as Uint8Array, ch, p), bytes),
+    unsubscribe: (channel) => client.unsubscribe(channel),
+    punsubscribe: (pattern) => client.punsubscribe(pattern),
+    sendCommand: (args) => client.send(args),
+  };
+}
+
+function wrapNodeRedis(c: Loose): NormalizedRedisClient {
+  const sendCommand = fn(c, "sendCommand");
+  return {
+    kind: "redis",
+    publish: async (channel, message) => await fn(c, "publish")!(channel, message),
+    // bufferMode = true: node-redis hands the listener Buffers, keeping binary payloads intact.
+    subscribe: async (channel, handler) => {
+      await fn(c, "subscribe")!(
+        channel,
+        (message: unknown, ch: unknown) => handler(toBytes(message), toText(ch ?? channel)),
+        true,
+      );
+    },
+    psubscribe: async (pattern, handler) => {
+      await fn(c, "pSubscribe")!(
+        pattern,
+        (message: unknown, ch: unknown) => handler(toBytes(message), toText(ch), pattern),
+        true,
+      );
+    },
+    unsubscribe: async (channel) => {
+      await fn(c, "unsubscribe")!(channel);
+    },
+    punsubscribe: async (pattern) => {
+      await fn(c, "pUnsubscribe")?.(pattern);
+    },
+    sendCommand: async (args) => {
+      if (!sendCommand) throw new TypeError("Cannot send command: client has no sendCommand()");
+      return await sendCommand(args);
+    },
+  };
+}
+
+function wrapIoredis(c: Loose): NormalizedRedisClient {
+  const channels = new Map<string, RedisBytesHandler>();
+  const patterns = new Map<string, RedisBytesHandler>();
+  let listening = false;
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    fn(c, "on")!("messageBuffer", (channel: unknown, message: unknown) => {
+      const name = toText(channel);
+      channels.get(name)?.(toBytes(message), name);
+    });
+    fn(c, "on")!("pmessageBuffer", (pattern: unknown, channel: unknown, message: unknown) => {
+      const name = toText(pattern);
+      patterns.get(name)?.(toBytes(message), toText(channel), name);
+    });
+  };
+  const call = fn(c, "call") ?? fn(c, "send_command");
+  return {
+    kind: "ioredis",
+    publish: async (channel, message) => await fn(c, "publish")!(channel, message),
+    subscribe: async (channel, handler) => {
+      listen();
+      channels.set(channel, handler);
+      await fn(c, "subscribe")!(channel);
+    },
+    psubscribe: async (pattern, handler) => {
+      listen();
+      patterns.set(pattern, handler);
+      await fn(c, "psubscribe")!(pattern);
+    },
+    unsubscribe: async (channel) => {
+      channels.delete(channel);
+      await fn(c, "unsubscribe")?.(channel);
+    },
+    punsubscribe: async (pattern) => {
+      patterns.delete(pattern);
+      await fn(c, "punsubscribe")?.(pattern);
+    },
+    sendCommand: async (args) => {
+      if (!call) throw new TypeError("Cannot send command: client has no call()");
+      const [command, ...rest] = args;
+      return await call(command, ...rest);
+    },
+  };
+}
