@@ -1,7 +1,6 @@
 // Our Engine.IO v3 codec against npm engine.io-parser 2.2.1 (the one
 // socket.io-client 2.x speaks), both directions, text and binary payloads.
 import assert from "node:assert/strict";
-// deno-lint-ignore no-explicit-any
 import * as refV3Module from "engine.io-parser-v3";
 import { seededRandom, test } from "../harness.ts";
 import {
