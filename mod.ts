@@ -2,17 +2,40 @@
  * webio: the Socket.IO stack (Engine.IO v4, Socket.IO v5) for Deno and Bun,
  * on Web-standard APIs, with zero dependencies.
  *
- * This entry point re-exports the public API. Nothing here touches a
- * runtime-only global at import time, so Bun projects import it directly.
+ * This entry point re-exports the server and the wire codecs. Nothing here
+ * touches a runtime-only global at import time, so Bun projects import it
+ * directly.
  *
- * @example Encoding a Socket.IO event for the wire
- * ```ts
- * import { defaultParser, encodePacket } from "./mod.ts";
- * const [text] = defaultParser.createEncoder().encode({ type: 2, nsp: "/", data: ["hi"] });
- * encodePacket({ type: "message", data: text }); // '42["hi"]'
+ * @example A server on Deno
+ * ```ts ignore
+ * import { Server } from "./mod.ts";
+ * const io = new Server();
+ * io.on("connection", (socket) => {
+ *   socket.on("hello", (name, ack) => ack(`hello ${name}`));
+ * });
+ * Deno.serve({ port: 3000 }, io.handler());
+ * ```
+ *
+ * @example The same server on Bun
+ * ```ts ignore
+ * import { Server } from "./mod.ts";
+ * const io = new Server();
+ * io.on("connection", (socket) => socket.emit("welcome", socket.id));
+ * Bun.serve({ port: 3000, ...io.handler() });
  * ```
  *
  * @module
  */
 
-export * from "./protocol/mod.ts";
+export * from "./server/mod.ts";
+export {
+  type Decoder,
+  type DecoderOptions,
+  defaultParser,
+  type Encoder,
+  msgpackParser,
+  type Packet,
+  PacketType,
+  type Parser,
+  ProtocolError,
+} from "./protocol/mod.ts";

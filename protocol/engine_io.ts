@@ -53,7 +53,7 @@ export const ENGINE_PACKET_TYPES: readonly EnginePacketType[] = [
 export const RECORD_SEPARATOR = "\x1e";
 
 /** The handshake sent in the "open" packet (spec "Handshake"). */
-export interface Handshake {
+export interface EngineHandshake {
   /** The session id. */
   sid: string;
   /** Transports the client may upgrade to. */

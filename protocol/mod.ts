@@ -26,9 +26,9 @@ export {
   ENGINE_PACKET_TYPES,
   ENGINE_PROTOCOL,
   type EngineData,
+  type EngineHandshake,
   type EnginePacket,
   type EnginePacketType,
-  type Handshake,
   RECORD_SEPARATOR,
   toBytes,
 } from "./engine_io.ts";

@@ -56,6 +56,8 @@ export interface EngineConnection {
   readonly transport: TransportName;
   /** The session state. */
   readonly state: ConnectionState;
+  /** Whether a packet sent now goes out at once (volatile packets are dropped otherwise). */
+  readonly writable: boolean;
   /** Where messages and close are reported; set it in `EngineHandler.onConnection`. */
   handler: ConnectionHandler;
   /** Queues one message. Ignored once the session is closing. */

@@ -1,0 +1,393 @@
+/**
+ * The Adapter: who is in which room, and how a broadcast reaches them. The
+ * in-memory adapter is the default; a Redis adapter implements the same
+ * interface across processes. Broadcast options are plain data
+ * ({@linkcode BroadcastOptions}) so they can travel between nodes.
+ *
+ * @module
+ */
+
+import { Emitter } from "../protocol/emitter.ts";
+import { type Packet, PacketType } from "../protocol/parser.ts";
+import { prepareMessage } from "./engine/engine.ts";
+import type { PreparedMessage } from "./engine/types.ts";
+
+/** A room name. Every socket is also in the room named by its own id. */
+export type Room = string;
+/** A socket id. */
+export type SocketId = string;
+/** A session id for connection state recovery. */
+export type PrivateSessionId = string;
+
+/** Flags of a broadcast. */
+export interface BroadcastFlags {
+  /** Drop the packet for clients that cannot take it right now. */
+  volatile?: boolean;
+  /** Allow compression. */
+  compress?: boolean;
+  /** Only this node, not the whole cluster. */
+  local?: boolean;
+  /** Milliseconds to wait for acks. */
+  timeout?: number;
+  /** Resolve acks with one response, not a list (a socket's own emit). */
+  expectSingleResponse?: boolean;
+}
+
+/** Who a broadcast goes to. */
+export interface BroadcastOptions {
+  /** Only sockets in these rooms; every socket when empty. */
+  rooms: Set<Room>;
+  /** Never sockets in these rooms. */
+  except?: Set<Room>;
+  /** Flags. */
+  flags?: BroadcastFlags;
+}
+
+/** A session kept after a disconnect, for connection state recovery. */
+export interface SessionToPersist {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+}
+
+/** A session restored with the packets it missed. */
+export interface Session extends SessionToPersist {
+  /** The event argument arrays (offset last) broadcast while the client was away. */
+  missedPackets: unknown[][];
+}
+
+/** What the adapter needs of a socket. */
+export interface AdapterSocket {
+  readonly id: SocketId;
+  /** Writes packets encoded once for every recipient. */
+  writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags, packet: Packet): void;
+  /** Registers an ack callback for a broadcast with acks. */
+  registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  join(rooms: Room | Room[]): void;
+  leave(room: Room): void;
+  disconnect(close?: boolean): void;
+}
+
+/** What the adapter needs of its namespace. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: Map<SocketId, AdapterSocket>;
+  /** Encodes a packet once (the server's parser). */
+  encode(packet: Packet): Array<string | Uint8Array>;
+  /** The next ack id. */
+  nextAckId(): number;
+  /** Options of connection state recovery, when it is on. */
+  readonly recovery?: { maxDisconnectionDuration: number };
+  /** Delivers an event from another node's serverSideEmit. */
+  onServerSideEmit(args: unknown[]): void;
+}
+
+/** Events of an adapter. */
+export type AdapterEvents = {
+  "create-room": (room: Room) => void;
+  "delete-room": (room: Room) => void;
+  "join-room": (room: Room, id: SocketId) => void;
+  "leave-room": (room: Room, id: SocketId) => void;
+  error: (error: Error) => void;
+};
+
+/**
+ * The Adapter interface, as rich as socket.io-adapter's. Methods that may
+ * cross processes return promises.
+ */
+export interface Adapter extends Emitter<AdapterEvents> {
+  /** Room name to socket ids. */
+  readonly rooms: Map<Room, Set<SocketId>>;
+  /** Socket id to room names. */
+  readonly sids: Map<SocketId, Set<Room>>;
+  /** The namespace served. */
+  readonly nsp: AdapterNamespace;
+  /** Starts the adapter. */
+  init(): Promise<void> | void;
+  /** Stops the adapter and releases its timers. */
+  close(): Promise<void> | void;
+  /** How many servers are in the cluster. */
+  serverCount(): Promise<number>;
+  /** Adds a socket to rooms. */
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void;
+  /** Removes a socket from a room. */
+  del(id: SocketId, room: Room): Promise<void> | void;
+  /** Removes a socket from every room. */
+  delAll(id: SocketId): void;
+  /** Sends a packet to the sockets the options select. */
+  broadcast(packet: Packet, opts: BroadcastOptions): void;
+  /** Sends a packet that expects acks; reports how many clients got it, then each response. */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void;
+  /** The ids of the sockets in `rooms` (all when empty). */
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>>;
+  /** The rooms of a socket. */
+  socketRooms(id: SocketId): Set<Room> | undefined;
+  /** The sockets the options select (across the cluster for cluster adapters). */
+  fetchSockets(opts: BroadcastOptions): Promise<unknown[]>;
+  /** Makes the selected sockets join rooms. */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  /** Makes the selected sockets leave rooms. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  /** Disconnects the selected sockets. */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
+  /** Sends an event to the other servers of the cluster. */
+  serverSideEmit(packet: unknown[]): void;
+  /** Keeps a session for connection state recovery. */
+  persistSession(session: SessionToPersist): void;
+  /** Restores a session and the packets it missed, or null. */
+  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null>;
+}
+
+/** Makes an adapter for a namespace (the `adapter` option). */
+export type AdapterFactory = (nsp: AdapterNamespace) => Adapter;
+
+/**
+ * The default adapter: rooms in memory, broadcasts encoded once, and, when
+ * connection state recovery is on, the sessions and packets needed to
+ * restore a client that was briefly away.
+ */
+export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
+  /** Room name to socket ids. */
+  readonly rooms: Map<Room, Set<SocketId>> = new Map();
+  /** Socket id to room names. */
+  readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** The namespace served. */
+  readonly nsp: AdapterNamespace;
+  #sessions = new Map<PrivateSessionId, SessionToPersist & { disconnectedAt: number }>();
+  #packets: Array<{ id: string; opts: BroadcastOptions; data: unknown[]; emittedAt: number }> = [];
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #offsetCounter = 0;
+
+  /** @param nsp The namespace. */
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+  }
+
+  /** Starts the recovery sweeper when connection state recovery is on. */
+  init(): void {
+    const recovery = this.nsp.recovery;
+    if (!recovery || this.#sweeper) return;
+    // Released by close(), which Server.close() calls for every namespace.
+    this.#sweeper = setInterval(() => this.#sweep(recovery.maxDisconnectionDuration), 60_000);
+  }
+
+  /** Stops the sweeper and forgets persisted sessions. */
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    this.#sessions.clear();
+    this.#packets = [];
+  }
+
+  /** One server: this one. */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  /** Adds a socket to rooms. */
+  addAll(id: SocketId, rooms: Set<Room>): void {
+    let mine = this.sids.get(id);
+    if (!mine) this.sids.set(id, mine = new Set());
+    for (const room of rooms) {
+      mine.add(room);
+      let members = this.rooms.get(room);
+      if (!members) {
+        this.rooms.set(room, members = new Set());
+        this.emit("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit("join-room", room, id);
+      }
+    }
+  }
+
+  /** Removes a socket from a room. */
+  del(id: SocketId, room: Room): void {
+    this.sids.get(id)?.delete(room);
+    this.#leave(id, room);
+  }
+
+  #leave(id: SocketId, room: Room): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(id)) return;
+    this.emit("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+  }
+
+  /** Removes a socket from every room. */
+  delAll(id: SocketId): void {
+    const mine = this.sids.get(id);
+    if (!mine) return;
+    for (const room of mine) this.#leave(id, room);
+    this.sids.delete(id);
+  }
+
+  /** Encodes once, frames once, writes to every selected socket. */
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const flags = opts.flags ?? {};
+    if (
+      this.nsp.recovery && packet.type === PacketType.EVENT && packet.id === undefined &&
+      !flags.volatile
+    ) {
+      // Connection state recovery: every such event carries its offset as last argument.
+      const id = this.#nextOffset();
+      (packet.data as unknown[]).push(id);
+      this.#packets.push({ id, opts, data: packet.data as unknown[], emittedAt: Date.now() });
+    }
+    packet.nsp = this.nsp.name;
+    const prepared = this.#prepare(packet);
+    this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
+  }
+
+  /** Like broadcast, with one ack id registered on every recipient. */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const flags = opts.flags ?? {};
+    packet.nsp = this.nsp.name;
+    packet.id = this.nsp.nextAckId();
+    const prepared = this.#prepare(packet);
+    let count = 0;
+    this.#apply(opts, (socket) => {
+      count++;
+      socket.registerAck(packet.id!, ack);
+      socket.writePrepared(prepared, flags, packet);
+    });
+    clientCountCallback(count);
+  }
+
+  #prepare(packet: Packet): PreparedMessage[] {
+    return this.nsp.encode(packet).map(prepareMessage);
+  }
+
+  /** The ids of the sockets in `rooms` (all when empty). */
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.#apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  /** The rooms of a socket. */
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  /** The local sockets the options select. */
+  fetchSockets(opts: BroadcastOptions): Promise<unknown[]> {
+    const sockets: AdapterSocket[] = [];
+    this.#apply(opts, (socket) => sockets.push(socket));
+    return Promise.resolve(sockets);
+  }
+
+  /** Makes the selected sockets join rooms. */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => socket.join(rooms));
+  }
+
+  /** Makes the selected sockets leave rooms. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.#apply(opts, (socket) => rooms.forEach((room) => socket.leave(room)));
+  }
+
+  /** Disconnects the selected sockets. */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.#apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  /** A single node has no other server to tell. */
+  serverSideEmit(_packet: unknown[]): void {}
+
+  /** Keeps a session until maxDisconnectionDuration passes. */
+  persistSession(session: SessionToPersist): void {
+    if (!this.nsp.recovery) return;
+    this.#sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
+  }
+
+  /** Restores a session with what it missed after `offset`, or null. */
+  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+    const recovery = this.nsp.recovery;
+    const session = this.#sessions.get(pid);
+    if (!recovery || !session) return Promise.resolve(null);
+    this.#sessions.delete(pid);
+    if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) {
+      return Promise.resolve(null);
+    }
+    const index = this.#packets.findIndex((p) => p.id === offset);
+    if (index === -1) return Promise.resolve(null);
+    const rooms = new Set(session.rooms);
+    const missedPackets: unknown[][] = [];
+    for (let i = index + 1; i < this.#packets.length; i++) {
+      const packet = this.#packets[i];
+      if (included(rooms, packet.opts)) missedPackets.push(packet.data);
+    }
+    const { disconnectedAt: _, ...rest } = session;
+    return Promise.resolve({ ...rest, missedPackets });
+  }
+
+  #nextOffset(): string {
+    // Unique and increasing per process: time plus a counter, base 36.
+    return Date.now().toString(36) + "-" + (this.#offsetCounter++).toString(36);
+  }
+
+  #sweep(maxDuration: number): void {
+    const threshold = Date.now() - maxDuration;
+    for (const [pid, session] of this.#sessions) {
+      if (session.disconnectedAt < threshold) this.#sessions.delete(pid);
+    }
+    const keepFrom = this.#packets.findIndex((p) => p.emittedAt >= threshold);
+    this.#packets = keepFrom === -1 ? [] : this.#packets.slice(keepFrom);
+  }
+
+  /** Calls `fn` once for every local socket the options select. */
+  #apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
+    const except = this.#exceptIds(opts.except);
+    const sockets = this.nsp.sockets;
+    if (opts.rooms.size > 0) {
+      const seen = new Set<SocketId>();
+      for (const room of opts.rooms) {
+        const members = this.rooms.get(room);
+        if (!members) continue;
+        for (const id of members) {
+          if (seen.has(id) || except?.has(id)) continue;
+          const socket = sockets.get(id);
+          if (socket) {
+            seen.add(id);
+            fn(socket);
+          }
+        }
+      }
+      return;
+    }
+    for (const [id, socket] of sockets) {
+      if (!except?.has(id)) fn(socket);
+    }
+  }
+
+  #exceptIds(except: Set<Room> | undefined): Set<SocketId> | undefined {
+    if (!except || except.size === 0) return undefined;
+    const ids = new Set<SocketId>();
+    for (const room of except) {
+      const members = this.rooms.get(room);
+      if (members) { for (const id of members) ids.add(id); }
+    }
+    return ids;
+  }
+}
+
+function included(rooms: Set<Room>, opts: BroadcastOptions): boolean {
+  const toAll = opts.rooms.size === 0;
+  const inTarget = toAll || [...opts.rooms].some((r) => rooms.has(r));
+  const excluded = [...(opts.except ?? [])].some((r) => rooms.has(r));
+  return inTarget && !excluded;
+}

@@ -1,0 +1,176 @@
+/**
+ * One Engine.IO connection as the Socket.IO layer sees it: decodes packets,
+ * connects namespaces, writes encoded packets, and closes everything on the
+ * connection's close.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../protocol/errors.ts";
+import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
+import type { BroadcastFlags } from "./adapter.ts";
+import type {
+  ConnectionHandler,
+  EngineCloseReason,
+  EngineConnection,
+  PreparedMessage,
+} from "./engine/types.ts";
+import type { Server } from "./server.ts";
+import type { Socket } from "./socket.ts";
+import type { DisconnectReason } from "./types.ts";
+
+/** Engine data as it comes off the connection. */
+type EngineData = string | Uint8Array;
+
+/** The Socket.IO side of one Engine.IO connection. */
+export class Client implements ConnectionHandler {
+  /** The Engine.IO connection. */
+  readonly conn: EngineConnection;
+  /** Sockets of this client by namespace name. */
+  readonly nsps: Map<string, Socket> = new Map();
+  #server: Server;
+  #decoder: Decoder;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Takes over the connection's events. */
+  constructor(server: Server, conn: EngineConnection) {
+    this.#server = server;
+    this.conn = conn;
+    this.#decoder = server.parser.createDecoder({ binaryType: "uint8array" });
+    conn.handler = this;
+    if (conn.protocol === 3) {
+      // Socket.IO v2 clients are in the main namespace without asking.
+      this.#connect("/", {});
+      return;
+    }
+    this.#connectTimer = setTimeout(() => {
+      if (this.nsps.size === 0) this.#closeConnection("forced server close");
+    }, server.connectTimeout);
+  }
+
+  /** The connection id. */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** Engine message: decode, then route. */
+  onMessage(data: EngineData): void {
+    let packet: Packet | null;
+    try {
+      packet = this.#decoder.add(data);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#onParseError(error);
+      return;
+    }
+    if (packet) this.#route(packet);
+  }
+
+  #route(packet: Packet): void {
+    let name = packet.nsp;
+    let auth = packet.data as Record<string, unknown> | undefined;
+    if (this.conn.protocol === 3) {
+      // v2 clients put the query in the namespace: "/admin?token=abc".
+      const q = name.indexOf("?");
+      if (q !== -1) {
+        auth = Object.fromEntries(new URLSearchParams(name.slice(q + 1)));
+        name = name.slice(0, q);
+      } else auth = {};
+    }
+    const socket = this.nsps.get(name);
+    if (!socket && packet.type === PacketType.CONNECT) {
+      this.#connect(name, auth ?? {});
+    } else if (
+      socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR
+    ) {
+      socket.onPacket(packet);
+    } else {
+      // A packet for a namespace the client never joined, or a second CONNECT: invalid state.
+      this.#closeConnection("forced server close");
+    }
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    const server = this.#server;
+    const existing = server.namespaces.get(name);
+    const report = (error: unknown) =>
+      server.reportError(error instanceof Error ? error : new Error(String(error)));
+    if (existing) {
+      existing.add(this, auth).catch(report);
+      return;
+    }
+    server.checkNamespace(name, auth).then((nsp) => {
+      if (this.conn.state !== "open") return;
+      if (nsp) return nsp.add(this, auth);
+      const data = this.conn.protocol === 3
+        ? "Invalid namespace"
+        : { message: "Invalid namespace" };
+      this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data }, {});
+      return undefined;
+    }).catch(report);
+  }
+
+  /** @internal A socket connected to its namespace. */
+  added(socket: Socket): void {
+    this.nsps.set(socket.nsp.name, socket);
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
+
+  /** @internal A socket left. */
+  remove(socket: Socket): void {
+    if (this.nsps.get(socket.nsp.name) === socket) this.nsps.delete(socket.nsp.name);
+  }
+
+  /** Encodes and writes one packet. */
+  writePacket(packet: Packet, flags: BroadcastFlags): void {
+    const conn = this.conn;
+    if (conn.state !== "open") return;
+    if (flags.volatile && !conn.writable) return;
+    const options = flags.compress === false ? { compress: false } : undefined;
+    for (const frame of this.#server.encoder.encode(packet)) conn.send(frame, options);
+  }
+
+  /** Writes frames encoded once for many clients. */
+  writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags): void {
+    const conn = this.conn;
+    if (conn.state !== "open") return;
+    if (flags.volatile && !conn.writable) return;
+    const options = flags.compress === false ? { compress: false } : undefined;
+    for (let i = 0; i < prepared.length; i++) conn.sendPrepared(prepared[i], options);
+  }
+
+  /** Disconnects every namespace, then closes the connection. */
+  disconnectAll(): void {
+    for (const socket of [...this.nsps.values()]) socket.disconnect();
+    this.#closeConnection("forced server close");
+  }
+
+  #closeConnection(reason: DisconnectReason): void {
+    if (this.conn.state === "open") {
+      // Sockets first, so they see this reason and not the engine's "forced close".
+      this.#closeSockets(reason);
+      this.conn.close();
+    }
+  }
+
+  #onParseError(error: ProtocolError): void {
+    for (const socket of this.nsps.values()) {
+      socket.onError(error);
+    }
+    this.conn.close("parse error");
+  }
+
+  /** Engine close: every socket disconnects with the same reason. */
+  onClose(reason: EngineCloseReason, description?: unknown): void {
+    this.#closeSockets(reason, description);
+  }
+
+  #closeSockets(reason: DisconnectReason, description?: unknown): void {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    for (const socket of [...this.nsps.values()]) socket.onClose(reason, description);
+    this.nsps.clear();
+    this.#decoder.destroy();
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The Engine.IO server: routes requests on its path, verifies them like the
+ * reference, runs handshakes and hands each session to its handler.
+ *
+ * @module
+ */
+
+import type { EngineData } from "../../protocol/engine_io.ts";
+import { encodePacket } from "../../protocol/engine_io.ts";
+import { Emitter } from "../../protocol/emitter.ts";
+import { CODEC_V3, CODEC_V4, type SessionCodec } from "./codec.ts";
+import {
+  corsHeaders,
+  ENGINE_ERROR_MESSAGES,
+  ENGINE_ERRORS,
+  type EngineErrorCode,
+  errorResponse,
+  type HeaderRecord,
+  serializeCookie,
+} from "./http.ts";
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
+import { EngineSession, type SessionHost } from "./session.ts";
+import type { RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
+import type { EngineHandler, PreparedMessage, TransportName } from "./types.ts";
+
+/** A handshake or request the engine refused, as the `connection_error` event reports it. */
+export interface ConnectionError {
+  /** The request. */
+  req: Request;
+  /** The engine error code. */
+  code: EngineErrorCode;
+  /** The wire message. */
+  message: string;
+  /** More detail. */
+  context: Record<string, unknown>;
+}
+
+/** Events of {@linkcode Engine}. */
+export type EngineEvents = {
+  /** A session opened. */
+  connection: (session: EngineSession) => void;
+  /** A request was refused. */
+  connection_error: (error: ConnectionError) => void;
+  /** Edit the handshake response headers (the record is mutable). */
+  initial_headers: (headers: HeaderRecord, request: Request) => void;
+  /** Edit every response's headers (the record is mutable). */
+  headers: (headers: HeaderRecord, request: Request) => void;
+};
+
+/** A fetch-style handler; `undefined` means Bun took the connection over (an upgrade). */
+export type FetchHandler = (
+  request: Request,
+  context?: unknown,
+) => Response | undefined | Promise<Response | undefined>;
+
+/** What a request outside the engine's path goes to. */
+export type Fallback = FetchHandler;
+
+/**
+ * The value `handler()` returns: a function for `Deno.serve(handler)` and an
+ * object for `Bun.serve({ ...handler })` and default exports.
+ */
+export interface ServeHandler {
+  (request: Request, context?: unknown): Response | Promise<Response | undefined> | undefined;
+  /** The same function, for `Bun.serve`, `deno serve` and Bun's default export. */
+  fetch: (
+    request: Request,
+    context?: unknown,
+  ) => Response | Promise<Response | undefined> | undefined;
+  /** Bun's WebSocket handler object. */
+  websocket: Record<string, unknown>;
+  /** Bun: seconds a request may idle; above the heartbeat so long-polls are not cut. */
+  idleTimeout: number;
+}
+
+let defaultBridge: RuntimeBridge | undefined;
+
+/** Registers the runtime bridge engines use when none is given (done by `server/runtime/mod.ts`). */
+export function setDefaultRuntimeBridge(bridge: RuntimeBridge): void {
+  defaultBridge = bridge;
+}
+
+/** Returns the bridge engines use by default, if one was registered. */
+export function getDefaultRuntimeBridge(): RuntimeBridge | undefined {
+  return defaultBridge;
+}
+
+/**
+ * Encodes a message once for many sessions (a broadcast).
+ *
+ * @example
+ * ```ts
+ * import { prepareMessage } from "./engine.ts";
+ * const message = prepareMessage('2["news"]'); // frame: '42["news"]'
+ * ```
+ */
+export function prepareMessage(data: EngineData): PreparedMessage {
+  return { data, frame: encodePacket({ type: "message", data }) };
+}
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** 20 url-safe characters from 15 random bytes, like engine.io's base64id. */
+function generateId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(15));
+  let id = "";
+  for (let i = 0; i < 15; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    id += ID_ALPHABET[n >>> 18] + ID_ALPHABET[(n >>> 12) & 63] + ID_ALPHABET[(n >>> 6) & 63] +
+      ID_ALPHABET[n & 63];
+  }
+  return id;
+}
+
+/** Options of {@linkcode Engine} beyond the engine.io ones. */
+export interface EngineInit extends EngineOptions {
+  /** Receives sessions through the typed seam (the Socket.IO layer uses this). */
+  handler?: EngineHandler;
+  /** The runtime bridge; by default the one `server/runtime/mod.ts` registered. */
+  runtime?: RuntimeBridge;
+}
+
+/**
+ * An Engine.IO server, usable on its own like npm `engine.io`.
+ *
+ * @example An echo server on Deno
+ * ```ts ignore
+ * import { Engine } from "./mod.ts";
+ * const engine = new Engine({ path: "/engine.io/" });
+ * engine.on("connection", (conn) => conn.on("message", (data) => conn.send(data)));
+ * Deno.serve({ port: 3000 }, engine.handler());
+ * ```
+ */
+export class Engine extends Emitter<EngineEvents> implements SessionHost {
+  /** The options with defaults applied. */
+  readonly options: ResolvedEngineOptions;
+  /** Open sessions by id. */
+  readonly clients: Map<string, EngineSession> = new Map();
+  #handler: EngineHandler | undefined;
+  #bridge: RuntimeBridge | undefined;
+  #closed = false;
+
+  /** @param options engine.io options, plus `handler` and `runtime`. */
+  constructor(options: EngineInit = {}) {
+    super();
+    this.options = resolveEngineOptions(options);
+    this.#handler = options.handler;
+    this.#bridge = options.runtime;
+  }
+
+  /** How many sessions are open. */
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /** Sets the seam handler that receives new sessions (before user "connection" listeners). */
+  attachHandler(handler: EngineHandler): void {
+    this.#handler = handler;
+  }
+
+  /** Closes every session ("server shutting down") and refuses new ones. */
+  close(): void {
+    this.#closed = true;
+    for (const session of [...this.clients.values()]) session.close("server shutting down");
+  }
+
+  /** Whether `request` is on this engine's path. */
+  matches(request: Request): boolean {
+    const url = request.url;
+    // Cheap path check without a URL object: the path follows the authority.
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const end = url.indexOf("?", start);
+    const pathname = end === -1 ? url.slice(start) : url.slice(start, end);
+    return pathname === this.options.path;
+  }
+
+  /**
+   * A handler for `Deno.serve` and `Bun.serve`; requests outside the path go
+   * to `fallback`, or get a 404.
+   */
+  handler(fallback?: Fallback): ServeHandler {
+    const fetch = (request: Request, context?: unknown) => {
+      if (this.matches(request)) return this.handleRequest(request, context);
+      return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
+    };
+    return serveHandler(fetch, this.options);
+  }
+
+  /** Handles a request on the engine's path. `undefined` means Bun took over the connection. */
+  async handleRequest(request: Request, context?: unknown): Promise<Response | undefined> {
+    const bridge = this.#bridge ?? defaultBridge;
+    if (!bridge) {
+      throw new TypeError(
+        "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
+      );
+    }
+    const url = new URL(request.url);
+    const query = url.searchParams;
+    const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+
+    const cors = this.options.cors;
+    if (cors && request.method === "OPTIONS" && !cors.preflightContinue) {
+      const headers = await corsHeaders(cors, request, true);
+      if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
+      return new Response(null, {
+        status: cors.optionsSuccessStatus ?? 204,
+        headers: this.#hook(headers, request),
+      });
+    }
+
+    const transport = query.get("transport") as TransportName | null;
+    if (!transport || !this.options.transports.includes(transport)) {
+      return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
+    }
+    const sid = query.get("sid");
+    if (sid) {
+      const session = this.clients.get(sid);
+      if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
+      if (isUpgrade) {
+        if (transport !== "websocket" || !this.options.allowUpgrades) {
+          return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+        }
+        if (!(await this.#allowed(request))) {
+          return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {});
+        }
+        return this.#upgrade(request, context, bridge, session, false);
+      }
+      if (session.transport !== transport) {
+        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+      }
+      if (request.method === "GET") return await session.handlePoll(request, !query.has("b64"));
+      if (request.method === "POST") return await session.handlePost(request);
+      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
+    }
+
+    if (request.method !== "GET") {
+      return this.#refuse(request, ENGINE_ERRORS.BAD_HANDSHAKE_METHOD, { method: request.method });
+    }
+    if (transport === "websocket" && !isUpgrade) {
+      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
+        name: "TRANSPORT_HANDSHAKE_ERROR",
+      });
+    }
+    if (this.#closed) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
+    if (!(await this.#allowed(request))) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {});
+    const eio = query.get("EIO");
+    const codec: SessionCodec | null = eio === "4"
+      ? CODEC_V4
+      : this.options.allowEIO3 && eio === "3"
+      ? CODEC_V3
+      : null;
+    if (!codec) {
+      return this.#refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: eio });
+    }
+    if (transport === "polling" && query.has("j")) {
+      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "JSONP_UNSUPPORTED" });
+    }
+
+    const session = new EngineSession(this, {
+      id: generateId(),
+      codec,
+      // A copy without the body: Deno closes the original once the response is sent.
+      request: new Request(request.url, { method: request.method, headers: request.headers }),
+      remoteAddress: this.#address(request, context, bridge),
+      secure: this.#secure(request, url),
+      transport,
+    });
+    const headers = await this.#handshakeHeaders(request, session.id);
+    if (transport === "websocket") {
+      return this.#upgrade(request, context, bridge, session, true, headers);
+    }
+
+    this.clients.set(session.id, session);
+    const body = codec.payload([{ type: "open", data: session.handshake() }], !query.has("b64"));
+    const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
+      headers: {
+        ...headers,
+        "content-type": typeof body === "string"
+          ? "text/plain; charset=UTF-8"
+          : "application/octet-stream",
+      },
+    });
+    this.#open(session);
+    return response;
+  }
+
+  #open(session: EngineSession): void {
+    session.start();
+    this.#handler?.onConnection(session);
+    this.emit("connection", session);
+  }
+
+  #upgrade(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    session: EngineSession,
+    initial: boolean,
+    headers: HeaderRecord = {},
+  ): Response | undefined {
+    const target: SocketTarget = {
+      onSocketOpen: (socket: RawSocket) => {
+        if (!initial) {
+          session.attachSocket(socket, false);
+          return;
+        }
+        if (this.#closed) {
+          socket.close(1001);
+          return;
+        }
+        session.attachSocket(socket, true);
+        this.clients.set(session.id, session);
+        socket.send(session.protocol === 4 ? "0" + session.handshake() : "0" + session.handshake());
+        this.#open(session);
+      },
+      onSocketMessage: (socket, data) => session.onSocketMessage(socket, data),
+      onSocketClose: (socket) => session.onSocketClose(socket),
+    };
+    const response = bridge.upgrade(request, context, target, headers);
+    if (response === null) return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    return response;
+  }
+
+  async #allowed(request: Request): Promise<boolean> {
+    const allow = this.options.allowRequest;
+    if (!allow) return true;
+    try {
+      if (allow.length >= 2) {
+        return await new Promise<boolean>((resolve) =>
+          (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
+            request,
+            (_error, success) => resolve(Boolean(success)),
+          )
+        );
+      }
+      return Boolean(await (allow as (r: Request) => boolean | Promise<boolean>)(request));
+    } catch {
+      return false;
+    }
+  }
+
+  #address(request: Request, context: unknown, bridge: RuntimeBridge): string {
+    if (this.options.trustProxy) {
+      const forwarded = request.headers.get("x-forwarded-for");
+      if (forwarded) return forwarded.split(",")[0].trim();
+    }
+    return bridge.remoteAddress(request, context);
+  }
+
+  #secure(request: Request, url: URL): boolean {
+    if (url.protocol === "https:" || url.protocol === "wss:") return true;
+    return this.options.trustProxy && request.headers.get("x-forwarded-proto") === "https";
+  }
+
+  async #handshakeHeaders(request: Request, sid: string): Promise<HeaderRecord> {
+    const headers: HeaderRecord = {};
+    const cookie = this.options.cookie;
+    if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, sid, cookie);
+    this.emit("initial_headers", headers, request);
+    return await this.responseHeaders(request, headers);
+  }
+
+  /** Response headers for `request`: CORS, then the `headers` hook. */
+  async responseHeaders(request: Request, extra: HeaderRecord = {}): Promise<HeaderRecord> {
+    const headers = this.options.cors
+      ? { ...await corsHeaders(this.options.cors, request, false), ...extra }
+      : extra;
+    return this.#hook(headers, request);
+  }
+
+  #hook(headers: HeaderRecord, request: Request): HeaderRecord {
+    if (this.hasListeners("headers")) this.emit("headers", headers, request);
+    return headers;
+  }
+
+  async #refuse(
+    request: Request,
+    code: EngineErrorCode,
+    context: Record<string, unknown>,
+  ): Promise<Response> {
+    const message = ENGINE_ERROR_MESSAGES[code];
+    if (this.hasListeners("connection_error")) {
+      this.emit("connection_error", { req: request, code, message, context });
+    }
+    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
+    return errorResponse(code, message, await this.responseHeaders(request));
+  }
+
+  /** The session closed; forget it. */
+  release(session: EngineSession): void {
+    if (this.clients.get(session.id) === session) this.clients.delete(session.id);
+  }
+}
+
+/** Dispatches Bun WebSocket events to the target stored on `ws.data`. */
+export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
+  open(ws: { data: { target: SocketTarget } }) {
+    ws.data.target.onSocketOpen(ws as unknown as RawSocket);
+  },
+  message(ws: { data: { target: SocketTarget } }, message: string | Uint8Array) {
+    ws.data.target.onSocketMessage(ws as unknown as RawSocket, message);
+  },
+  close(ws: { data: { target: SocketTarget } }, code: number, reason: string) {
+    ws.data.target.onSocketClose(ws as unknown as RawSocket, code, reason);
+  },
+};
+
+/** Builds the handler value both runtimes accept. */
+export function serveHandler(fetch: FetchHandler, options: ResolvedEngineOptions): ServeHandler {
+  const handler =
+    ((request: Request, context?: unknown) => fetch(request, context)) as ServeHandler;
+  handler.fetch = handler;
+  handler.websocket = {
+    ...BUN_WEBSOCKET_DISPATCH,
+    maxPayloadLength: options.maxHttpBufferSize,
+    perMessageDeflate: options.perMessageDeflate,
+    // Engine.IO has its own heartbeat; Bun's idle cut would only race it.
+    idleTimeout: 0,
+    sendPings: false,
+  };
+  const seconds = Math.ceil((options.pingInterval + options.pingTimeout) / 1000) + 5;
+  handler.idleTimeout = seconds > 255 ? 0 : seconds;
+  return handler;
+}

@@ -1,0 +1,187 @@
+/**
+ * HTTP helpers of the Engine.IO server: the error table, CORS (behaving like
+ * the npm `cors` package), the sticky-session cookie and body reading with a
+ * size limit counted while reading.
+ *
+ * @module
+ */
+
+import type { CookieOptions, CorsOptions, CorsOrigin } from "./options.ts";
+
+/** Engine.IO error codes (engine.io `Server.errors`). */
+export const ENGINE_ERRORS = {
+  UNKNOWN_TRANSPORT: 0,
+  UNKNOWN_SID: 1,
+  BAD_HANDSHAKE_METHOD: 2,
+  BAD_REQUEST: 3,
+  FORBIDDEN: 4,
+  UNSUPPORTED_PROTOCOL_VERSION: 5,
+} as const;
+
+/** One of the {@linkcode ENGINE_ERRORS} codes. */
+export type EngineErrorCode = typeof ENGINE_ERRORS[keyof typeof ENGINE_ERRORS];
+
+/** The wire message of each error code, as the reference sends it. */
+export const ENGINE_ERROR_MESSAGES: readonly string[] = [
+  "Transport unknown",
+  "Session ID unknown",
+  "Bad handshake method",
+  "Bad request",
+  "Forbidden",
+  "Unsupported protocol version",
+];
+
+/** A mutable header record, as the `initial_headers` and `headers` hooks see it. */
+export type HeaderRecord = Record<string, string>;
+
+/** The error response: 403 for FORBIDDEN, else 400, JSON `{code, message}`. */
+export function errorResponse(
+  code: EngineErrorCode,
+  message?: string,
+  headers: HeaderRecord = {},
+): Response {
+  return new Response(JSON.stringify({ code, message: message ?? ENGINE_ERROR_MESSAGES[code] }), {
+    status: code === ENGINE_ERRORS.FORBIDDEN ? 403 : 400,
+    headers: { ...headers, "content-type": "application/json" },
+  });
+}
+
+/** Thrown by {@linkcode readBody} when the body is larger than allowed. */
+export class PayloadTooLargeError extends RangeError {
+  /** @param limit The limit in bytes. */
+  constructor(limit: number) {
+    super(`Cannot read body: larger than ${limit} bytes`);
+    this.name = "PayloadTooLargeError";
+  }
+}
+
+/**
+ * Reads a request body as bytes, counting while reading: past `limit` bytes
+ * the stream is cancelled and {@linkcode PayloadTooLargeError} thrown.
+ */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > limit) {
+    await request.body?.cancel().catch(() => {});
+    throw new PayloadTooLargeError(limit);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Serialises the sticky-session cookie for `sid`. */
+export function serializeCookie(name: string, sid: string, options: CookieOptions): string {
+  let out = `${name}=${encodeURIComponent(sid)}`;
+  if (options.maxAge !== undefined) out += `; Max-Age=${Math.floor(options.maxAge)}`;
+  if (options.domain) out += `; Domain=${options.domain}`;
+  if (options.path) out += `; Path=${options.path}`;
+  if (options.expires) out += `; Expires=${options.expires.toUTCString()}`;
+  if (options.httpOnly) out += "; HttpOnly";
+  if (options.secure) out += "; Secure";
+  const sameSite = options.sameSite;
+  if (sameSite === true || sameSite === "strict") out += "; SameSite=Strict";
+  else if (sameSite === "lax") out += "; SameSite=Lax";
+  else if (sameSite === "none") out += "; SameSite=None";
+  return out;
+}
+
+const DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
+
+function list(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+function originMatches(origin: string, rule: string | RegExp | Array<string | RegExp>): boolean {
+  if (Array.isArray(rule)) return rule.some((r) => originMatches(origin, r));
+  return typeof rule === "string" ? rule === origin : rule.test(origin);
+}
+
+async function resolveOrigin(
+  rule: CorsOrigin | undefined,
+  origin: string | undefined,
+): Promise<boolean | string | RegExp | Array<string | RegExp>> {
+  if (rule === undefined) return "*";
+  if (typeof rule !== "function") return rule;
+  if (rule.length >= 2) {
+    return await new Promise((resolve, reject) => {
+      (rule as (o: string | undefined, cb: (e: Error | null, a?: unknown) => void) => void)(
+        origin,
+        (error, allow) => error ? reject(error) : resolve((allow ?? false) as boolean),
+      );
+    });
+  }
+  return await (rule as (o: string | undefined) => boolean | string | Promise<boolean | string>)(
+    origin,
+  );
+}
+
+/**
+ * The CORS headers for a request, like the npm `cors` package computes them.
+ * Returns `null` when the origin rule threw (the request is then refused).
+ */
+export async function corsHeaders(
+  options: CorsOptions,
+  request: Request,
+  preflight: boolean,
+): Promise<HeaderRecord | null> {
+  const origin = request.headers.get("origin") ?? undefined;
+  let rule: boolean | string | RegExp | Array<string | RegExp>;
+  try {
+    rule = await resolveOrigin(options.origin, origin);
+  } catch {
+    return null;
+  }
+  const headers: HeaderRecord = {};
+  if (rule === "*" && !options.credentials) {
+    headers["access-control-allow-origin"] = "*";
+  } else if (typeof rule === "string" && rule !== "*") {
+    headers["access-control-allow-origin"] = rule;
+    headers["vary"] = "Origin";
+  } else if (rule === false) {
+    // No CORS headers at all.
+  } else {
+    // true, "*" with credentials, RegExp or list: reflect the origin when it matches.
+    const allowed = rule === true || rule === "*" ||
+      (origin !== undefined && originMatches(origin, rule as RegExp | Array<string | RegExp>));
+    if (allowed && origin) headers["access-control-allow-origin"] = origin;
+    headers["vary"] = "Origin";
+  }
+  if (options.credentials) headers["access-control-allow-credentials"] = "true";
+  const exposed = list(options.exposedHeaders);
+  if (exposed) headers["access-control-expose-headers"] = exposed;
+  if (preflight) {
+    headers["access-control-allow-methods"] = list(options.methods) ?? DEFAULT_METHODS;
+    const allowedHeaders = list(options.allowedHeaders) ??
+      request.headers.get("access-control-request-headers") ?? undefined;
+    if (allowedHeaders) {
+      headers["access-control-allow-headers"] = allowedHeaders;
+      if (!options.allowedHeaders) {
+        headers["vary"] = headers["vary"]
+          ? headers["vary"] + ", Access-Control-Request-Headers"
+          : "Access-Control-Request-Headers";
+      }
+    }
+    if (options.maxAge !== undefined) headers["access-control-max-age"] = String(options.maxAge);
+  }
+  return headers;
+}

@@ -1,0 +1,569 @@
+/**
+ * One Engine.IO session: its state machine, its transport (long-polling or
+ * WebSocket), the upgrade from one to the other, and the heartbeat.
+ *
+ * Every timer, pending long-poll and queued packet belongs to the session and
+ * is released by {@linkcode EngineSession.close} or by the transition to
+ * "closed".
+ *
+ * @module
+ */
+
+import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { Emitter } from "../../protocol/emitter.ts";
+import type { SessionCodec } from "./codec.ts";
+import {
+  ENGINE_ERRORS,
+  errorResponse,
+  type HeaderRecord,
+  PayloadTooLargeError,
+  readBody,
+} from "./http.ts";
+import type { ResolvedEngineOptions } from "./options.ts";
+import type { RawSocket } from "./socket.ts";
+import type {
+  ConnectionHandler,
+  ConnectionState,
+  EngineCloseReason,
+  EngineConnection,
+  PreparedMessage,
+  SendOptions,
+  TransportName,
+} from "./types.ts";
+
+/** Events of a session, for users of the bare engine. */
+export type SessionEvents = {
+  /** A message arrived. */
+  message: (data: EngineData) => void;
+  /** The session closed. */
+  close: (reason: EngineCloseReason, description?: unknown) => void;
+  /** Any packet arrived. */
+  packet: (packet: EnginePacket) => void;
+  /** A packet is about to be sent. */
+  packetCreate: (packet: EnginePacket) => void;
+  /** A pong (v4) or ping (v3) arrived. */
+  heartbeat: () => void;
+  /** Every queued packet was written. */
+  drain: () => void;
+  /** An upgrade probe succeeded. */
+  upgrading: (transport: TransportName) => void;
+  /** The session now runs on WebSocket. */
+  upgrade: (transport: TransportName) => void;
+  /** A transport error (before the close). */
+  error: (error: Error) => void;
+};
+
+/** What a session needs of its engine. */
+export interface SessionHost {
+  readonly options: ResolvedEngineOptions;
+  /** Response headers for `request` (CORS and the `headers` hook). */
+  responseHeaders(request: Request, extra?: HeaderRecord): Promise<HeaderRecord>;
+  /** The session closed; forget it. */
+  release(session: EngineSession): void;
+}
+
+const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
+const OK_HEADERS = { "content-type": "text/html" };
+const textDecoder = new TextDecoder();
+
+interface PendingPoll {
+  resolve(response: Response): void;
+  request: Request;
+  supportsBinary: boolean;
+  onAbort: () => void;
+}
+
+interface Probe {
+  socket: RawSocket;
+  timer: ReturnType<typeof setTimeout>;
+  probed: boolean;
+}
+
+/**
+ * One Engine.IO session. Implements the {@linkcode EngineConnection} seam for
+ * the Socket.IO layer and is a typed emitter for users of the bare engine.
+ */
+export class EngineSession extends Emitter<SessionEvents> implements EngineConnection {
+  /** The session id. */
+  readonly id: string;
+  /** The protocol revision the client speaks. */
+  readonly protocol: 3 | 4;
+  /** The handshake request. */
+  readonly request: Request;
+  /** The client's address. */
+  readonly remoteAddress: string;
+  /** Whether the handshake came over TLS (or a trusted forwarded-proto header). */
+  readonly secure: boolean;
+  /** Where messages and the close are reported (the Socket.IO layer sets it). */
+  handler: ConnectionHandler = NOOP_HANDLER;
+
+  #host: SessionHost;
+  #codec: SessionCodec;
+  #state: ConnectionState = "open";
+  #transport: TransportName;
+  #socket: RawSocket | null = null;
+  #buffer: EnginePacket[] = [];
+  #poll: PendingPoll | null = null;
+  #posting = false;
+  #probe: Probe | null = null;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeReason: EngineCloseReason = "forced close";
+
+  /** Sets up a session; the engine sends the open packet right after. */
+  constructor(
+    host: SessionHost,
+    init: {
+      id: string;
+      codec: SessionCodec;
+      request: Request;
+      remoteAddress: string;
+      secure: boolean;
+      transport: TransportName;
+    },
+  ) {
+    super();
+    this.#host = host;
+    this.id = init.id;
+    this.#codec = init.codec;
+    this.protocol = init.codec.protocol;
+    this.request = init.request;
+    this.remoteAddress = init.remoteAddress;
+    this.secure = init.secure;
+    this.#transport = init.transport;
+  }
+
+  /** The session state. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Alias of `state` with engine.io's name. */
+  get readyState(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The transport in use. */
+  get transport(): TransportName {
+    return this.#transport;
+  }
+
+  /** Whether a packet sent now goes out at once: an open WebSocket, or a pending long-poll. */
+  get writable(): boolean {
+    return this.#state === "open" &&
+      (this.#socket !== null && !this.#probe ? true : this.#poll !== null);
+  }
+
+  /** Whether an upgrade is in progress. */
+  get upgrading(): boolean {
+    return this.#probe?.probed ?? false;
+  }
+
+  /** The open packet payload. */
+  handshake(): string {
+    const o = this.#host.options;
+    const upgrades =
+      this.#transport === "polling" && o.allowUpgrades && o.transports.includes("websocket")
+        ? ["websocket"]
+        : [];
+    const open: Record<string, unknown> = {
+      sid: this.id,
+      upgrades,
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+    };
+    if (this.protocol === 4) open.maxPayload = o.maxHttpBufferSize;
+    return JSON.stringify(open);
+  }
+
+  /** Starts the heartbeat; called once the open packet is on its way. */
+  start(): void {
+    if (this.protocol === 4) this.#schedulePing();
+    // v3: the client pings; silence for pingInterval + pingTimeout ends the session.
+    else this.#resetTimeout(this.#host.options.pingInterval + this.#host.options.pingTimeout);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /** Queues one message. */
+  send(data: EngineData, options?: SendOptions): void {
+    this.#sendPacket({ type: "message", data }, options);
+  }
+
+  /** Alias of {@linkcode EngineSession.send}, as engine.io names it. */
+  write(data: EngineData, options?: SendOptions): void {
+    this.send(data, options);
+  }
+
+  /** Queues a message encoded once for many sessions. */
+  sendPrepared(message: PreparedMessage, options?: SendOptions): void {
+    if (this.#state !== "open") return;
+    const socket = this.#socket;
+    if (socket && !this.#probe && this.protocol === 4 && !this.hasListeners("packetCreate")) {
+      // WebSocket fast path: the frame was built once for every recipient.
+      socket.send(message.frame as string | Uint8Array<ArrayBuffer>, options?.compress);
+      return;
+    }
+    this.#sendPacket({ type: "message", data: message.data }, options);
+  }
+
+  #sendPacket(packet: EnginePacket, options?: SendOptions): void {
+    if (this.#state !== "open") return;
+    if (this.hasListeners("packetCreate")) this.emit("packetCreate", packet);
+    const socket = this.#socket;
+    if (socket && !this.#probe) {
+      socket.send(this.#codec.frame(packet) as string | Uint8Array<ArrayBuffer>, options?.compress);
+      return;
+    }
+    this.#buffer.push(packet);
+    if (this.#poll) this.#flushPoll();
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
+
+  /** Closes the session, flushing what is queued first. */
+  close(reason: EngineCloseReason = "forced close"): void {
+    if (this.#state !== "open") return;
+    if (this.#transport === "websocket" && this.#socket) {
+      this.#finish(reason);
+      return;
+    }
+    // Polling: the close packet (after what is queued) goes out with the next GET.
+    this.#buffer.push({ type: "close" });
+    this.#state = "closing";
+    this.#closeReason = reason;
+    this.#clearHeartbeat();
+    if (this.#poll) this.#flushPoll();
+    else if (reason === "server shutting down") this.#finish(reason);
+    else {
+      // Give the client's next GET the chance to collect the close packet.
+      this.#closeTimer = setTimeout(() => this.#finish(reason), this.#host.options.pingTimeout);
+    }
+  }
+
+  /** The single transition to "closed": releases every timer, poll and socket. */
+  #finish(reason: EngineCloseReason, description?: unknown): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#clearHeartbeat();
+    clearTimeout(this.#closeTimer);
+    if (this.#probe) {
+      clearTimeout(this.#probe.timer);
+      this.#probe.socket.close(1000);
+      this.#probe = null;
+    }
+    this.#buffer = [];
+    if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "close" }], false));
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      try {
+        socket.close(1000);
+      } catch { /* already closed */ }
+    }
+    this.#host.release(this);
+    try {
+      this.handler.onClose(reason, description);
+    } finally {
+      this.emit("close", reason, description);
+    }
+  }
+
+  #clearHeartbeat(): void {
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#timeoutTimer);
+  }
+
+  // ---- heartbeat -------------------------------------------------------------------------
+
+  #schedulePing(): void {
+    clearTimeout(this.#pingTimer);
+    this.#pingTimer = setTimeout(() => {
+      this.#sendPacket({ type: "ping" });
+      // Spec: pingTimeout runs from when the ping is queued.
+      this.#resetTimeout(this.#host.options.pingTimeout);
+    }, this.#host.options.pingInterval);
+  }
+
+  #resetTimeout(ms: number): void {
+    clearTimeout(this.#timeoutTimer);
+    this.#timeoutTimer = setTimeout(() => this.#finish("ping timeout"), ms);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  #onPacket(packet: EnginePacket): void {
+    if (this.#state !== "open") return;
+    this.emit("packet", packet);
+    switch (packet.type) {
+      case "message":
+        this.handler.onMessage(packet.data ?? "");
+        this.emit("message", packet.data ?? "");
+        return;
+      case "pong":
+        if (this.protocol === 4) {
+          clearTimeout(this.#timeoutTimer);
+          this.#schedulePing();
+          this.emit("heartbeat");
+        }
+        return;
+      case "ping":
+        if (this.protocol === 3) {
+          this.#resetTimeout(this.#host.options.pingInterval + this.#host.options.pingTimeout);
+          this.#sendPacket({ type: "pong", data: packet.data });
+          this.emit("heartbeat");
+        }
+        return;
+      case "close":
+        this.#finish("transport close");
+        return;
+      default:
+        // open, upgrade and noop have no meaning here; upgrade is handled by the probe.
+        return;
+    }
+  }
+
+  #onParseError(error: unknown): void {
+    this.emit("error", error instanceof Error ? error : new Error(String(error)));
+    this.#finish("parse error", error);
+  }
+
+  // ---- long-polling ----------------------------------------------------------------------
+
+  /** Answers a long-polling GET: at once when packets wait, else when they come. */
+  async handlePoll(request: Request, supportsBinary: boolean): Promise<Response> {
+    const headers = await this.#host.responseHeaders(request);
+    if (this.#poll) {
+      // One pending GET per session (engine.io "overlap from client").
+      this.#fail(new Error("overlap from client"));
+      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    }
+    if (this.#state === "closed") {
+      return errorResponse(ENGINE_ERRORS.UNKNOWN_SID, undefined, headers);
+    }
+    return await new Promise<Response>((resolve) => {
+      const onAbort = () => {
+        // The client went away mid-poll: settle now and end the session, as the reference does.
+        if (this.#poll?.request !== request) return;
+        this.#settlePoll("");
+        this.#fail(new Error("poll connection closed prematurely"));
+      };
+      this.#poll = {
+        request,
+        supportsBinary,
+        onAbort,
+        resolve: (response) => resolve(withHeaders(response, headers)),
+      };
+      request.signal.addEventListener("abort", onAbort, { once: true });
+      if (this.#probe?.probed) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
+      else if (this.#buffer.length > 0) this.#flushPoll();
+    });
+  }
+
+  #flushPoll(): void {
+    const poll = this.#poll;
+    if (!poll || this.#buffer.length === 0) return;
+    const packets = this.#buffer;
+    this.#buffer = [];
+    this.#settlePoll(this.#codec.payload(packets, poll.supportsBinary));
+    if (this.#state === "closing" && packets[packets.length - 1]?.type === "close") {
+      this.#finish(this.#closeReason);
+      return;
+    }
+    if (this.hasListeners("drain")) this.emit("drain");
+    this.handler.onDrain?.();
+  }
+
+  #settlePoll(body: string | Uint8Array): void {
+    const poll = this.#poll;
+    if (!poll) return;
+    this.#poll = null;
+    poll.request.signal.removeEventListener("abort", poll.onAbort);
+    const type = typeof body === "string"
+      ? "text/plain; charset=UTF-8"
+      : "application/octet-stream";
+    poll.resolve(
+      compressible(this.#host.options.compressionThreshold, poll.request, body, type),
+    );
+  }
+
+  /** Takes a long-polling POST: reads the payload (limit counted while reading) and dispatches it. */
+  async handlePost(request: Request): Promise<Response> {
+    const headers = await this.#host.responseHeaders(request);
+    if (this.#posting) {
+      this.#fail(new Error("data request overlap from client"));
+      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    }
+    this.#posting = true;
+    let body: Uint8Array;
+    try {
+      body = await readBody(request, this.#host.options.maxHttpBufferSize);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) {
+        return new Response(null, { status: 413, headers });
+      }
+      this.#fail(error);
+      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    } finally {
+      this.#posting = false;
+    }
+    const binary = request.headers.get("content-type") === "application/octet-stream";
+    let packets: EnginePacket[];
+    try {
+      packets = this.#codec.decodePayload(
+        binary && this.protocol === 3 ? body : textDecoder.decode(body),
+        Infinity,
+      );
+    } catch (error) {
+      this.#onParseError(error);
+      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    }
+    for (const packet of packets) {
+      if (this.#state !== "open") break;
+      this.#onPacket(packet);
+    }
+    return new Response("ok", { headers: { ...headers, ...OK_HEADERS } });
+  }
+
+  #fail(error: unknown): void {
+    this.emit("error", error instanceof Error ? error : new Error(String(error)));
+    this.#finish("transport error", error);
+  }
+
+  // ---- WebSocket -------------------------------------------------------------------------
+
+  /** A WebSocket opened for this session: the first transport, or an upgrade probe. */
+  attachSocket(socket: RawSocket, initial: boolean): void {
+    if (this.#state !== "open") {
+      socket.close(1000);
+      return;
+    }
+    if (initial) {
+      this.#socket = socket;
+      return;
+    }
+    if (this.#probe || this.#transport === "websocket") {
+      // Already upgrading or upgraded: a second socket for the session is refused.
+      socket.close(1000);
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.#probe?.socket !== socket) return;
+      this.#probe = null;
+      socket.close(1000);
+      if (this.#poll) this.#flushPoll();
+    }, this.#host.options.upgradeTimeout);
+    this.#probe = { socket, timer, probed: false };
+  }
+
+  /** A frame arrived on one of this session's sockets. */
+  onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
+    if (this.#state !== "open") return;
+    const size = typeof data === "string" ? data.length : data.byteLength;
+    if (size > this.#host.options.maxHttpBufferSize) {
+      // Deno buffers the whole frame before we see it; Bun enforces maxPayloadLength itself.
+      if (socket === this.#socket) {
+        this.#fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
+      } else socket.close(1009);
+      return;
+    }
+    let packet: EnginePacket;
+    try {
+      packet = this.#codec.decodeFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      if (socket === this.#socket) this.#onParseError(error);
+      else this.#abortProbe(socket);
+      return;
+    }
+    if (socket === this.#socket) {
+      this.#onPacket(packet);
+      return;
+    }
+    const probe = this.#probe;
+    if (!probe || probe.socket !== socket) return;
+    if (packet.type === "ping" && packet.data === "probe") {
+      socket.send(this.#codec.frame({ type: "pong", data: "probe" }) as string);
+      probe.probed = true;
+      this.emit("upgrading", "websocket");
+      // Spec: a noop makes the pending GET return, so the client can pause polling.
+      if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
+      return;
+    }
+    if (packet.type === "upgrade" && probe.probed) {
+      clearTimeout(probe.timer);
+      this.#probe = null;
+      this.#socket = socket;
+      this.#transport = "websocket";
+      if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
+      this.emit("upgrade", "websocket");
+      const queued = this.#buffer;
+      this.#buffer = [];
+      for (const p of queued) socket.send(this.#codec.frame(p) as string | Uint8Array<ArrayBuffer>);
+      if (queued.length > 0) {
+        if (this.hasListeners("drain")) this.emit("drain");
+        this.handler.onDrain?.();
+      }
+      return;
+    }
+    this.#abortProbe(socket);
+  }
+
+  #abortProbe(socket: RawSocket): void {
+    const probe = this.#probe;
+    if (probe?.socket !== socket) return;
+    clearTimeout(probe.timer);
+    this.#probe = null;
+    socket.close(1000);
+  }
+
+  /** One of this session's sockets closed. */
+  onSocketClose(socket: RawSocket): void {
+    if (socket === this.#socket) {
+      this.#socket = null;
+      this.#finish("transport close");
+    } else if (this.#probe?.socket === socket) {
+      clearTimeout(this.#probe.timer);
+      this.#probe = null;
+    }
+  }
+}
+
+function withHeaders(response: Response, headers: HeaderRecord): Response {
+  for (const name in headers) response.headers.set(name, headers[name]);
+  return response;
+}
+
+const textEncoder = new TextEncoder();
+
+/** A polling response body, gzip/deflate compressed above the threshold when the client accepts it. */
+function compressible(
+  threshold: number | false,
+  request: Request,
+  body: string | Uint8Array,
+  type: string,
+): Response {
+  const headers: HeaderRecord = { "content-type": type };
+  if (threshold !== false) {
+    const bytes = typeof body === "string" ? textEncoder.encode(body) : body;
+    if (bytes.byteLength >= threshold) {
+      const accept = request.headers.get("accept-encoding") ?? "";
+      const encoding = /\bgzip\b/.test(accept)
+        ? "gzip"
+        : /\bdeflate\b/.test(accept)
+        ? "deflate"
+        : null;
+      if (encoding) {
+        headers["content-encoding"] = encoding;
+        headers["vary"] = "Accept-Encoding";
+        const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+          new CompressionStream(encoding),
+        );
+        return new Response(stream, { headers });
+      }
+    }
+  }
+  return new Response(body as string | Uint8Array<ArrayBuffer>, { headers });
+}

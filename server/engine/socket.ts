@@ -1,0 +1,44 @@
+/**
+ * What the Engine.IO server needs of a WebSocket, and how runtime bridges
+ * deliver its events. Deno's `WebSocket` and Bun's `ServerWebSocket` both
+ * satisfy {@linkcode RawSocket} as they are, so no wrapper is allocated.
+ *
+ * @module
+ */
+
+/** A server-side WebSocket: Deno's `WebSocket` or Bun's `ServerWebSocket`. */
+export interface RawSocket {
+  /** Sends one frame. Bun's second argument asks for compression. */
+  send(data: string | Uint8Array<ArrayBuffer>, compress?: boolean): unknown;
+  /** Closes the socket. */
+  close(code?: number, reason?: string): void;
+}
+
+/** Receives one upgraded socket's events; a runtime bridge calls it. */
+export interface SocketTarget {
+  /** The socket is open. */
+  onSocketOpen(socket: RawSocket): void;
+  /** A frame arrived. */
+  onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void;
+  /** The socket closed. */
+  onSocketClose(socket: RawSocket, code: number, reason: string): void;
+}
+
+/** What a runtime bridge offers the engine. */
+export interface RuntimeBridge {
+  /** The runtime's name, for logs. */
+  readonly name: "deno" | "bun";
+  /**
+   * Upgrades `request` to a WebSocket whose events go to `target`. Returns the
+   * response to send (Deno), `undefined` when the runtime answers itself
+   * (Bun), or `null` when the upgrade failed.
+   */
+  upgrade(
+    request: Request,
+    context: unknown,
+    target: SocketTarget,
+    headers: Record<string, string>,
+  ): Response | undefined | null;
+  /** The client's address, from the runtime's connection info. */
+  remoteAddress(request: Request, context: unknown): string;
+}

@@ -1,0 +1,65 @@
+/**
+ * The webio server: Socket.IO v5 over Engine.IO v4 on Web-standard
+ * `Request`/`Response` and the runtime's native WebSocket.
+ *
+ * @example On Deno and on Bun
+ * ```ts ignore
+ * import { Server } from "./mod.ts";
+ * const io = new Server({ cors: { origin: "*" } });
+ * io.on("connection", (socket) => socket.on("ping", (ack) => ack("pong")));
+ * Deno.serve({ port: 3000 }, io.handler());      // Deno
+ * Bun.serve({ port: 3000, ...io.handler() });     // Bun
+ * ```
+ *
+ * @module
+ */
+
+import "./runtime/mod.ts";
+
+export {
+  type ClientFileServer,
+  type ConnectionStateRecoveryOptions,
+  type ErrorReporter,
+  Server,
+  type ServerOptions,
+  setClientFileServer,
+} from "./server.ts";
+export {
+  type Middleware,
+  Namespace,
+  type NamespaceEvents,
+  type NamespaceMatcher,
+  ParentNamespace,
+} from "./namespace.ts";
+export { type AnyListener, type PacketMiddleware, Socket, SocketOperator } from "./socket.ts";
+export {
+  type BroadcastAck,
+  BroadcastOperator,
+  RemoteSocket,
+  type SocketDetails,
+} from "./broadcast.ts";
+export {
+  type Adapter,
+  type AdapterEvents,
+  type AdapterFactory,
+  type AdapterNamespace,
+  type AdapterSocket,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  InMemoryAdapter,
+  type PrivateSessionId,
+  type Room,
+  type Session,
+  type SessionToPersist,
+  type SocketId,
+} from "./adapter.ts";
+export { Client } from "./client.ts";
+export {
+  type DefaultEventsMap,
+  type DisconnectReason,
+  type EventsMap,
+  type ExtendedError,
+  type Handshake,
+  RECOVERABLE_DISCONNECT_REASONS,
+} from "./types.ts";
+export * from "./engine/mod.ts";

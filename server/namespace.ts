@@ -1,0 +1,362 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * Namespaces: a set of sockets with its own middlewares, rooms (through its
+ * adapter) and events. Dynamic namespaces are children of a parent
+ * namespace created from a RegExp or a function.
+ *
+ * @module
+ */
+
+import type { Packet } from "../protocol/parser.ts";
+import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
+import type { Adapter, AdapterNamespace, Room, SocketId } from "./adapter.ts";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
+import type { Client } from "./client.ts";
+import { Listeners } from "./listeners.ts";
+import type { Server } from "./server.ts";
+import { Socket } from "./socket.ts";
+import type { DefaultEventsMap, EventNames, EventsMap, ExtendedError } from "./types.ts";
+
+/** A connection middleware: `nsp.use((socket, next) => next())`. */
+export type Middleware = (
+  socket: Socket<any, any, any>,
+  next: (error?: ExtendedError) => void,
+) => void;
+
+/** Events of a namespace. */
+export type NamespaceEvents = {
+  connection: (socket: Socket<any, any, any>) => void;
+  connect: (socket: Socket<any, any, any>) => void;
+  new_namespace: (namespace: Namespace<any, any, any>) => void;
+  [event: string]: (...args: any[]) => void;
+};
+
+/**
+ * A namespace: `io.of("/admin")`.
+ *
+ * @example
+ * ```ts ignore
+ * const admin = io.of("/admin");
+ * admin.use((socket, next) => socket.handshake.auth.token ? next() : next(new Error("no token")));
+ * admin.on("connection", (socket) => admin.emit("joined", socket.id));
+ * ```
+ */
+export class Namespace<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = DefaultEventsMap,
+  D = any,
+> extends Listeners<NamespaceEvents> implements AdapterNamespace {
+  /** The namespace name, "/" for the main one. */
+  readonly name: string;
+  /** Connected sockets by id. */
+  readonly sockets: Map<SocketId, Socket<L, E, D>> = new Map();
+  /** The server. */
+  readonly server: Server;
+  /** The adapter (rooms and broadcasts). */
+  readonly adapter: Adapter;
+  #fns: Middleware[] = [];
+  #ids = 0;
+
+  /** Made by `io.of(name)`. */
+  constructor(server: Server, name: string) {
+    super();
+    this.server = server;
+    this.name = name;
+    this.adapter = server.createAdapter(this);
+    void this.adapter.init();
+  }
+
+  /** Connection state recovery settings, when on. */
+  get recovery(): { maxDisconnectionDuration: number } | undefined {
+    return this.server.recovery;
+  }
+
+  /** @internal The next ack id of this namespace. */
+  nextAckId(): number {
+    return this.#ids++;
+  }
+
+  /** @internal Encodes a packet once with the server's parser. */
+  encode(packet: Packet): Array<string | Uint8Array> {
+    return this.server.encoder.encode(packet);
+  }
+
+  /** Adds a connection middleware. */
+  use(fn: Middleware): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /** @internal The middlewares (copied into dynamic children). */
+  get middlewares(): Middleware[] {
+    return this.#fns;
+  }
+
+  /** @internal A client asks to join: create the socket, run middlewares, connect. */
+  async add(client: Client, auth: Record<string, unknown>): Promise<void> {
+    let previous = null;
+    const recovery = this.server.recoveryOptions;
+    if (recovery && typeof auth.pid === "string" && typeof auth.offset === "string") {
+      try {
+        previous = await this.adapter.restoreSession(auth.pid, auth.offset);
+      } catch {
+        previous = null;
+      }
+    }
+    if (client.conn.state !== "open") return;
+    const socket = new Socket<L, E, D>(
+      this as unknown as Namespace,
+      client,
+      auth,
+      previous ?? undefined,
+    );
+    if (previous && recovery?.skipMiddlewares) {
+      this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
+      return;
+    }
+    this.#run(socket, (error) => {
+      if (client.conn.state !== "open") return;
+      if (error) {
+        socket.cleanup();
+        socket.sendConnectError(
+          client.conn.protocol === 3
+            ? (error.data ?? error.message)
+            : error.data === undefined
+            ? { message: error.message }
+            : { message: error.message, data: error.data },
+        );
+        return;
+      }
+      if (previous) {
+        this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
+      } else this.#connect(socket, client);
+    });
+  }
+
+  #connect(
+    socket: Socket<L, E, D>,
+    client: Client,
+    rooms?: Room[],
+    data?: unknown,
+    missed?: unknown[][],
+  ): void {
+    this.sockets.set(socket.id, socket);
+    if (rooms) {
+      socket.data = data as D;
+      socket.join(rooms);
+    }
+    socket.onConnect(missed);
+    client.added(socket as unknown as Socket);
+    try {
+      this.emitLocal("connect", socket);
+      this.emitLocal("connection", socket);
+    } catch (error) {
+      socket.onError(error);
+    }
+  }
+
+  #run(socket: Socket<L, E, D>, done: (error?: ExtendedError) => void): void {
+    const fns = this.#fns.slice();
+    if (fns.length === 0) return done();
+    let i = 0;
+    const next = (error?: ExtendedError) => {
+      if (error) return done(error);
+      const fn = fns[i++];
+      if (!fn) return done();
+      try {
+        const result = fn(socket as unknown as Socket, next) as unknown;
+        if (result instanceof Promise) {
+          result.catch((e) => done(e instanceof Error ? e : new Error(String(e))));
+        }
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    next();
+  }
+
+  /** @internal A socket left. */
+  remove(socket: Socket): void {
+    if (this.sockets.get(socket.id) === (socket as unknown)) this.sockets.delete(socket.id);
+  }
+
+  /** @internal Delivers an event sent by another node with serverSideEmit. */
+  onServerSideEmit(args: unknown[]): void {
+    const [event, ...rest] = args as [string, ...unknown[]];
+    this.emitLocal(event, ...rest);
+  }
+
+  // ---- broadcasting ----------------------------------------------------------------------
+
+  #operator(): BroadcastOperator<E> {
+    return new BroadcastOperator<E>(this.adapter);
+  }
+
+  /** A broadcast to a room (or rooms). */
+  to(room: Room | Room[]): BroadcastOperator<E> {
+    return this.#operator().to(room);
+  }
+
+  /** Alias of {@linkcode Namespace.to}. */
+  in(room: Room | Room[]): BroadcastOperator<E> {
+    return this.#operator().in(room);
+  }
+
+  /** A broadcast to everyone but a room (or rooms). */
+  except(room: Room | Room[]): BroadcastOperator<E> {
+    return this.#operator().except(room);
+  }
+
+  /**
+   * Emits to every socket of the namespace; with an ack function last, it
+   * receives every response (set a `timeout` first).
+   *
+   * @throws {Error} For reserved event names.
+   */
+  emit(event: EventNames<E>, ...args: unknown[]): boolean {
+    return this.#operator().emit(event, ...args);
+  }
+
+  /** Emits and resolves with every response. */
+  emitWithAck(event: EventNames<E>, ...args: unknown[]): Promise<unknown> {
+    return this.#operator().emitWithAck(event, ...args);
+  }
+
+  /** Emits "message" to everyone. */
+  send(...args: unknown[]): this {
+    this.#operator().emit("message" as EventNames<E>, ...args);
+    return this;
+  }
+
+  /** Alias of {@linkcode Namespace.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Only this node. */
+  get local(): BroadcastOperator<E> {
+    return this.#operator().local;
+  }
+
+  /** Volatile broadcast. */
+  get volatile(): BroadcastOperator<E> {
+    return this.#operator().volatile;
+  }
+
+  /** Broadcast with compression on or off. */
+  compress(compress: boolean): BroadcastOperator<E> {
+    return this.#operator().compress(compress);
+  }
+
+  /** Broadcast whose acks time out after `ms`. */
+  timeout(ms: number): BroadcastOperator<E> {
+    return this.#operator().timeout(ms);
+  }
+
+  /** The sockets of the namespace, wherever they live. */
+  fetchSockets(): Promise<RemoteSocket<E>[]> {
+    return this.#operator().fetchSockets();
+  }
+
+  /** Makes every socket join rooms. */
+  socketsJoin(room: Room | Room[]): void {
+    this.#operator().socketsJoin(room);
+  }
+
+  /** Makes every socket leave rooms. */
+  socketsLeave(room: Room | Room[]): void {
+    this.#operator().socketsLeave(room);
+  }
+
+  /** Disconnects every socket. */
+  disconnectSockets(close = false): void {
+    this.#operator().disconnectSockets(close);
+  }
+
+  /** The ids of every socket (deprecated in socket.io; use fetchSockets). */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.#operator().allSockets();
+  }
+
+  /**
+   * Emits an event to the other servers of the cluster (received there with
+   * `nsp.on(event, ...)`); no-op on a single node.
+   *
+   * @throws {Error} For reserved event names.
+   */
+  serverSideEmit(event: string, ...args: unknown[]): boolean {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    this.adapter.serverSideEmit([event, ...args]);
+    return true;
+  }
+
+  /**
+   * Emits to the other servers and resolves with their responses; a single
+   * node resolves with `[]` at once.
+   */
+  async serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    if ((await this.adapter.serverCount()) <= 1) return [];
+    return await new Promise((resolve, reject) => {
+      this.adapter.serverSideEmit([
+        event,
+        ...args,
+        (error: Error | null, responses: unknown[]) => error ? reject(error) : resolve(responses),
+      ]);
+    });
+  }
+}
+
+/** Decides whether a dynamic namespace name is accepted. */
+export type NamespaceMatcher =
+  | RegExp
+  | ((
+    name: string,
+    auth: Record<string, unknown>,
+    next: (error: Error | null, allow: boolean) => void,
+  ) => void);
+
+/**
+ * The parent of dynamic namespaces: `io.of(/^\/room-\d+$/)`. Middlewares and
+ * connection listeners added to it apply to every child; `emit` reaches every
+ * child.
+ */
+export class ParentNamespace extends Namespace {
+  /** The child namespaces created so far. */
+  readonly children: Set<Namespace> = new Set();
+  static #count = 0;
+
+  /** Made by `io.of(regexOrFunction)`. */
+  constructor(server: Server) {
+    super(server, `/_${ParentNamespace.#count++}`);
+  }
+
+  /** Emits to every child namespace. */
+  override emit(event: string, ...args: unknown[]): boolean {
+    for (const child of this.children) child.emit(event, ...args);
+    return true;
+  }
+
+  /** @internal Creates the child namespace `name`. */
+  createChild(name: string): Namespace {
+    const child = new Namespace(this.server, name);
+    for (const fn of this.middlewares) child.use(fn);
+    for (const listener of this.listeners("connect")) child.on("connect", listener);
+    for (const listener of this.listeners("connection")) child.on("connection", listener);
+    this.children.add(child);
+    if (this.server.cleanupEmptyChildNamespaces) {
+      const remove = child.remove.bind(child);
+      child.remove = (socket: Socket) => {
+        remove(socket);
+        if (child.sockets.size === 0) {
+          void child.adapter.close();
+          this.server.namespaces.delete(child.name);
+          this.children.delete(child);
+        }
+      };
+    }
+    this.server.namespaces.set(name, child);
+    this.server.sockets.emitLocal("new_namespace", child);
+    return child;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The Bun bridge: WebSocket upgrade with `server.upgrade` (the `websocket`
+ * handler object dispatches on `ws.data.target`, so any of our handlers can
+ * serve sockets any of our servers upgraded) and the client's address from
+ * `server.requestIP`.
+ *
+ * @module
+ */
+
+import type { RuntimeBridge, SocketTarget } from "../engine/socket.ts";
+
+interface BunServer {
+  upgrade(request: Request, options: { data: unknown; headers?: Record<string, string> }): boolean;
+  requestIP(request: Request): { address: string } | null;
+}
+
+function isBunServer(value: unknown): value is BunServer {
+  return typeof (value as BunServer | undefined)?.upgrade === "function";
+}
+
+/** The bridge for Bun. */
+export const bunBridge: RuntimeBridge = {
+  name: "bun",
+  upgrade(
+    request: Request,
+    context: unknown,
+    target: SocketTarget,
+    headers: Record<string, string>,
+  ) {
+    if (!isBunServer(context)) return null;
+    return context.upgrade(request, { data: { target }, headers }) ? undefined : null;
+  },
+  remoteAddress(request: Request, context: unknown): string {
+    return isBunServer(context) ? context.requestIP(request)?.address ?? "" : "";
+  },
+};

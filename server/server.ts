@@ -1,0 +1,336 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * The Socket.IO server.
+ *
+ * @module
+ */
+
+import type { Encoder, Parser } from "../protocol/parser.ts";
+import { defaultParser } from "../protocol/socket_io.ts";
+import {
+  type Adapter,
+  type AdapterFactory,
+  type AdapterNamespace,
+  InMemoryAdapter,
+  type Room,
+} from "./adapter.ts";
+import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
+import { Client } from "./client.ts";
+import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
+import type { EngineOptions } from "./engine/options.ts";
+import type { EngineConnection } from "./engine/types.ts";
+import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
+import type { Socket } from "./socket.ts";
+import type { DefaultEventsMap, EventNames, EventsMap } from "./types.ts";
+
+/** Connection state recovery settings. */
+export interface ConnectionStateRecoveryOptions {
+  /** How long a disconnected session may be restored, in ms. @default 120000 */
+  maxDisconnectionDuration?: number;
+  /** Skip middlewares when a session is restored. @default true */
+  skipMiddlewares?: boolean;
+}
+
+/** Serves the browser client bundle (the `serveClient` option). */
+export type ClientFileServer = (
+  request: Request,
+  path: string,
+) => Response | Promise<Response> | null;
+
+/** Options of {@linkcode Server}: every engine option plus the Socket.IO ones. */
+export interface ServerOptions extends EngineOptions {
+  /** Path of the server. @default "/socket.io/" */
+  path?: string;
+  /** Milliseconds a client may take to join a namespace before it is closed. @default 45000 */
+  connectTimeout?: number;
+  /** Remove dynamic child namespaces once their last socket leaves. @default false */
+  cleanupEmptyChildNamespaces?: boolean;
+  /** The parser (default or msgpack). @default defaultParser */
+  parser?: Parser;
+  /** Makes the adapter of each namespace. @default in-memory */
+  adapter?: AdapterFactory;
+  /** Serve the browser client at `<path>socket.io.js` and friends. @default true */
+  serveClient?: boolean;
+  /** Restore sessions after short disconnects. @default off */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions;
+}
+
+/** Reports errors thrown by user handlers that no "error" listener took. */
+export type ErrorReporter = (error: Error, socket?: Socket) => void;
+
+let clientFiles: ClientFileServer | undefined;
+
+/** Registers what serves the browser bundle (done by the bundle module). */
+export function setClientFileServer(server: ClientFileServer): void {
+  clientFiles = server;
+}
+
+/**
+ * The Socket.IO server: one Web-standard handler for `Deno.serve` and
+ * `Bun.serve`.
+ *
+ * @example On Deno
+ * ```ts ignore
+ * import { Server } from "../mod.ts";
+ * const io = new Server();
+ * io.on("connection", (socket) => socket.emit("hello", "world"));
+ * Deno.serve({ port: 3000 }, io.handler());
+ * ```
+ */
+export class Server<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = DefaultEventsMap,
+  D = any,
+> {
+  /** The Engine.IO server underneath. */
+  readonly engine: Engine;
+  /** Namespaces by name. */
+  readonly namespaces: Map<string, Namespace> = new Map();
+  /** The main namespace "/". */
+  readonly sockets: Namespace<L, E, D>;
+  /** The parser. */
+  readonly parser: Parser;
+  /** @internal The one encoder (stateless) shared by every client. */
+  readonly encoder: Encoder;
+  /** @internal */
+  readonly connectTimeout: number;
+  /** @internal */
+  readonly cleanupEmptyChildNamespaces: boolean;
+  /** @internal Connection state recovery with defaults, when on. */
+  readonly recoveryOptions: Required<ConnectionStateRecoveryOptions> | undefined;
+  /** Where errors from user handlers go when nobody listens for them. */
+  onError: ErrorReporter = (error) => console.error("webio: unhandled error in a handler:", error);
+  #parents = new Map<NamespaceMatcher, ParentNamespace>();
+  #adapterFactory: AdapterFactory;
+  #serveClient: boolean;
+
+  /** @param options engine.io and socket.io options. */
+  constructor(options: ServerOptions = {}) {
+    this.parser = options.parser ?? defaultParser;
+    this.encoder = this.parser.createEncoder();
+    this.connectTimeout = options.connectTimeout ?? 45_000;
+    this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;
+    this.#serveClient = options.serveClient ?? true;
+    this.#adapterFactory = options.adapter ?? ((nsp: AdapterNamespace) => new InMemoryAdapter(nsp));
+    const recovery = options.connectionStateRecovery;
+    this.recoveryOptions = recovery
+      ? {
+        maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000,
+        skipMiddlewares: recovery.skipMiddlewares ?? true,
+      }
+      : undefined;
+    this.engine = new Engine({
+      ...options,
+      path: options.path ?? "/socket.io",
+      handler: {
+        onConnection: (conn: EngineConnection) => new Client(this as unknown as Server, conn),
+      },
+    });
+    this.sockets = this.of("/") as Namespace<L, E, D>;
+  }
+
+  /** @internal Recovery settings for adapters. */
+  get recovery(): { maxDisconnectionDuration: number } | undefined {
+    return this.recoveryOptions;
+  }
+
+  /** @internal Makes the adapter of a namespace. */
+  createAdapter(nsp: AdapterNamespace): Adapter {
+    return this.#adapterFactory(nsp);
+  }
+
+  /** @internal Reports an error from a user handler. */
+  reportError(error: Error, socket?: Socket): void {
+    this.onError(error, socket);
+  }
+
+  /**
+   * The namespace `name` (created on first use), or a parent of dynamic
+   * namespaces for a RegExp or a function `(name, auth, next)`.
+   */
+  of(name: string | NamespaceMatcher, fn?: (socket: Socket<L, E, D>) => void): Namespace<L, E, D> {
+    if (typeof name !== "string") {
+      let parent = this.#parents.get(name);
+      if (!parent) {
+        parent = new ParentNamespace(this as unknown as Server);
+        this.#parents.set(name, parent);
+      }
+      if (fn) parent.on("connection", fn as never);
+      return parent as unknown as Namespace<L, E, D>;
+    }
+    if (!name.startsWith("/")) name = "/" + name;
+    let nsp = this.namespaces.get(name);
+    if (!nsp) {
+      nsp = new Namespace(this as unknown as Server, name);
+      this.namespaces.set(name, nsp);
+      if (name !== "/") this.sockets.emitLocal("new_namespace", nsp);
+    }
+    if (fn) nsp.on("connection", fn as never);
+    return nsp as unknown as Namespace<L, E, D>;
+  }
+
+  /** @internal Finds or creates a dynamic namespace for `name`, or null. */
+  async checkNamespace(name: string, auth: Record<string, unknown>): Promise<Namespace | null> {
+    for (const [matcher, parent] of this.#parents) {
+      const allowed = await new Promise<boolean>((resolve) => {
+        if (matcher instanceof RegExp) return resolve(matcher.test(name));
+        try {
+          matcher(name, auth, (error, allow) => resolve(!error && allow));
+        } catch {
+          resolve(false);
+        }
+      });
+      if (!allowed) continue;
+      return this.namespaces.get(name) ?? parent.createChild(name);
+    }
+    return null;
+  }
+
+  /**
+   * The handler for `Deno.serve(io.handler())` and `Bun.serve({ ...io.handler() })`:
+   * the Socket.IO path, the browser client files, then `fallback` (or 404).
+   */
+  handler(fallback?: Fallback): ServeHandler {
+    const engine = this.engine;
+    const base = engine.options.path;
+    const fetch = (request: Request, context?: unknown) => {
+      if (engine.matches(request)) return engine.handleRequest(request, context);
+      if (this.#serveClient && clientFiles) {
+        const url = request.url;
+        const at = url.indexOf(base, url.indexOf("//") + 2);
+        if (at !== -1) {
+          const file = url.slice(at + base.length).split("?")[0];
+          const response = clientFiles(request, file);
+          if (response) return response;
+        }
+      }
+      return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
+    };
+    return serveHandler(fetch, engine.options);
+  }
+
+  /** Adds a middleware to the main namespace. */
+  use(fn: Middleware): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** Listens on the main namespace ("connection") or for "new_namespace". */
+  on(event: string, listener: (...args: any[]) => void): this {
+    this.sockets.on(event, listener);
+    return this;
+  }
+
+  /** Listens once on the main namespace. */
+  once(event: string, listener: (...args: any[]) => void): this {
+    this.sockets.once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener of the main namespace. */
+  off(event?: string, listener?: (...args: any[]) => void): this {
+    this.sockets.off(event, listener);
+    return this;
+  }
+
+  /** The listeners of an event of the main namespace. */
+  listeners(event: string): Array<(...args: any[]) => void> {
+    return this.sockets.listeners(event);
+  }
+
+  /** Emits to every socket of the main namespace. */
+  emit(event: EventNames<E>, ...args: unknown[]): boolean {
+    return this.sockets.emit(event, ...args);
+  }
+
+  /** Emits to everyone and resolves with every response. */
+  emitWithAck(event: EventNames<E>, ...args: unknown[]): Promise<unknown> {
+    return this.sockets.emitWithAck(event, ...args);
+  }
+
+  /** Emits "message" to everyone. */
+  send(...args: unknown[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  /** Alias of {@linkcode Server.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** A broadcast to a room (or rooms). */
+  to(room: Room | Room[]): BroadcastOperator<E> {
+    return this.sockets.to(room);
+  }
+
+  /** Alias of {@linkcode Server.to}. */
+  in(room: Room | Room[]): BroadcastOperator<E> {
+    return this.sockets.in(room);
+  }
+
+  /** A broadcast to everyone but a room (or rooms). */
+  except(room: Room | Room[]): BroadcastOperator<E> {
+    return this.sockets.except(room);
+  }
+
+  /** Only this node. */
+  get local(): BroadcastOperator<E> {
+    return this.sockets.local;
+  }
+
+  /** Volatile broadcast. */
+  get volatile(): BroadcastOperator<E> {
+    return this.sockets.volatile;
+  }
+
+  /** Broadcast with compression on or off. */
+  compress(compress: boolean): BroadcastOperator<E> {
+    return this.sockets.compress(compress);
+  }
+
+  /** Broadcast whose acks time out after `ms`. */
+  timeout(ms: number): BroadcastOperator<E> {
+    return this.sockets.timeout(ms);
+  }
+
+  /** The sockets of the main namespace, wherever they live. */
+  fetchSockets(): Promise<RemoteSocket<E>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  /** Makes every socket join rooms. */
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  /** Makes every socket leave rooms. */
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  /** Disconnects every socket. */
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  /** Emits to the other servers of the cluster. */
+  serverSideEmit(event: string, ...args: unknown[]): boolean {
+    return this.sockets.serverSideEmit(event, ...args);
+  }
+
+  /** Emits to the other servers and resolves with their responses. */
+  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(event, ...args);
+  }
+
+  /** Closes every client ("server shutting down"), every adapter and the engine. */
+  async close(): Promise<void> {
+    for (const nsp of this.namespaces.values()) {
+      for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
+    }
+    this.engine.close();
+    for (const nsp of this.namespaces.values()) await nsp.adapter.close();
+    for (const parent of this.#parents.values()) await parent.adapter.close();
+  }
+}

@@ -1,0 +1,590 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * The server-side Socket: one client in one namespace.
+ *
+ * @module
+ */
+
+import { type Packet, PacketType } from "../protocol/parser.ts";
+import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
+import type { BroadcastFlags, Room, Session } from "./adapter.ts";
+import { BroadcastOperator } from "./broadcast.ts";
+import type { Client } from "./client.ts";
+import { Listeners } from "./listeners.ts";
+import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
+import type { Namespace } from "./namespace.ts";
+import type {
+  DefaultEventsMap,
+  DisconnectReason,
+  EventNames,
+  EventParams,
+  EventsMap,
+  Handshake,
+} from "./types.ts";
+import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
+
+/** Listener of `onAny` / `onAnyOutgoing`. */
+export type AnyListener = (event: string, ...args: unknown[]) => void;
+
+/** A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`. */
+export type PacketMiddleware = (packet: unknown[], next: (error?: Error) => void) => void;
+
+type ReservedSocketEvents = {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (error: Error) => void;
+};
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A random url-safe id of 20 characters. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  let id = "";
+  for (let i = 0; i < 20; i++) id += ID_ALPHABET[bytes[i] & 63];
+  return id;
+}
+
+const TIMEOUT_ERROR = "operation has timed out";
+
+/**
+ * One client connected to one namespace.
+ *
+ * @example Echo with an ack
+ * ```ts ignore
+ * io.on("connection", (socket) => {
+ *   socket.on("hello", (name, ack) => ack(`hi ${name}`));
+ * });
+ * ```
+ */
+export class Socket<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = DefaultEventsMap,
+  D = any,
+> extends Listeners<L & ReservedSocketEvents> {
+  /** The socket id (also a room the socket is in). */
+  readonly id: string;
+  /** The private session id, for connection state recovery. */
+  readonly pid: string | undefined;
+  /** Whether this socket's session was restored after a short disconnect. */
+  readonly recovered: boolean = false;
+  /** The handshake details. */
+  readonly handshake: Handshake;
+  /** Arbitrary data, shared with fetchSockets() results. */
+  data: D = {} as D;
+  /** The namespace. */
+  readonly nsp: Namespace;
+  /** The client (the Engine.IO connection shared by the client's namespaces). */
+  readonly client: Client;
+  #connected = false;
+  #acks = new Map<number, (...args: unknown[]) => void>();
+  #ackTimers = new Map<
+    number,
+    { timer: ReturnType<typeof setTimeout>; ack: (...args: unknown[]) => void }
+  >();
+  #fns: PacketMiddleware[] = [];
+  #any: AnyListener[] = [];
+  #anyOutgoing: AnyListener[] = [];
+  #closed = false;
+
+  /** Created by the namespace when a client connects. */
+  constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previous?: Session) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    const conn = client.conn;
+    if (previous) {
+      this.id = previous.sid;
+      this.pid = previous.pid;
+      this.recovered = true;
+    } else {
+      this.id = conn.protocol === 3
+        ? (nsp.name === "/" ? conn.id : `${nsp.name}#${conn.id}`)
+        : randomId();
+      this.pid = nsp.server.recovery ? randomId() : undefined;
+    }
+    this.handshake = buildHandshake(conn, auth);
+  }
+
+  /** The Engine.IO connection. */
+  get conn(): EngineConnection {
+    return this.client.conn;
+  }
+
+  /** The handshake request. */
+  get request(): Request {
+    return this.client.conn.request;
+  }
+
+  /** The server. */
+  get server(): Namespace["server"] {
+    return this.nsp.server;
+  }
+
+  /** The namespace's adapter. */
+  get adapter(): Namespace["adapter"] {
+    return this.nsp.adapter;
+  }
+
+  /** Whether the socket is connected. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Whether the socket is disconnected. */
+  get disconnected(): boolean {
+    return !this.#connected;
+  }
+
+  /** The rooms the socket is in. */
+  get rooms(): Set<Room> {
+    return this.nsp.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  // ---- emitting --------------------------------------------------------------------------
+
+  /**
+   * Emits an event to this client; a function as last argument receives the
+   * client's ack.
+   *
+   * @throws {Error} For reserved event names.
+   */
+  emit<Ev extends EventNames<E>>(event: Ev, ...args: EventParams<E, Ev>): boolean {
+    return this.#emit(event, args as unknown[], {});
+  }
+
+  #emit(event: string, args: unknown[], flags: BroadcastFlags): boolean {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const data: unknown[] = [event, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      const id = this.nsp.nextAckId();
+      this.#registerAck(id, data.pop() as (...a: unknown[]) => void, flags.timeout);
+      packet.id = id;
+    }
+    if (this.nsp.server.recovery && packet.id === undefined && !flags.volatile) {
+      // Through the adapter, so the event gets an offset and is kept for recovery.
+      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      return true;
+    }
+    this.#notifyOutgoing(data);
+    this.packet(packet, flags);
+    return true;
+  }
+
+  /** Emits and resolves with the ack (rejects on timeout when a timeout is set). */
+  emitWithAck<Ev extends EventNames<E>>(event: Ev, ...args: unknown[]): Promise<unknown> {
+    return this.#emitWithAck(event, args, {});
+  }
+
+  #emitWithAck(event: string, args: unknown[], flags: BroadcastFlags): Promise<unknown> {
+    const withError = flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      this.#emit(event, [
+        ...args,
+        (a: unknown, b: unknown) => withError ? (a ? reject(a) : resolve(b)) : resolve(a),
+      ], flags);
+    });
+  }
+
+  /** Emits "message". */
+  send(...args: unknown[]): this {
+    this.#emit("message", args, {});
+    return this;
+  }
+
+  /** Alias of {@linkcode Socket.send}. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** An emitter for this socket whose emits time out after `ms` (the ack gets an error first). */
+  timeout(ms: number): SocketOperator<E> {
+    return new SocketOperator(this, { timeout: ms });
+  }
+
+  /** An emitter for this socket whose emits may be dropped when the client cannot take them. */
+  get volatile(): SocketOperator<E> {
+    return new SocketOperator(this, { volatile: true });
+  }
+
+  /** An emitter for this socket with compression on or off. */
+  compress(compress: boolean): SocketOperator<E> {
+    return new SocketOperator(this, { compress });
+  }
+
+  /** @internal Emits with flags (used by {@linkcode SocketOperator}). */
+  emitWithFlags(
+    event: string,
+    args: unknown[],
+    flags: BroadcastFlags,
+    withAck: boolean,
+  ): boolean | Promise<unknown> {
+    return withAck ? this.#emitWithAck(event, args, flags) : this.#emit(event, args, flags);
+  }
+
+  /** Writes a packet to this client. */
+  packet(packet: Packet, flags: BroadcastFlags = {}): void {
+    packet.nsp = this.nsp.name;
+    this.client.writePacket(packet, flags);
+  }
+
+  /** @internal Writes a broadcast's frames (encoded once for every recipient). */
+  writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags, packet: Packet): void {
+    if (this.#anyOutgoing.length > 0) this.#notifyOutgoing(packet.data as unknown[]);
+    this.client.writePrepared(prepared, flags);
+  }
+
+  #registerAck(id: number, ack: (...args: unknown[]) => void, timeout: number | undefined): void {
+    if (timeout === undefined) {
+      this.#acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      this.#ackTimers.delete(id);
+      ack.call(this, new Error(TIMEOUT_ERROR));
+    }, timeout);
+    this.#ackTimers.set(id, { timer, ack });
+    this.#acks.set(id, (...args: unknown[]) => {
+      clearTimeout(timer);
+      this.#ackTimers.delete(id);
+      ack.call(this, null, ...args);
+    });
+  }
+
+  /** @internal Registers the ack of a broadcast with acks. */
+  registerAck(id: number, ack: (...args: unknown[]) => void): void {
+    // A broadcast ack gets one response per client: the first argument.
+    this.#acks.set(id, (...args: unknown[]) => ack(args[0]));
+  }
+
+  // ---- rooms -----------------------------------------------------------------------------
+
+  /** Joins one room or several. */
+  join(rooms: Room | Room[]): void {
+    if (this.#closed) return;
+    const set = new Set(Array.isArray(rooms) ? rooms : [rooms]);
+    void this.nsp.adapter.addAll(this.id, set);
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): void {
+    void this.nsp.adapter.del(this.id, room);
+  }
+
+  /** A broadcast to `room` (or rooms) from this socket: the socket itself excluded. */
+  to(room: Room | Room[]): BroadcastOperator<E> {
+    return this.#broadcaster().to(room);
+  }
+
+  /** Alias of {@linkcode Socket.to}. */
+  in(room: Room | Room[]): BroadcastOperator<E> {
+    return this.to(room);
+  }
+
+  /** A broadcast from this socket to everyone but `room` (and the socket itself). */
+  except(room: Room | Room[]): BroadcastOperator<E> {
+    return this.#broadcaster().except(room);
+  }
+
+  /** A broadcast to every other socket of the namespace. */
+  get broadcast(): BroadcastOperator<E> {
+    return this.#broadcaster();
+  }
+
+  /** A broadcast limited to this node. */
+  get local(): BroadcastOperator<E> {
+    return this.#broadcaster().local;
+  }
+
+  #broadcaster(): BroadcastOperator<E> {
+    return new BroadcastOperator<E>(this.nsp.adapter, new Set(), new Set([this.id]), {});
+  }
+
+  // ---- incoming --------------------------------------------------------------------------
+
+  /** Adds a middleware for incoming events. */
+  use(fn: PacketMiddleware): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /** @internal A packet for this socket arrived. */
+  onPacket(packet: Packet): void {
+    if (!this.#connected) return;
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.#onEvent(packet);
+        return;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK: {
+        const ack = this.#acks.get(packet.id!);
+        if (!ack) return;
+        this.#acks.delete(packet.id!);
+        this.#guard(() => ack.apply(this, packet.data as unknown[]));
+        return;
+      }
+      case PacketType.DISCONNECT:
+        this.onClose("client namespace disconnect");
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onEvent(packet: Packet): void {
+    const args = (packet.data as unknown[]).slice();
+    if (packet.id !== undefined) args.push(this.#ack(packet.id));
+    for (const listener of this.#any) this.#guard(() => listener.apply(this, args as [string]));
+    this.#run(args, (error) => {
+      if (error) {
+        this.#reportError(error);
+        return;
+      }
+      if (this.#connected) this.#dispatch(args);
+    });
+  }
+
+  #run(args: unknown[], done: (error?: Error) => void): void {
+    const fns = this.#fns;
+    if (fns.length === 0) return done();
+    let i = 0;
+    const next = (error?: Error) => {
+      if (error) return done(error);
+      const fn = fns[i++];
+      if (!fn) return done();
+      try {
+        fn(args, next);
+      } catch (e) {
+        done(e as Error);
+      }
+    };
+    next();
+  }
+
+  /** Calls the listeners of `args[0]`; errors they throw (or reject with) are reported, not lost. */
+  #dispatch(args: unknown[]): void {
+    const event = args[0] as string;
+    const listeners = this.listeners(event as keyof (L & ReservedSocketEvents));
+    for (const listener of listeners) {
+      this.#guard(() => (listener as (...a: unknown[]) => unknown).apply(this, args.slice(1)));
+    }
+  }
+
+  #guard(fn: () => unknown): void {
+    try {
+      const result = fn();
+      if (result instanceof Promise) result.catch((error) => this.#reportError(error));
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  /** @internal Reports an error on this socket ("error" event, else the server's error hook). */
+  onError(error: unknown): void {
+    this.#reportError(error);
+  }
+
+  #reportError(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.listenerCount("error") > 0) this.#local("error", err);
+    else this.nsp.server.reportError(err, this as unknown as Socket);
+  }
+
+  #ack(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  // ---- catch-all listeners ---------------------------------------------------------------
+
+  /** Adds a listener for every incoming event. */
+  onAny(listener: AnyListener): this {
+    this.#any = [...this.#any, listener];
+    return this;
+  }
+
+  /** Adds a listener for every incoming event, first in line. */
+  prependAny(listener: AnyListener): this {
+    this.#any = [listener, ...this.#any];
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all. */
+  offAny(listener?: AnyListener): this {
+    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The catch-all listeners. */
+  listenersAny(): AnyListener[] {
+    return [...this.#any];
+  }
+
+  /** Adds a listener for every outgoing event. */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing = [...this.#anyOutgoing, listener];
+    return this;
+  }
+
+  /** Adds a listener for every outgoing event, first in line. */
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing = [listener, ...this.#anyOutgoing];
+    return this;
+  }
+
+  /** Removes one outgoing catch-all listener, or all. */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  /** The outgoing catch-all listeners. */
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...this.#anyOutgoing];
+  }
+
+  #notifyOutgoing(data: unknown[]): void {
+    for (const listener of this.#anyOutgoing) {
+      this.#guard(() => listener.apply(this, data as [string]));
+    }
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------
+
+  /** @internal Joins its own room, replays missed packets and sends the CONNECT packet. */
+  onConnect(missed: unknown[][] = []): void {
+    this.#connected = true;
+    this.join(this.id);
+    if (this.client.conn.protocol === 3) {
+      this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
+    } else {
+      const data: Record<string, string> = { sid: this.id };
+      if (this.pid) data.pid = this.pid;
+      this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    }
+    for (const args of missed) {
+      this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+    }
+  }
+
+  /**
+   * Disconnects this socket from its namespace; with `close`, closes the whole
+   * connection (every namespace of this client).
+   */
+  disconnect(close = false): this {
+    if (!this.#connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+      return this;
+    }
+    this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+    this.onClose("server namespace disconnect");
+    return this;
+  }
+
+  /** @internal The socket is gone: rooms left, acks released, events emitted. */
+  onClose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.#connected) return;
+    this.#guard(() => this.#local("disconnecting", reason, description));
+    if (this.nsp.server.recovery && this.pid && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
+      this.nsp.adapter.persistSession({
+        sid: this.id,
+        pid: this.pid,
+        rooms: [...this.rooms],
+        data: this.data,
+      });
+    }
+    this.cleanup();
+    this.client.remove(this as unknown as Socket);
+    this.#connected = false;
+    // Pending acks with a timeout learn now that no answer will come.
+    const timed = [...this.#ackTimers.values()];
+    this.#ackTimers.clear();
+    this.#acks.clear();
+    for (const { timer, ack } of timed) {
+      clearTimeout(timer);
+      this.#guard(() => ack.call(this, new Error("socket has been disconnected")));
+    }
+    this.#guard(() => this.#local("disconnect", reason, description));
+  }
+
+  /** @internal Leaves every room and stops joining new ones. */
+  cleanup(): void {
+    this.#closed = true;
+    this.nsp.adapter.delAll(this.id);
+    this.nsp.remove(this as unknown as Socket);
+  }
+
+  #local(event: keyof ReservedSocketEvents, ...args: unknown[]): void {
+    (this.emitLocal as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+  }
+
+  /** @internal Sends a CONNECT_ERROR (middleware refusal). */
+  sendConnectError(error: unknown): void {
+    this.packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: error });
+  }
+}
+
+/** A one-shot emitter bound to a socket and flags: `socket.timeout(1000).emit(...)`. */
+export class SocketOperator<E extends EventsMap = DefaultEventsMap> {
+  #socket: Socket<any, E>;
+  #flags: BroadcastFlags;
+
+  /** Created by `timeout`, `volatile` and `compress` of a socket. */
+  constructor(socket: Socket<any, E>, flags: BroadcastFlags) {
+    this.#socket = socket;
+    this.#flags = flags;
+  }
+
+  /** Adds a timeout. */
+  timeout(ms: number): SocketOperator<E> {
+    return new SocketOperator(this.#socket, { ...this.#flags, timeout: ms });
+  }
+
+  /** Marks volatile. */
+  get volatile(): SocketOperator<E> {
+    return new SocketOperator(this.#socket, { ...this.#flags, volatile: true });
+  }
+
+  /** Sets compression. */
+  compress(compress: boolean): SocketOperator<E> {
+    return new SocketOperator(this.#socket, { ...this.#flags, compress });
+  }
+
+  /** Emits with these flags. */
+  emit<Ev extends EventNames<E>>(event: Ev, ...args: unknown[]): boolean {
+    return this.#socket.emitWithFlags(event, args, this.#flags, false) as boolean;
+  }
+
+  /** Emits with these flags and resolves with the ack. */
+  emitWithAck<Ev extends EventNames<E>>(event: Ev, ...args: unknown[]): Promise<unknown> {
+    return this.#socket.emitWithFlags(event, args, this.#flags, true) as Promise<unknown>;
+  }
+}
+
+function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
+  const request = conn.request;
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => (headers[name] = value));
+  const now = new Date();
+  return {
+    headers,
+    time: now.toString(),
+    address: conn.remoteAddress,
+    xdomain: request.headers.has("origin"),
+    secure: conn.secure,
+    issued: now.getTime(),
+    url: url.pathname + url.search,
+    query: Object.fromEntries(url.searchParams),
+    auth,
+  };
+}
