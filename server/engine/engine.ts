@@ -58,15 +58,14 @@ export type Fallback = FetchHandler;
 
 /**
  * The value `handler()` returns: a function for `Deno.serve(handler)` and an
- * object for `Bun.serve({ ...handler })` and default exports.
+ * object for `Bun.serve({ ...handler })` and default exports. On Bun, a
+ * WebSocket upgrade resolves to `undefined` (Bun answers the upgrade itself);
+ * the type says `Response` so that it fits `Deno.serve`.
  */
 export interface ServeHandler {
-  (request: Request, context?: unknown): Response | Promise<Response | undefined> | undefined;
+  (request: Request, context?: unknown): Response | Promise<Response>;
   /** The same function, for `Bun.serve`, `deno serve` and Bun's default export. */
-  fetch: (
-    request: Request,
-    context?: unknown,
-  ) => Response | Promise<Response | undefined> | undefined;
+  fetch: (request: Request, context?: unknown) => Response | Promise<Response>;
   /** Bun's WebSocket handler object. */
   websocket: Record<string, unknown>;
   /** Bun: seconds a request may idle; above the heartbeat so long-polls are not cut. */

@@ -18,10 +18,9 @@ const int = (n: number) => Math.floor(random() * n);
 const CHARS = [..."abc XYZ 019:\u00e9\u20ac\u{1f600}"];
 
 function packet(): EnginePacket {
-  const type =
-    (["open", "close", "ping", "pong", "message", "upgrade", "noop"] as const)[
-      int(7)
-    ];
+  const type = (["open", "close", "ping", "pong", "message", "upgrade", "noop"] as const)[
+    int(7)
+  ];
   if (type !== "message") {
     return random() < 0.5 ? { type } : { type, data: "probe" };
   }
@@ -85,9 +84,7 @@ test("interop v3: engine.io-parser 2.2.1 packets and payloads both ways", () => 
         (out: unknown) => (refPayload = out),
       );
       const decoded = decodePayloadV3(
-        typeof refPayload === "string"
-          ? refPayload
-          : new Uint8Array(refPayload as Uint8Array),
+        typeof refPayload === "string" ? refPayload : new Uint8Array(refPayload as Uint8Array),
       );
       assert.deepEqual(decoded.map(normal), packets.map(normal));
       const ourPayload = encodePayloadV3(packets, binary);
