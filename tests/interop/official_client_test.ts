@@ -1,10 +1,7 @@
 // The official socket.io-client 4.8 (npm) against our server, in the same
 // process, on whichever runtime runs the test.
 import assert from "node:assert/strict";
-import {
-  io as officialIo,
-  type Socket as ClientSocket,
-} from "socket.io-client";
+import { io as officialIo, type Socket as ClientSocket } from "socket.io-client";
 import * as msgpackParserModule from "socket.io-msgpack-parser";
 import * as ioV2Module from "socket.io-client-v2";
 import { deferred, nextEvent, test, withTimeout } from "../harness.ts";
@@ -48,9 +45,7 @@ for (
   const transports of [["polling"], ["websocket"], ["polling", "websocket"]]
 ) {
   test(
-    `official client [${
-      transports.join("+")
-    }]: connect, events and acks both ways`,
+    `official client [${transports.join("+")}]: connect, events and acks both ways`,
     async () => {
       const ctx = await setup();
       try {
