@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any
 // The official socket.io-client 4.8 (npm) against our server, in the same
 // process, on whichever runtime runs the test.
 import assert from "node:assert/strict";
@@ -348,7 +349,6 @@ test("official client: msgpack parser on both sides", async () => {
         (value: unknown, ack: (v: unknown) => void) => ack(value),
       );
     });
-    // deno-lint-ignore no-explicit-any
     const parser = (msgpackParserModule as any).default ?? msgpackParserModule;
     const c = client(ctx, "", { parser });
     await nextEvent(c, "connect");
@@ -384,7 +384,6 @@ test(
         );
         socket.emit("welcome", "v2");
       });
-      // deno-lint-ignore no-explicit-any
       const ioV2 = ((ioV2Module as any).default ?? ioV2Module) as (
         url: string,
         o?: object,
