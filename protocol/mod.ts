@@ -65,4 +65,4 @@ export {
   type MsgpackExtension,
 } from "./msgpack.ts";
 export { MsgpackDecoder, MsgpackEncoder, msgpackParser } from "./msgpack_parser.ts";
-export { Emitter, type EventListener, type EventsMap } from "./emitter.ts";
+export { Emitter, type EventListener, type EventsMap, Listeners } from "./emitter.ts";

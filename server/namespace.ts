@@ -12,7 +12,7 @@ import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { Adapter, AdapterNamespace, Room, SocketId } from "./adapter.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
-import { Listeners } from "./listeners.ts";
+import { Listeners } from "../protocol/emitter.ts";
 import type { Server } from "./server.ts";
 import { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventsMap, ExtendedError } from "./types.ts";

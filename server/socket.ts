@@ -10,7 +10,7 @@ import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { BroadcastFlags, Room, Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import type { Client } from "./client.ts";
-import { Listeners } from "./listeners.ts";
+import { Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
 import type { Namespace } from "./namespace.ts";
 import type {

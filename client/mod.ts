@@ -1,0 +1,40 @@
+/**
+ * The webio client: `io()`, `Manager` and `Socket` on the runtime's own
+ * `fetch` (long-polling) and `WebSocket`, for Deno, Bun and browsers.
+ *
+ * @example
+ * ```ts ignore
+ * import { io } from "./mod.ts";
+ * const socket = io("http://localhost:3000", { auth: { token: "abc" } });
+ * socket.on("connect", () => socket.emit("hello", "world", (reply: string) => console.log(reply)));
+ * const reply = await socket.timeout(1000).emitWithAck("ping");
+ * ```
+ *
+ * @module
+ */
+
+export { io, type IoFunction, type IoOptions, parseUrl } from "./io.ts";
+export {
+  Manager,
+  type ManagerCloseReason,
+  type ManagerEvents,
+  type ManagerOptions,
+} from "./manager.ts";
+export {
+  type AnyListener,
+  type ClientDisconnectReason,
+  Socket,
+  type SocketOptions,
+} from "./socket.ts";
+export { Backoff, type BackoffOptions } from "./backoff.ts";
+export {
+  EngineClient,
+  type EngineClientEvents,
+  type EngineClientOptions,
+  type EngineCloseReason,
+  type HandshakeData,
+} from "./engine/socket.ts";
+export type { TlsOptions } from "./engine/runtime.ts";
+export { TransportError, type TransportName } from "./engine/transport.ts";
+export { defaultParser } from "../protocol/socket_io.ts";
+export { msgpackParser } from "../protocol/msgpack_parser.ts";
