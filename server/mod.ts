@@ -17,12 +17,10 @@
 import "./runtime/mod.ts";
 
 export {
-  type ClientFileServer,
   type ConnectionStateRecoveryOptions,
   type ErrorReporter,
   Server,
   type ServerOptions,
-  setClientFileServer,
 } from "./server.ts";
 export {
   type Middleware,

@@ -16,6 +16,7 @@ import {
 } from "./adapter.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
 import { Client } from "./client.ts";
+import { serveClientFile } from "./serve_client.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";
 import type { EngineConnection } from "./engine/types.ts";
@@ -30,12 +31,6 @@ export interface ConnectionStateRecoveryOptions {
   /** Skip middlewares when a session is restored. @default true */
   skipMiddlewares?: boolean;
 }
-
-/** Serves the browser client bundle (the `serveClient` option). */
-export type ClientFileServer = (
-  request: Request,
-  path: string,
-) => Response | Promise<Response> | null;
 
 /** Options of {@linkcode Server}: every engine option plus the Socket.IO ones. */
 export interface ServerOptions extends EngineOptions {
@@ -57,13 +52,6 @@ export interface ServerOptions extends EngineOptions {
 
 /** Reports errors thrown by user handlers that no "error" listener took. */
 export type ErrorReporter = (error: Error, socket?: Socket) => void;
-
-let clientFiles: ClientFileServer | undefined;
-
-/** Registers what serves the browser bundle (done by the bundle module). */
-export function setClientFileServer(server: ClientFileServer): void {
-  clientFiles = server;
-}
 
 /**
  * The Socket.IO server: one Web-standard handler for `Deno.serve` and
@@ -195,13 +183,15 @@ export class Server<
     const base = engine.options.path;
     const fetch = (request: Request, context?: unknown) => {
       if (engine.matches(request)) return engine.handleRequest(request, context);
-      if (this.#serveClient && clientFiles) {
+      if (this.#serveClient) {
         const url = request.url;
-        const at = url.indexOf(base, url.indexOf("//") + 2);
-        if (at !== -1) {
-          const file = url.slice(at + base.length).split("?")[0];
-          const response = clientFiles(request, file);
-          if (response) return response;
+        const start = url.indexOf("/", url.indexOf("//") + 2);
+        if (url.startsWith(base, start)) {
+          const file = url.slice(start + base.length).split("?")[0];
+          return serveClientFile(request, file).then((response) =>
+            response ??
+              (fallback ? fallback(request, context) : new Response("Not Found", { status: 404 }))
+          );
         }
       }
       return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });

@@ -1,0 +1,47 @@
+/**
+ * The `serveClient` option: the browser bundles of the client at
+ * `<path>socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js` and their
+ * source maps, with an ETag and 304 for unchanged files. The bundle module
+ * is loaded on the first request only.
+ *
+ * @module
+ */
+
+const NAMES = new Set([
+  "socket.io.js",
+  "socket.io.min.js",
+  "socket.io.esm.min.js",
+  "socket.io.js.map",
+  "socket.io.min.js.map",
+  "socket.io.esm.min.js.map",
+]);
+
+let loaded: Promise<{ files: Record<string, string>; etag: string }> | undefined;
+
+function load(): Promise<{ files: Record<string, string>; etag: string }> {
+  return loaded ??= import("./static/client_bundle.ts").then((m) => ({
+    files: m.FILES,
+    // The source hash identifies every file of this build.
+    etag: `"${m.SOURCE_HASH.slice(0, 32)}"`,
+  }));
+}
+
+/** Answers a request for a client file, or returns null for any other name. */
+export async function serveClientFile(request: Request, name: string): Promise<Response | null> {
+  if (!NAMES.has(name)) return null;
+  if (request.method !== "GET" && request.method !== "HEAD") return null;
+  const { files, etag } = await load();
+  const body = files[name];
+  const headers = {
+    "cache-control": "public, max-age=0",
+    "content-type": name.endsWith(".map")
+      ? "application/json"
+      : "application/javascript; charset=utf-8",
+    etag,
+  };
+  const match = request.headers.get("if-none-match");
+  if (match && match.split(",").some((tag) => tag.trim() === etag || tag.trim() === `W/${etag}`)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(request.method === "HEAD" ? null : body, { headers });
+}
