@@ -335,12 +335,12 @@ test("our client: the server restarts on the same port and the client reconnects
   }
 }, opts);
 
-async function serveOn(server: Server, port: number): Promise<{ close(): Promise<void> }> {
+function serveOn(server: Server, port: number): Promise<{ close(): Promise<void> }> {
   const runtime = globalThis as any;
   if (runtime.Bun) {
     const s = runtime.Bun.serve({ port, hostname: "127.0.0.1", ...server.handler() });
-    return { close: async () => await s.stop(true) };
+    return Promise.resolve({ close: async () => await s.stop(true) });
   }
   const s = Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, server.handler());
-  return { close: async () => await s.shutdown() };
+  return Promise.resolve({ close: async () => await s.shutdown() });
 }
