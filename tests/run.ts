@@ -98,6 +98,10 @@ async function findBun(): Promise<string> {
 const bun = await findBun();
 env.WEBIO_BUN = bun;
 
+// The interop tests of both runtimes read files of the pinned reference
+// packages (the official browser bundle) from tests/interop/node_modules.
+await run(bun, ["install", "--silent"], root + "tests/interop");
+
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
 
@@ -116,8 +120,6 @@ if (!bunOnly) {
 
 if (!denoOnly) {
   const bunArgs: string[] = [];
-  // The interop tests import the pinned reference packages from tests/interop/node_modules.
-  await run(bun, [...bunArgs, "install", "--silent"], root + "tests/interop");
   const { out: version } = await run(bun, [...bunArgs, "--version"]);
   console.log("== Bun " + version.trim());
   const { code, out } = await run(bun, [...bunArgs, "test", "--timeout", "30000", ...args]);

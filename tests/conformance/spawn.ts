@@ -32,6 +32,8 @@ export interface StartOptions {
   runtime?: "deno" | "bun" | "node";
   /** Milliseconds to wait for the port to accept connections. @default 15000 */
   timeout?: number;
+  /** The port to listen on; a free one by default. */
+  port?: number;
 }
 
 /** Asks the OS for a free loopback port. */
@@ -73,7 +75,7 @@ export async function startServer(
   script: string,
   options: StartOptions = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const [exe, args] = command(options.runtime ?? runtime, script);
   const child: ChildProcess = spawn(exe, args, {
     env: { ...process.env, NO_COLOR: "1", PORT: String(port), ...options.env },
