@@ -294,6 +294,11 @@ export class Server<
     this.sockets.socketsJoin(room);
   }
 
+  /** The ids of every socket of the main namespace (deprecated in socket.io; use fetchSockets). */
+  allSockets(): Promise<Set<string>> {
+    return this.sockets.allSockets();
+  }
+
   /** Makes every socket leave rooms. */
   socketsLeave(room: Room | Room[]): void {
     this.sockets.socketsLeave(room);

@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { test } from "../../tests/harness.ts";
+import { Engine, type EngineOptions } from "./mod.ts";
+
+const base = "http://localhost/engine.io/";
+
+async function handshake(
+  engine: Engine,
+  init: RequestInit = {},
+  query = "EIO=4&transport=polling",
+) {
+  const res = await engine.handler()(new Request(`${base}?${query}`, init));
+  return { res, body: await res.text() };
+}
+
+function withEngine(
+  options: EngineOptions,
+  fn: (engine: Engine) => Promise<void>,
+): () => Promise<void> {
+  return async () => {
+    const engine = new Engine({ pingInterval: 10_000, pingTimeout: 5_000, ...options });
+    try {
+      await fn(engine);
+    } finally {
+      engine.close();
+    }
+  };
+}
+
+test(
+  "engine options: the sticky cookie and its attributes",
+  withEngine(
+    { cookie: { name: "lb", sameSite: "strict", secure: true, maxAge: 60 } },
+    async (engine) => {
+      const { res, body } = await handshake(engine);
+      const sid = JSON.parse(body.slice(1)).sid;
+      assert.equal(
+        res.headers.get("set-cookie"),
+        `lb=${sid}; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Strict`,
+      );
+      const plain = new Engine({ cookie: true });
+      const { res: r2, body: b2 } = await handshake(plain);
+      assert.equal(
+        r2.headers.get("set-cookie"),
+        `io=${JSON.parse(b2.slice(1)).sid}; Path=/; HttpOnly; SameSite=Lax`,
+      );
+      plain.close();
+      const none = new Engine();
+      const { res: r3 } = await handshake(none);
+      assert.equal(r3.headers.get("set-cookie"), null);
+      none.close();
+    },
+  ),
+);
+
+test("engine options: allowRequest sync, async and callback forms", async () => {
+  for (
+    const [allowRequest, expected] of [
+      [() => false, 403],
+      [() => Promise.resolve(true), 200],
+      [(_req: Request, cb: (e: string | null, ok: boolean) => void) => cb(null, false), 403],
+      [(req: Request) => req.headers.get("x-token") === "ok", 403],
+      [() => {
+        throw new Error("boom");
+      }, 403],
+    ] as const
+  ) {
+    const engine = new Engine({ allowRequest: allowRequest as EngineOptions["allowRequest"] });
+    const { res, body } = await handshake(engine);
+    assert.equal(res.status, expected);
+    if (expected === 403) assert.deepEqual(JSON.parse(body), { code: 4, message: "Forbidden" });
+    engine.close();
+  }
+});
+
+test(
+  "engine options: httpCompression compresses large polling responses only",
+  withEngine({ httpCompression: { threshold: 100 } }, async (engine) => {
+    let sid = "";
+    engine.on("connection", (conn) => {
+      sid = conn.id;
+      conn.send("x".repeat(500));
+    });
+    await handshake(engine);
+    const res = await engine.handler()(
+      new Request(`${base}?EIO=4&transport=polling&sid=${sid}`, {
+        headers: { "accept-encoding": "gzip" },
+      }),
+    );
+    assert.equal(res.headers.get("content-encoding"), "gzip");
+    const text = await new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
+    assert.equal(text, "4" + "x".repeat(500));
+    const small = await handshake(engine, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(small.res.headers.get("content-encoding"), null);
+  }),
+);
+
+test(
+  "engine options: initial_headers and headers hooks edit the responses",
+  withEngine({}, async (engine) => {
+    engine.on("initial_headers", (headers) => (headers["x-first"] = "1"));
+    engine.on("headers", (headers) => (headers["x-every"] = "1"));
+    const { res, body } = await handshake(engine);
+    assert.equal(res.headers.get("x-first"), "1");
+    assert.equal(res.headers.get("x-every"), "1");
+    const sid = JSON.parse(body.slice(1)).sid;
+    const post = await engine.handler()(
+      new Request(`${base}?EIO=4&transport=polling&sid=${sid}`, { method: "POST", body: "4hi" }),
+    );
+    assert.equal(await post.text(), "ok");
+    assert.equal(post.headers.get("x-every"), "1");
+    assert.equal(post.headers.get("x-first"), null);
+  }),
+);
+
+test("engine options: transports, allowUpgrades, addTrailingSlash, path and fallback", async () => {
+  const wsOnly = new Engine({ transports: ["websocket"] });
+  const { res } = await handshake(wsOnly);
+  assert.equal(res.status, 400);
+  wsOnly.close();
+  const noUpgrade = new Engine({ allowUpgrades: false });
+  const { body } = await handshake(noUpgrade);
+  assert.deepEqual(JSON.parse(body.slice(1)).upgrades, []);
+  noUpgrade.close();
+  const exact = new Engine({ path: "/rt", addTrailingSlash: false });
+  const handler = exact.handler((req) => new Response(`fallback ${new URL(req.url).pathname}`));
+  const hit = await handler(new Request("http://localhost/rt?EIO=4&transport=polling"));
+  assert.equal((await hit.text())[0], "0");
+  const miss = await handler(new Request("http://localhost/rt/?EIO=4&transport=polling"));
+  assert.equal(await miss.text(), "fallback /rt/");
+  exact.close();
+  const notFound = await new Engine().handler()(new Request("http://localhost/elsewhere"));
+  assert.equal(notFound.status, 404);
+  await notFound.body?.cancel();
+  assert.throws(() => new Engine({ pingInterval: -1 }), RangeError);
+  assert.throws(() => new Engine({ path: "no-slash" }), TypeError);
+});
+
+test(
+  "engine options: trustProxy takes the address and scheme from forwarded headers",
+  withEngine({ trustProxy: true }, async (engine) => {
+    let seen: { address: string; secure: boolean } | undefined;
+    engine.on(
+      "connection",
+      (conn) => (seen = { address: conn.remoteAddress, secure: conn.secure }),
+    );
+    await handshake(engine, {
+      headers: { "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-forwarded-proto": "https" },
+    });
+    assert.deepEqual(seen, { address: "203.0.113.7", secure: true });
+  }),
+);
+
+test(
+  "engine: a second pending GET closes the session; close() settles the pending poll",
+  withEngine({}, async (engine) => {
+    const closed: string[] = [];
+    engine.on("connection", (conn) => conn.on("close", (reason) => closed.push(reason)));
+    const { body } = await handshake(engine);
+    const sid = JSON.parse(body.slice(1)).sid;
+    const url = `${base}?EIO=4&transport=polling&sid=${sid}`;
+    const first = engine.handler()(new Request(url));
+    const second = await engine.handler()(new Request(url));
+    assert.equal(second.status, 400);
+    await second.body?.cancel();
+    assert.equal(await (await first).text(), "1");
+    assert.deepEqual(closed, ["transport error"]);
+    assert.equal(engine.clientsCount, 0);
+  }),
+);
+
+test(
+  "engine: a malformed POST closes the session with parse error",
+  withEngine({}, async (engine) => {
+    const closed: string[] = [];
+    engine.on("connection", (conn) => conn.on("close", (reason) => closed.push(reason)));
+    const { body } = await handshake(engine);
+    const sid = JSON.parse(body.slice(1)).sid;
+    const res = await engine.handler()(
+      new Request(`${base}?EIO=4&transport=polling&sid=${sid}`, {
+        method: "POST",
+        body: "9garbage",
+      }),
+    );
+    assert.equal(res.status, 400);
+    await res.body?.cancel();
+    assert.deepEqual(closed, ["parse error"]);
+    assert.equal(engine.clientsCount, 0);
+  }),
+);
