@@ -9,7 +9,7 @@
 
 import { type EventsMap, Listeners } from "../protocol/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
-import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
+import { hasBlob, RESERVED_EVENTS, resolveBlobs } from "../protocol/socket_io.ts";
 import type { Manager, ManagerCloseReason } from "./manager.ts";
 
 /** Why a client socket disconnected: the official strings. */
@@ -171,8 +171,20 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const flags = this.#flags;
     this.#flags = {};
+    if (this.#blobChain || hasBlob(args)) {
+      // Blobs are read asynchronously; later emits wait behind them to keep their order.
+      const chain = (this.#blobChain ?? Promise.resolve()).then(async () => {
+        this.#emit(event, await resolveBlobs(args) as unknown[], flags);
+      }).catch((error) => this.#local("connect_error", error)).finally(() => {
+        if (this.#blobChain === chain) this.#blobChain = null;
+      });
+      this.#blobChain = chain;
+      return true;
+    }
     return this.#emit(event, args as unknown[], flags);
   }
+
+  #blobChain: Promise<void> | null = null;
 
   #emit(event: string, args: unknown[], flags: Flags): boolean {
     if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {

@@ -83,6 +83,49 @@ export function hasBinary(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/** Whether a `Blob` (or `File`) appears anywhere in `value`. */
+export function hasBlob(value: unknown, depth = 0): boolean {
+  if (typeof Blob === "undefined" || value === null || typeof value !== "object" || depth > 100) {
+    return false;
+  }
+  if (value instanceof Blob) return true;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
+  if (Array.isArray(value)) return value.some((v) => hasBlob(v, depth + 1));
+  for (const key in value) {
+    if (
+      Object.prototype.hasOwnProperty.call(value, key) &&
+      hasBlob((value as Record<string, unknown>)[key], depth + 1)
+    ) return true;
+  }
+  return false;
+}
+
+/**
+ * Replaces every `Blob` in `value` by its bytes (an `ArrayBuffer`), so the
+ * encoder can extract it as an attachment. Reading a Blob is asynchronous,
+ * which is why this runs before encoding; emitters call it when
+ * {@linkcode hasBlob} says so.
+ *
+ * @example
+ * ```ts
+ * import { resolveBlobs } from "./socket_io.ts";
+ * const args = await resolveBlobs(["file", new Blob([new Uint8Array([1])])]);
+ * ```
+ */
+export async function resolveBlobs(value: unknown, depth = 0): Promise<unknown> {
+  if (value === null || typeof value !== "object" || depth > 100) return value;
+  if (typeof Blob !== "undefined" && value instanceof Blob) return await value.arrayBuffer();
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  if (Array.isArray(value)) return await Promise.all(value.map((v) => resolveBlobs(v, depth + 1)));
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key)) {
+      out[key] = await resolveBlobs((value as Record<string, unknown>)[key], depth + 1);
+    }
+  }
+  return out;
+}
+
 /** Encodes packets in the default text format. Stateless and shareable. */
 export class SocketEncoder implements Encoder {
   /**
@@ -157,7 +200,7 @@ function deconstruct(value: unknown, attachments: Uint8Array[], depth: number): 
   }
   if (typeof Blob !== "undefined" && value instanceof Blob) {
     throw new TypeError(
-      "Cannot encode a Blob synchronously: convert it with `await blob.arrayBuffer()` first",
+      "Cannot encode a Blob synchronously: resolve it first with resolveBlobs() (emit does this)",
     );
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;

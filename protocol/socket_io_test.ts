@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "../tests/harness.ts";
 import { ProtocolError } from "./errors.ts";
 import { type Packet, PacketType } from "./parser.ts";
-import { defaultParser, hasBinary, SocketDecoder, SocketEncoder } from "./socket_io.ts";
+import {
+  defaultParser,
+  hasBinary,
+  hasBlob,
+  resolveBlobs,
+  SocketDecoder,
+  SocketEncoder,
+} from "./socket_io.ts";
 
 const encoder = new SocketEncoder();
 
@@ -159,4 +166,16 @@ test("socket_io: out-of-place chunks and placeholder mismatches throw ProtocolEr
   destroyed.add('51-["a",{"_placeholder":true,"num":0}]');
   destroyed.destroy();
   assert.deepEqual(destroyed.add('2["b"]'), { type: PacketType.EVENT, nsp: "/", data: ["b"] });
+});
+
+test("socket_io: Blobs are resolved to bytes, then extracted like any binary", async () => {
+  const blob = new Blob([new Uint8Array([1, 2, 3])]);
+  const args = ["file", { name: "a", blob }, [blob]];
+  assert.equal(hasBlob(args), true);
+  assert.equal(hasBlob(["x", new Uint8Array(1)]), false);
+  assert.throws(() => encoder.encode({ type: PacketType.EVENT, nsp: "/", data: args }), TypeError);
+  const resolved = await resolveBlobs(args) as unknown[];
+  const frames = encoder.encode({ type: PacketType.EVENT, nsp: "/", data: resolved });
+  assert.equal(frames.length, 3);
+  assert.deepEqual(frames[1], new Uint8Array([1, 2, 3]));
 });

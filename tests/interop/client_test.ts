@@ -163,6 +163,19 @@ for (const [name, start] of TARGETS) {
       assert.equal(reply.got, 3);
       assert.ok(reply.back instanceof ArrayBuffer);
       assert.deepEqual([...new Uint8Array(reply.back)], [7, 7]);
+      // A Blob is read, then sent as an attachment; emits after it keep their order.
+      const order: number[] = [];
+      const blobReply = socket.timeout(2000).emitWithAck("up", new Blob([new Uint8Array([4, 5])]))
+        .then((r: any) => {
+          order.push(1);
+          return r;
+        });
+      const after = socket.timeout(2000).emitWithAck("up", new Uint8Array([6])).then(() =>
+        order.push(2)
+      );
+      assert.equal((await blobReply).got, 2);
+      await after;
+      assert.deepEqual(order, [1, 2]);
     } finally {
       socket.disconnect();
       await target.close();
