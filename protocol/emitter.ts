@@ -9,8 +9,12 @@
 // deno-lint-ignore no-explicit-any
 type Listener = (...args: any[]) => void;
 
-/** A map from event name to listener signature. */
-export type EventsMap = { [event: string]: Listener };
+/**
+ * A map from event name to listener signature. The `any` index signature
+ * lets user interfaces (not only type aliases) satisfy it, as in socket.io.
+ */
+// deno-lint-ignore no-explicit-any
+export type EventsMap = { [event: string]: any };
 
 /** The listener type for event `E` of map `M`. */
 export type EventListener<M extends EventsMap, E extends keyof M> = M[E];

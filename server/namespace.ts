@@ -24,9 +24,13 @@ export type Middleware = (
 ) => void;
 
 /** Events of a namespace. */
-export type NamespaceEvents = {
-  connection: (socket: Socket<any, any, any>) => void;
-  connect: (socket: Socket<any, any, any>) => void;
+export type NamespaceEvents<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = DefaultEventsMap,
+  D = any,
+> = {
+  connection: (socket: Socket<L, E, D>) => void;
+  connect: (socket: Socket<L, E, D>) => void;
   new_namespace: (namespace: Namespace<any, any, any>) => void;
   [event: string]: (...args: any[]) => void;
 };
@@ -45,7 +49,7 @@ export class Namespace<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = DefaultEventsMap,
   D = any,
-> extends Listeners<NamespaceEvents> implements AdapterNamespace {
+> extends Listeners<NamespaceEvents<L, E, D>> implements AdapterNamespace {
   /** The namespace name, "/" for the main one. */
   readonly name: string;
   /** Connected sockets by id. */

@@ -20,7 +20,13 @@ import { serveClientFile } from "./serve_client.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";
 import type { EngineConnection } from "./engine/types.ts";
-import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
+import {
+  type Middleware,
+  Namespace,
+  type NamespaceEvents,
+  type NamespaceMatcher,
+  ParentNamespace,
+} from "./namespace.ts";
 import type { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventsMap } from "./types.ts";
 
@@ -68,6 +74,7 @@ export type ErrorReporter = (error: Error, socket?: Socket) => void;
 export class Server<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = DefaultEventsMap,
+  S extends EventsMap = DefaultEventsMap,
   D = any,
 > {
   /** The Engine.IO server underneath. */
@@ -206,13 +213,19 @@ export class Server<
   }
 
   /** Listens on the main namespace ("connection") or for "new_namespace". */
-  on(event: string, listener: (...args: any[]) => void): this {
+  on<Ev extends keyof NamespaceEvents<L, E, D>>(
+    event: Ev,
+    listener: NamespaceEvents<L, E, D>[Ev],
+  ): this {
     this.sockets.on(event, listener);
     return this;
   }
 
   /** Listens once on the main namespace. */
-  once(event: string, listener: (...args: any[]) => void): this {
+  once<Ev extends keyof NamespaceEvents<L, E, D>>(
+    event: Ev,
+    listener: NamespaceEvents<L, E, D>[Ev],
+  ): this {
     this.sockets.once(event, listener);
     return this;
   }
@@ -309,13 +322,16 @@ export class Server<
     this.sockets.disconnectSockets(close);
   }
 
-  /** Emits to the other servers of the cluster. */
-  serverSideEmit(event: string, ...args: unknown[]): boolean {
+  /** Emits to the other servers of the cluster (events typed by `S`, the ServerSideEvents map). */
+  serverSideEmit<Ev extends EventNames<S>>(event: Ev, ...args: Parameters<S[Ev]>): boolean {
     return this.sockets.serverSideEmit(event, ...args);
   }
 
   /** Emits to the other servers and resolves with their responses. */
-  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> {
+  serverSideEmitWithAck<Ev extends EventNames<S>>(
+    event: Ev,
+    ...args: unknown[]
+  ): Promise<unknown[]> {
     return this.sockets.serverSideEmitWithAck(event, ...args);
   }
 

@@ -34,6 +34,8 @@ export interface StartOptions {
   timeout?: number;
   /** The port to listen on; a free one by default. */
   port?: number;
+  /** `deno serve` instead of `deno run` (Deno only): the script's default export is served. */
+  denoServe?: boolean;
 }
 
 /** Asks the OS for a free loopback port. */
@@ -76,7 +78,10 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? await freePort();
-  const [exe, args] = command(options.runtime ?? runtime, script);
+  let [exe, args] = command(options.runtime ?? runtime, script);
+  if (options.denoServe) {
+    args = ["serve", "-A", "--no-check", "--host", "127.0.0.1", "--port", String(port), script];
+  }
   const child: ChildProcess = spawn(exe, args, {
     env: { ...process.env, NO_COLOR: "1", PORT: String(port), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
