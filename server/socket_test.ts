@@ -1,0 +1,116 @@
+// deno-lint-ignore-file no-explicit-any
+import assert from "node:assert/strict";
+import { deferred, nextEvent, test, until, withTimeout } from "../tests/harness.ts";
+import { serve } from "../tests/serve.ts";
+import { openSocket, pollingHandshake, wsUrl } from "../tests/conformance/wire.ts";
+import { io as connect } from "../client/mod.ts";
+import { Engine, Server } from "./mod.ts";
+
+const opts = { sanitize: false };
+
+test("socket: handshake details, socket.use, catch-all listeners, disconnect(true)", async () => {
+  const io = new Server({ pingInterval: 1000, pingTimeout: 500 });
+  const http = await serve(io.handler());
+  const client = connect(http.url + "?room=r1", {
+    forceNew: true,
+    reconnection: false,
+    transports: ["websocket"],
+    extraHeaders: { "x-app": "test" },
+  });
+  try {
+    const seen = deferred<any>();
+    io.on("connection", (socket) => {
+      socket.use((
+        [event],
+        next,
+      ) => (event === "forbidden" ? next(new Error("not allowed")) : next()));
+      socket.on("error", (error) => socket.emit("refused", error.message));
+      socket.onAny((event: string) => socket.emit("any-in", event));
+      socket.onAnyOutgoing((event: string) => {
+        if (event === "ping-out") socket.compress(false).emit("saw-outgoing", event);
+      });
+      socket.on("go", () => {
+        socket.volatile.emit("ping-out");
+        seen.resolve(socket);
+      });
+      socket.on("close-all", () => socket.disconnect(true));
+    });
+    await nextEvent(client, "connect");
+    client.emit("go");
+    const socket = await withTimeout(seen.promise, 3000);
+    const h = socket.handshake;
+    assert.equal(h.address, "127.0.0.1");
+    assert.equal(h.headers["x-app"], "test");
+    assert.equal(h.query.room, "r1");
+    assert.equal(h.secure, false);
+    assert.equal(h.xdomain, false);
+    assert.ok(h.url.startsWith("/socket.io/?"));
+    assert.ok(Math.abs(h.issued - Date.now()) < 5000);
+    assert.deepEqual(await nextEvent(client, "saw-outgoing"), ["ping-out"]);
+    const refused = nextEvent(client, "refused");
+    client.emit("forbidden");
+    assert.deepEqual(await refused, ["not allowed"]);
+    const anyIn = nextEvent(client, "any-in");
+    client.emit("whatever");
+    assert.deepEqual(await anyIn, ["whatever"]);
+    const reasons: string[] = [];
+    socket.on("disconnecting", (reason: string) => reasons.push(`disconnecting:${reason}`));
+    socket.on("disconnect", (reason: string) => reasons.push(`disconnect:${reason}`));
+    const gone = nextEvent<[string]>(client, "disconnect");
+    client.emit("close-all");
+    assert.equal((await gone)[0], "io server disconnect");
+    assert.deepEqual(reasons, [
+      "disconnecting:server namespace disconnect",
+      "disconnect:server namespace disconnect",
+    ]);
+    await until(() => io.engine.clientsCount === 0, 3000, "connection closed");
+  } finally {
+    client.disconnect();
+    await io.close();
+    await http.close();
+  }
+}, opts);
+
+test("engine: a WebSocket message over maxHttpBufferSize closes the session", async () => {
+  const engine = new Engine({ maxHttpBufferSize: 100 });
+  const closed = deferred<string>();
+  engine.on("connection", (conn) => conn.on("close", (reason) => closed.resolve(reason)));
+  const http = await serve(engine.handler());
+  try {
+    const ws = await openSocket(wsUrl(http.url, "EIO=4&transport=websocket"));
+    await ws.nextText();
+    ws.send("4" + "x".repeat(200));
+    await ws.untilClosed(3000);
+    // Bun enforces the limit itself (maxPayloadLength, close 1009): the session sees a transport close.
+    assert.ok(
+      ["transport error", "transport close"].includes(await withTimeout(closed.promise, 3000)),
+    );
+    assert.equal(engine.clientsCount, 0);
+  } finally {
+    engine.close();
+    await http.close();
+  }
+}, opts);
+
+test("engine: an aborted long-poll is settled at once and ends the session", async () => {
+  const engine = new Engine({ pingInterval: 10_000, pingTimeout: 5000 });
+  const closed = deferred<string>();
+  engine.on("connection", (conn) => conn.on("close", (reason) => closed.resolve(reason)));
+  const http = await serve(engine.handler());
+  try {
+    const { sid } = await pollingHandshake(http.url);
+    const controller = new AbortController();
+    const pending = fetch(`${http.url}/engine.io/?EIO=4&transport=polling&sid=${sid}`, {
+      signal: controller.signal,
+    })
+      .catch((error) => error);
+    await until(() => engine.clients.get(sid)?.writable === true, 3000, "poll pending");
+    controller.abort();
+    await pending;
+    assert.equal(await withTimeout(closed.promise, 3000), "transport error");
+    assert.equal(engine.clientsCount, 0);
+  } finally {
+    engine.close();
+    await http.close();
+  }
+}, opts);
