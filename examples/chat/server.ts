@@ -42,6 +42,9 @@ interface ChatData {
 }
 
 const io = new Server({
+  // PING_INTERVAL / PING_TIMEOUT (ms) tune how fast a lost client is noticed.
+  pingInterval: Number(process.env.PING_INTERVAL ?? 25_000),
+  pingTimeout: Number(process.env.PING_TIMEOUT ?? 20_000),
   maxHttpBufferSize: MAX_IMAGE + 64 * 1024,
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
 });

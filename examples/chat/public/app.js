@@ -16,7 +16,14 @@ $("login").addEventListener("submit", (event) => {
 });
 
 function connect() {
-  socket = io({ auth: { nick }, ackTimeout: 10000, retries: 3 });
+  // ?transports=polling (or websocket) picks the transports, to try each one.
+  const transports = new URLSearchParams(location.search).get("transports")?.split(",");
+  socket = io({
+    auth: { nick },
+    ackTimeout: 10000,
+    retries: 3,
+    ...(transports ? { transports } : {}),
+  });
   socket.on("connect", () => {
     $("login").hidden = true;
     $("chat").hidden = false;
