@@ -144,3 +144,55 @@ test("browser: polling-only, websocket-only and upgrading clients of our bundle"
     await server.stop();
   }
 }, opts);
+
+test(
+  "browser demo: a client loses the network briefly and recovers its session with the missed messages",
+  async () => {
+    const server = await startServer(DEMO, {
+      env: { HOST: "127.0.0.1", PING_INTERVAL: "500", PING_TIMEOUT: "500" },
+    });
+    const browser = await launch();
+    try {
+      const alice = await (await browser.newContext()).newPage();
+      const bobContext = await browser.newContext();
+      const bob = await bobContext.newPage();
+      await login(alice, server.url, "alice");
+      await login(bob, `${server.url}/?transports=polling`, "bob");
+      await alice.waitForFunction(() =>
+        document.querySelector("#online")?.textContent === "2 online"
+      );
+      // Chromium's offline mode spares loopback, so the loss is emulated by failing every
+      // Socket.IO request of bob's browser, as a dropped network would.
+      const socketIo = (url: URL) => url.pathname === "/socket.io/";
+      const lose = (route: any) => route.abort("internetdisconnected");
+      await bobContext.route(socketIo, lose);
+      await bob.waitForFunction(
+        () => !document.querySelector("#banner")!.hasAttribute("hidden"),
+        undefined,
+        {
+          timeout: 20_000,
+        },
+      );
+      await alice.fill("#text", "while you were away");
+      await alice.click("#composer button");
+      await alice.waitForSelector("#messages li.mine .tick.delivered");
+      await bobContext.unroute(socketIo, lose);
+      await bob.waitForFunction(
+        () => {
+          const text = document.querySelector("#messages")?.textContent ?? "";
+          return text.includes("missed messages recovered") && text.includes("while you were away");
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+      assert.equal(
+        await bob.evaluate(() => document.querySelector("#banner")!.hasAttribute("hidden")),
+        true,
+      );
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+  opts,
+);
