@@ -43,9 +43,22 @@ function hasTls(tls: TlsOptions): boolean {
     tls.rejectUnauthorized === false;
 }
 
-/** Extra `fetch` init for TLS options, per runtime; `undefined` when nothing applies. */
+const tlsInits = new WeakMap<TlsOptions, Record<string, unknown> | undefined>();
+
+/**
+ * Extra `fetch` init for TLS options, per runtime; `undefined` when nothing
+ * applies. Made once per options object, so Deno gets one HTTP client per
+ * connection, not one per request.
+ */
 export function fetchTlsInit(tls: TlsOptions): Record<string, unknown> | undefined {
   if (!hasTls(tls)) return undefined;
+  if (tlsInits.has(tls)) return tlsInits.get(tls);
+  const init = makeTlsInit(tls);
+  tlsInits.set(tls, init);
+  return init;
+}
+
+function makeTlsInit(tls: TlsOptions): Record<string, unknown> | undefined {
   if (g.Bun) {
     return {
       tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized },
