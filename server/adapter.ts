@@ -232,17 +232,40 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
 
   /** Encodes once, frames once, writes to every selected socket. */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const flags = opts.flags ?? {};
-    if (
-      this.nsp.recovery && packet.type === PacketType.EVENT && packet.id === undefined &&
-      !flags.volatile
-    ) {
-      // Connection state recovery: every such event carries its offset as last argument.
-      const id = this.#nextOffset();
-      (packet.data as unknown[]).push(id);
-      this.#packets.push({ id, opts, data: packet.data as unknown[], emittedAt: Date.now() });
-    }
     packet.nsp = this.nsp.name;
+    this.keepForRecovery(packet, opts);
+    this.deliver(packet, opts);
+  }
+
+  /**
+   * With connection state recovery on, gives an event broadcast its offset
+   * (appended as last argument, unless `offset` says it already carries one
+   * assigned by another node) and keeps it for clients that come back.
+   *
+   * @returns The offset, or undefined when the packet is not kept.
+   */
+  protected keepForRecovery(
+    packet: Packet,
+    opts: BroadcastOptions,
+    offset?: string,
+  ): string | undefined {
+    if (
+      !this.nsp.recovery || packet.type !== PacketType.EVENT || packet.id !== undefined ||
+      opts.flags?.volatile || !Array.isArray(packet.data)
+    ) return undefined;
+    const data = packet.data as unknown[];
+    let id = offset;
+    if (id === undefined) {
+      id = this.#nextOffset();
+      data.push(id);
+    }
+    this.#packets.push({ id, opts, data, emittedAt: Date.now() });
+    return id;
+  }
+
+  /** Encodes once, frames once, writes to the local sockets the options select. */
+  protected deliver(packet: Packet, opts: BroadcastOptions): void {
+    const flags = opts.flags ?? {};
     const prepared = this.#prepare(packet);
     this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
   }
@@ -314,17 +337,27 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     this.#sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
   }
 
-  /** Restores a session with what it missed after `offset`, or null. */
-  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
-    const recovery = this.nsp.recovery;
+  /**
+   * Takes (and forgets) the session persisted under `pid`; cluster adapters
+   * also look in shared storage.
+   */
+  protected takeSession(
+    pid: PrivateSessionId,
+  ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
     const session = this.#sessions.get(pid);
-    if (!recovery || !session) return Promise.resolve(null);
     this.#sessions.delete(pid);
-    if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) {
-      return Promise.resolve(null);
-    }
+    return Promise.resolve(session);
+  }
+
+  /** Restores a session with what it missed after `offset`, or null. */
+  async restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null> {
+    const recovery = this.nsp.recovery;
+    if (!recovery) return null;
+    const session = await this.takeSession(pid);
+    if (!session) return null;
+    if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) return null;
     const index = this.#packets.findIndex((p) => p.id === offset);
-    if (index === -1) return Promise.resolve(null);
+    if (index === -1) return null;
     const rooms = new Set(session.rooms);
     const missedPackets: unknown[][] = [];
     for (let i = index + 1; i < this.#packets.length; i++) {
@@ -332,7 +365,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
       if (included(rooms, packet.opts)) missedPackets.push(packet.data);
     }
     const { disconnectedAt: _, ...rest } = session;
-    return Promise.resolve({ ...rest, missedPackets });
+    return { ...rest, missedPackets };
   }
 
   #nextOffset(): string {

@@ -53,6 +53,19 @@ export {
 } from "./adapter.ts";
 export { Client } from "./client.ts";
 export {
+  createRedisAdapter,
+  RedisAdapter,
+  type RedisAdapterConnectOptions,
+  RedisAdapterError,
+  type RedisAdapterOptions,
+} from "./redis/adapter.ts";
+export {
+  RedisClient,
+  type RedisClientOptions,
+  RedisConnectionError,
+  RedisReplyError,
+} from "./redis/mod.ts";
+export {
   type DefaultEventsMap,
   type DisconnectReason,
   type EventsMap,

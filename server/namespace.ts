@@ -67,7 +67,9 @@ export class Namespace<
     this.server = server;
     this.name = name;
     this.adapter = server.createAdapter(this);
-    void this.adapter.init();
+    // Adapter failures (a cluster adapter losing Redis, say) go to the server's reporter.
+    this.adapter.on("error", (error) => server.reportError(error));
+    Promise.resolve(this.adapter.init()).catch((error) => server.reportError(error));
   }
 
   /** Connection state recovery settings, when on. */

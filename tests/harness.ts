@@ -105,14 +105,14 @@ export function nextEvent<T extends unknown[] = unknown[]>(
   );
 }
 
-/** Polls `predicate` every few ms until it is true, or rejects after `ms`. */
+/** Polls `predicate` (which may be async) every few ms until it is true, or rejects after `ms`. */
 export async function until(
-  predicate: () => boolean,
+  predicate: () => boolean | Promise<boolean>,
   ms = 5000,
   what = "condition",
 ): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -194,6 +194,7 @@ function toStrings(reply: RespReply): RespReply {
 /** One TCP connection to Redis with its FIFO of pending replies and its reconnection loop. */
 class Link {
   #state: LinkState = "idle";
+  #connecting: Promise<void> | null = null;
   #conn: TcpConnection | null = null;
   #queue: Pending[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -227,9 +228,13 @@ class Link {
     this.#state = next;
   }
 
-  /** First connection: failures reject, no reconnection loop. */
-  async connect(): Promise<void> {
-    if (this.#state !== "idle") return;
+  /** First connection: failures reject, no reconnection loop; concurrent calls share it. */
+  connect(): Promise<void> {
+    if (this.#state === "idle") this.#connecting = this.#connect();
+    return this.#connecting ?? Promise.resolve();
+  }
+
+  async #connect(): Promise<void> {
     this.#setState("connecting");
     try {
       await this.#open();

@@ -1,95 +1,11 @@
 // Tests against a REAL redis-server started here on a free port (CI installs it with
 // `apt-get install -y redis-server`). Without it these tests fail on purpose.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
+import { freePort, RedisServer, redisVersion, withRedis } from "../../tests/redis_server.ts";
 import { parseRedisUrl, RedisClient, RedisConnectionError } from "./client.ts";
 import { RedisReplyError } from "./resp.ts";
-
-const INSTALL_HINT =
-  "redis-server is not installed: these tests need it (apt-get install -y redis-server)";
-
-function redisVersion(): [number, number] {
-  const result = spawnSync("redis-server", ["--version"]);
-  if (result.error || result.status !== 0) throw new Error(INSTALL_HINT);
-  const match = /v=(\d+)\.(\d+)/.exec(String(result.stdout));
-  if (!match) throw new Error(`Cannot read redis-server version from ${result.stdout}`);
-  return [Number(match[1]), Number(match[2])];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server child process on 127.0.0.1:port. */
-class RedisServer {
-  #proc: ChildProcess;
-  readonly exited: Promise<void>;
-
-  private constructor(proc: ChildProcess) {
-    this.#proc = proc;
-    this.exited = new Promise((resolve) => proc.once("exit", () => resolve()));
-  }
-
-  static async start(port: number): Promise<RedisServer> {
-    redisVersion();
-    const proc = spawn("redis-server", [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ], { stdio: ["ignore", "pipe", "pipe"] });
-    const server = new RedisServer(proc);
-    const ready = deferred();
-    let output = "";
-    proc.stdout!.on("data", (chunk) => {
-      output += String(chunk);
-      if (output.includes("Ready to accept connections")) ready.resolve();
-    });
-    proc.stderr!.on("data", (chunk) => output += String(chunk));
-    proc.once("error", (error) => ready.reject(new Error(`${INSTALL_HINT} (${error.message})`)));
-    proc.once(
-      "exit",
-      (code) => ready.reject(new Error(`redis-server exited (${code}): ${output}`)),
-    );
-    try {
-      await withTimeout(ready.promise, 5000, "redis-server start");
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
-    return server;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#proc.exitCode === null && this.#proc.signalCode === null) this.#proc.kill("SIGKILL");
-    await this.exited;
-    this.#proc.stdout?.destroy();
-    this.#proc.stderr?.destroy();
-  }
-}
-
-async function withRedis(fn: (port: number) => Promise<void>): Promise<void> {
-  const port = await freePort();
-  const server = await RedisServer.start(port);
-  try {
-    await fn(port);
-  } finally {
-    await server.stop();
-  }
-}
 
 test("redis: redis-server is installed", () => {
   const [major] = redisVersion();

@@ -39,6 +39,8 @@ export type RedisBytesHandler = (message: Uint8Array, channel: string, pattern?:
 export interface NormalizedRedisClient {
   /** Which client is wrapped. */
   readonly kind: "webio" | "redis" | "ioredis";
+  /** Opens the connection when the wrapper owns it (our client); user clients connect themselves. */
+  connect(): Promise<void>;
   /** Publishes `message`; resolves with the receiver count when the client reports it. */
   publish(channel: string, message: string | Uint8Array): Promise<unknown>;
   /** Subscribes `handler` to `channel`. */
@@ -49,6 +51,12 @@ export interface NormalizedRedisClient {
   unsubscribe(channel: string): Promise<void>;
   /** Removes the subscription to `pattern`. */
   punsubscribe(pattern: string): Promise<void>;
+  /** Publishes on a sharded channel (`SPUBLISH`, Redis 7+). */
+  spublish(channel: string, message: string | Uint8Array): Promise<unknown>;
+  /** Subscribes `handler` to sharded `channel` (`SSUBSCRIBE`, Redis 7+). */
+  ssubscribe(channel: string, handler: RedisBytesHandler): Promise<void>;
+  /** Removes the subscription to sharded `channel`. */
+  sunsubscribe(channel: string): Promise<void>;
   /** Sends a raw command, e.g. `["PUBSUB", "NUMSUB", channel]`. */
   sendCommand(args: string[]): Promise<unknown>;
 }
@@ -67,6 +75,12 @@ function toBytes(value: unknown): Uint8Array {
 
 function toText(value: unknown): string {
   return value instanceof Uint8Array ? decoder.decode(value) : String(value);
+}
+
+function required(client: Loose, name: string): AnyFn {
+  const method = fn(client, name);
+  if (!method) throw new TypeError(`Cannot use sharded pub/sub: the client has no ${name}()`);
+  return method;
 }
 
 function fn(client: Loose, name: string): AnyFn | null {
@@ -108,6 +122,7 @@ function wrapOurs(client: RedisClient): NormalizedRedisClient {
   const bytes = { bytes: true };
   return {
     kind: "webio",
+    connect: () => client.state === "idle" ? client.connect() : Promise.resolve(),
     publish: (channel, message) => client.publish(channel, message),
     subscribe: (channel, handler) =>
       client.subscribe(channel, (m, ch, p) => handler(m as Uint8Array, ch, p), bytes),
@@ -115,6 +130,10 @@ function wrapOurs(client: RedisClient): NormalizedRedisClient {
       client.psubscribe(pattern, (m, ch, p) => handler(m as Uint8Array, ch, p), bytes),
     unsubscribe: (channel) => client.unsubscribe(channel),
     punsubscribe: (pattern) => client.punsubscribe(pattern),
+    spublish: (channel, message) => client.spublish(channel, message),
+    ssubscribe: (channel, handler) =>
+      client.ssubscribe(channel, (m, ch) => handler(m as Uint8Array, ch), bytes),
+    sunsubscribe: (channel) => client.sunsubscribe(channel),
     sendCommand: (args) => client.send(args),
   };
 }
@@ -123,6 +142,7 @@ function wrapNodeRedis(c: Loose): NormalizedRedisClient {
   const sendCommand = fn(c, "sendCommand");
   return {
     kind: "redis",
+    connect: () => Promise.resolve(),
     publish: async (channel, message) => await fn(c, "publish")!(channel, message),
     // bufferMode = true: node-redis hands the listener Buffers, keeping binary payloads intact.
     subscribe: async (channel, handler) => {
@@ -145,6 +165,17 @@ function wrapNodeRedis(c: Loose): NormalizedRedisClient {
     punsubscribe: async (pattern) => {
       await fn(c, "pUnsubscribe")?.(pattern);
     },
+    spublish: async (channel, message) => await required(c, "sPublish")(channel, message),
+    ssubscribe: async (channel, handler) => {
+      await required(c, "sSubscribe")(
+        channel,
+        (message: unknown, ch: unknown) => handler(toBytes(message), toText(ch ?? channel)),
+        true,
+      );
+    },
+    sunsubscribe: async (channel) => {
+      await fn(c, "sUnsubscribe")?.(channel);
+    },
     sendCommand: async (args) => {
       if (!sendCommand) throw new TypeError("Cannot send command: client has no sendCommand()");
       return await sendCommand(args);
@@ -155,6 +186,7 @@ function wrapNodeRedis(c: Loose): NormalizedRedisClient {
 function wrapIoredis(c: Loose): NormalizedRedisClient {
   const channels = new Map<string, RedisBytesHandler>();
   const patterns = new Map<string, RedisBytesHandler>();
+  const shards = new Map<string, RedisBytesHandler>();
   let listening = false;
   const listen = () => {
     if (listening) return;
@@ -167,10 +199,15 @@ function wrapIoredis(c: Loose): NormalizedRedisClient {
       const name = toText(pattern);
       patterns.get(name)?.(toBytes(message), toText(channel), name);
     });
+    fn(c, "on")!("smessageBuffer", (channel: unknown, message: unknown) => {
+      const name = toText(channel);
+      shards.get(name)?.(toBytes(message), name);
+    });
   };
   const call = fn(c, "call") ?? fn(c, "send_command");
   return {
     kind: "ioredis",
+    connect: () => Promise.resolve(),
     publish: async (channel, message) => await fn(c, "publish")!(channel, message),
     subscribe: async (channel, handler) => {
       listen();
@@ -189,6 +226,16 @@ function wrapIoredis(c: Loose): NormalizedRedisClient {
     punsubscribe: async (pattern) => {
       patterns.delete(pattern);
       await fn(c, "punsubscribe")?.(pattern);
+    },
+    spublish: async (channel, message) => await required(c, "spublish")(channel, message),
+    ssubscribe: async (channel, handler) => {
+      listen();
+      shards.set(channel, handler);
+      await required(c, "ssubscribe")(channel);
+    },
+    sunsubscribe: async (channel) => {
+      shards.delete(channel);
+      await fn(c, "sunsubscribe")?.(channel);
     },
     sendCommand: async (args) => {
       if (!call) throw new TypeError("Cannot send command: client has no call()");

@@ -1,0 +1,776 @@
+/**
+ * The Redis adapter: rooms, broadcasts and cluster-wide operations across
+ * server processes over Redis pub/sub, speaking the wire format of npm
+ * `@socket.io/redis-adapter` 8.x (`createAdapter`), so webio nodes on Deno or
+ * Bun and socket.io nodes on Node.js can serve one cluster.
+ *
+ * ## Channels (prefix `key`, default `"socket.io"`, namespace `nsp`)
+ * - `key#nsp#` and `key#nsp#room#`: broadcasts, MessagePack `[uid, packet, opts]`;
+ *   every node subscribes to the pattern `key#nsp#*`;
+ * - `key-request#nsp#`: requests (JSON; MessagePack for broadcasts with acks);
+ *   the number of its subscribers is the number of servers (`PUBSUB NUMSUB`);
+ * - `key-response#nsp#` and `key-response#nsp#uid#`: responses.
+ *
+ * With `sharded: true` the same messages travel over Redis 7 sharded pub/sub
+ * (`SPUBLISH`/`SSUBSCRIBE`), which has no patterns: a node subscribes to the
+ * channel of each public room it hosts, and counts servers with
+ * `PUBSUB SHARDNUMSUB`.
+ *
+ * ## Connection state recovery across nodes
+ * Every node receives every broadcast (the pattern subscription), so each
+ * keeps the same log of recent packets; the node that emits assigns the
+ * offset and sends it along. Sessions of disconnected clients are stored in
+ * Redis (`SET ... PX maxDisconnectionDuration`, taken back with `GETDEL`), so
+ * a client may come back on any node.
+ *
+ * @module
+ */
+
+import { decodeMsgpack, encodeMsgpack } from "../../protocol/msgpack.ts";
+import type { Packet } from "../../protocol/parser.ts";
+import {
+  type Adapter,
+  type AdapterNamespace,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  InMemoryAdapter,
+  type PrivateSessionId,
+  type Room,
+  type SessionToPersist,
+  type SocketId,
+} from "../adapter.ts";
+import { RedisClient, type RedisClientOptions } from "./client.ts";
+import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
+
+/** Options of {@linkcode createRedisAdapter}. */
+export interface RedisAdapterOptions {
+  /** Prefix of every channel and key. @default "socket.io" */
+  key?: string;
+  /** Milliseconds to wait for the other nodes' answers. @default 5000 */
+  requestsTimeout?: number;
+  /** Answer on the requester's own response channel (as the npm adapter's option). @default false */
+  publishOnSpecificResponseChannel?: boolean;
+  /** Use Redis 7 sharded pub/sub. @default false */
+  sharded?: boolean;
+}
+
+/** Options of the built-in client form of {@linkcode createRedisAdapter}. */
+export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisClientOptions {}
+
+/** Why a cluster operation failed: a timeout, or Redis unreachable. */
+export class RedisAdapterError extends Error {
+  /** The operation: "publish", "fetchSockets", "serverSideEmit", ... */
+  readonly operation: string;
+
+  /** @param operation The operation. @param message What happened. */
+  constructor(operation: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RedisAdapterError";
+    this.operation = operation;
+  }
+}
+
+/** Request types between nodes: the numbers of the npm adapter. */
+const RequestType = {
+  SOCKETS: 0,
+  ALL_ROOMS: 1,
+  REMOTE_JOIN: 2,
+  REMOTE_LEAVE: 3,
+  REMOTE_DISCONNECT: 4,
+  REMOTE_FETCH: 5,
+  SERVER_SIDE_EMIT: 6,
+  BROADCAST: 7,
+  BROADCAST_CLIENT_COUNT: 8,
+  BROADCAST_ACK: 9,
+} as const;
+type RequestType = typeof RequestType[keyof typeof RequestType];
+/** Operation names for errors, by request type. */
+const REQUEST_NAMES = [
+  "sockets",
+  "allRooms",
+  "socketsJoin",
+  "socketsLeave",
+  "disconnectSockets",
+  "fetchSockets",
+  "serverSideEmit",
+  "broadcastWithAck",
+];
+
+interface RawOptions {
+  rooms?: Room[];
+  except?: Room[];
+  flags?: BroadcastFlags & { offset?: string };
+}
+
+interface Request {
+  uid?: string;
+  requestId?: string;
+  type: RequestType;
+  opts?: RawOptions;
+  rooms?: Room[];
+  close?: boolean;
+  data?: unknown;
+  packet?: unknown;
+  sockets?: unknown[];
+  clientCount?: number;
+}
+
+interface Pending {
+  type: RequestType;
+  expected: number;
+  received: number;
+  items: unknown[];
+  timer: ReturnType<typeof setTimeout>;
+  done: (error: Error | null, items: unknown[]) => void;
+}
+
+interface AckRequest {
+  clientCount: (count: number) => void;
+  ack: (...args: unknown[]) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const decoder = new TextDecoder();
+const OPEN_BRACE = 0x7b;
+const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A random id of `length` URL-safe characters (the npm adapter uses 6). */
+function randomId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let id = "";
+  for (const byte of bytes) id += ID_CHARS[byte & 63];
+  return id;
+}
+
+function toSet(value: unknown): Set<Room> {
+  return new Set(Array.isArray(value) ? value.map(String) : []);
+}
+
+function toOptions(raw: RawOptions | undefined): BroadcastOptions {
+  return { rooms: toSet(raw?.rooms), except: toSet(raw?.except), flags: raw?.flags ?? {} };
+}
+
+function rawOptions(opts: BroadcastOptions, offset?: string): RawOptions {
+  const flags: RawOptions["flags"] = { ...opts.flags };
+  if (offset !== undefined) flags.offset = offset;
+  return { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A cluster adapter over Redis pub/sub; see the module documentation for the
+ * channels. Local work (rooms, encoding once, recovery log) is the in-memory
+ * adapter's; this class adds what crosses processes.
+ */
+export class RedisAdapter extends InMemoryAdapter implements Adapter {
+  /** This node's id in the cluster. */
+  readonly uid: string = randomId(6);
+  /** Resolves when the subscriptions are in place. */
+  readonly ready: Promise<void>;
+  #pub: NormalizedRedisClient;
+  #sub: NormalizedRedisClient;
+  #opts: Required<Omit<RedisAdapterOptions, "key">>;
+  #key: string;
+  #channel: string;
+  #requestChannel: string;
+  #responseChannel: string;
+  #specificResponseChannel: string;
+  #requests = new Map<string, Pending>();
+  #ackRequests = new Map<string, AckRequest>();
+  #roomChannels = new Set<string>();
+  #onRelease: () => void;
+  #closed = false;
+  #readyResolve!: () => void;
+
+  /**
+   * @param nsp The namespace.
+   * @param pub The client used to publish and send commands.
+   * @param sub The client used to subscribe (may be `pub` for our own client).
+   * @param opts Options.
+   * @param onRelease Called once when the adapter closes.
+   */
+  constructor(
+    nsp: AdapterNamespace,
+    pub: NormalizedRedisClient,
+    sub: NormalizedRedisClient,
+    opts: RedisAdapterOptions = {},
+    onRelease: () => void = () => {},
+  ) {
+    super(nsp);
+    this.#pub = pub;
+    this.#sub = sub;
+    this.#onRelease = onRelease;
+    this.#opts = {
+      requestsTimeout: opts.requestsTimeout ?? 5000,
+      publishOnSpecificResponseChannel: opts.publishOnSpecificResponseChannel ?? false,
+      sharded: opts.sharded ?? false,
+    };
+    this.#key = opts.key ?? "socket.io";
+    this.#channel = `${this.#key}#${nsp.name}#`;
+    this.#requestChannel = `${this.#key}-request#${nsp.name}#`;
+    this.#responseChannel = `${this.#key}-response#${nsp.name}#`;
+    this.#specificResponseChannel = `${this.#responseChannel}${this.uid}#`;
+    this.ready = new Promise((resolve) => this.#readyResolve = resolve);
+    if (this.#opts.sharded && !nsp.recovery) {
+      // Sharded pub/sub has no patterns: follow the public rooms this node hosts.
+      this.on("create-room", (room) => {
+        if (!this.sids.has(room)) this.#subscribeRoom(room);
+      });
+      this.on("delete-room", (room) => this.#unsubscribeRoom(room));
+    }
+  }
+
+  /** Subscribes to the channels; rejects (and reports) when Redis refuses. */
+  override async init(): Promise<void> {
+    super.init();
+    const onMessage = (message: Uint8Array, channel: string) => this.#onMessage(message, channel);
+    const onRequest = (message: Uint8Array, channel: string) => this.#onRequest(message, channel);
+    try {
+      await this.#pub.connect();
+      if (this.#opts.sharded) {
+        await this.#sub.ssubscribe(this.#channel, onMessage);
+      } else {
+        await this.#sub.psubscribe(this.#channel + "*", onMessage);
+      }
+      const subscribe = this.#opts.sharded
+        ? this.#sub.ssubscribe.bind(this.#sub)
+        : this.#sub.subscribe.bind(this.#sub);
+      await subscribe(this.#responseChannel, onRequest);
+      await subscribe(this.#specificResponseChannel, onRequest);
+      // Last: once subscribed here, other nodes count this one and expect its answers.
+      await subscribe(this.#requestChannel, onRequest);
+      this.#readyResolve();
+    } catch (error) {
+      const failure = new RedisAdapterError("subscribe", "Cannot subscribe to Redis", {
+        cause: error,
+      });
+      this.emit("error", failure);
+      throw failure;
+    }
+  }
+
+  /** Unsubscribes, fails pending requests and releases timers. */
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    super.close();
+    for (const [id, pending] of this.#requests) {
+      clearTimeout(pending.timer);
+      pending.done(new RedisAdapterError("close", "The adapter was closed"), pending.items);
+      this.#requests.delete(id);
+    }
+    for (const request of this.#ackRequests.values()) clearTimeout(request.timer);
+    this.#ackRequests.clear();
+    const sharded = this.#opts.sharded;
+    const unsubscribe = (channel: string) =>
+      (sharded ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => {});
+    await Promise.all([
+      sharded
+        ? unsubscribe(this.#channel)
+        : this.#sub.punsubscribe(this.#channel + "*").catch(() => {}),
+      unsubscribe(this.#requestChannel),
+      unsubscribe(this.#responseChannel),
+      unsubscribe(this.#specificResponseChannel),
+      ...[...this.#roomChannels].map(unsubscribe),
+    ]);
+    this.#roomChannels.clear();
+    this.#onRelease();
+  }
+
+  /** How many servers share this namespace: the subscribers of the request channel. */
+  override async serverCount(): Promise<number> {
+    const sub = this.#opts.sharded ? "SHARDNUMSUB" : "NUMSUB";
+    const reply = await this.#pub.sendCommand(["PUBSUB", sub, this.#requestChannel]);
+    if (!Array.isArray(reply) || reply.length < 2) return 1;
+    const count = Number(
+      reply[1] instanceof Uint8Array ? decoder.decode(reply[1] as Uint8Array) : reply[1],
+    );
+    return Number.isFinite(count) && count > 0 ? count : 1;
+  }
+
+  // ---- broadcasts ------------------------------------------------------------------------
+
+  /** Publishes to the cluster (unless `local`), then delivers here. */
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    packet.nsp = this.nsp.name;
+    const offset = this.keepForRecovery(packet, opts);
+    if (!opts.flags?.local) {
+      let channel = this.#channel;
+      if (opts.rooms.size === 1 && this.#usesRoomChannel()) {
+        channel += opts.rooms.values().next().value + "#";
+      }
+      const message = encodeMsgpack([this.uid, packet, rawOptions(opts, offset)]);
+      this.#publish(channel, message, "broadcast");
+    }
+    this.deliver(packet, opts);
+  }
+
+  /** Asks every node to broadcast with acks; their counts and acks come back here. */
+  override broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    packet.nsp = this.nsp.name;
+    if (!opts.flags?.local) {
+      const requestId = randomId(6);
+      const timer = setTimeout(
+        () => this.#ackRequests.delete(requestId),
+        opts.flags?.timeout ?? this.#opts.requestsTimeout,
+      );
+      this.#ackRequests.set(requestId, { clientCount: clientCountCallback, ack, timer });
+      const message = encodeMsgpack({
+        uid: this.uid,
+        requestId,
+        type: RequestType.BROADCAST,
+        packet,
+        opts: rawOptions(opts),
+      });
+      this.#publish(this.#requestChannel, message, "broadcastWithAck");
+    }
+    super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+  }
+
+  // ---- cluster-wide queries and commands -------------------------------------------------
+
+  /** The ids of the sockets in `rooms`, on every node. */
+  override async sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const local = await super.sockets(rooms);
+    const remote = await this.#request(RequestType.SOCKETS, { rooms: [...rooms] });
+    for (const id of remote) local.add(String(id));
+    return local;
+  }
+
+  /** The names of every room on every node. */
+  async allRooms(): Promise<Set<Room>> {
+    const rooms = new Set(this.rooms.keys());
+    for (const room of await this.#request(RequestType.ALL_ROOMS, {})) rooms.add(String(room));
+    return rooms;
+  }
+
+  /** The sockets the options select, on every node (remote ones as plain details). */
+  override async fetchSockets(opts: BroadcastOptions): Promise<unknown[]> {
+    const local = await super.fetchSockets(opts);
+    if (opts.flags?.local) return local;
+    const raw = rawOptions(opts);
+    const remote = await this.#request(RequestType.REMOTE_FETCH, {
+      opts: { rooms: raw.rooms, except: raw.except },
+    });
+    return [...local, ...remote.filter(isObject)];
+  }
+
+  /** Makes the selected sockets of every node join rooms. */
+  override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.addSockets(opts, rooms);
+    if (opts.flags?.local) return;
+    this.#command({ type: RequestType.REMOTE_JOIN, opts: rawOptions(opts), rooms: [...rooms] });
+  }
+
+  /** Makes the selected sockets of every node leave rooms. */
+  override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    super.delSockets(opts, rooms);
+    if (opts.flags?.local) return;
+    this.#command({ type: RequestType.REMOTE_LEAVE, opts: rawOptions(opts), rooms: [...rooms] });
+  }
+
+  /** Disconnects the selected sockets of every node. */
+  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    super.disconnectSockets(opts, close);
+    if (opts.flags?.local) return;
+    this.#command({ type: RequestType.REMOTE_DISCONNECT, opts: rawOptions(opts), close });
+  }
+
+  /**
+   * Sends an event to the other nodes. With a function as last element, it
+   * is called once with `(error, responses)`: one response per other node, or
+   * a timeout error with the responses that came.
+   */
+  override serverSideEmit(packet: unknown[]): void {
+    const last = packet[packet.length - 1];
+    if (typeof last !== "function") {
+      this.#command({ type: RequestType.SERVER_SIDE_EMIT, data: packet });
+      return;
+    }
+    const ack = last as (error: Error | null, responses: unknown[]) => void;
+    const data = packet.slice(0, -1);
+    this.serverCount().then(
+      (count) => {
+        if (count <= 1) return ack(null, []);
+        this.#ask(RequestType.SERVER_SIDE_EMIT, { data }, count - 1, ack);
+      },
+      (error) =>
+        ack(new RedisAdapterError("serverSideEmit", "Cannot count servers", { cause: error }), []),
+    );
+  }
+
+  // ---- connection state recovery ---------------------------------------------------------
+
+  /** Keeps the session here and in Redis, so that any node can restore it. */
+  override persistSession(session: SessionToPersist): void {
+    super.persistSession(session);
+    const recovery = this.nsp.recovery;
+    if (!recovery) return;
+    const value = JSON.stringify({ ...session, disconnectedAt: Date.now() });
+    this.#pub.sendCommand([
+      "SET",
+      this.#sessionKey(session.pid),
+      value,
+      "PX",
+      String(Math.max(1, recovery.maxDisconnectionDuration)),
+    ]).catch((error) =>
+      this.emit(
+        "error",
+        new RedisAdapterError("persistSession", "Cannot store session", { cause: error }),
+      )
+    );
+  }
+
+  /** Takes the session from this node, or else from Redis. */
+  protected override async takeSession(
+    pid: PrivateSessionId,
+  ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
+    const key = this.#sessionKey(pid);
+    const local = await super.takeSession(pid);
+    if (local) {
+      this.#pub.sendCommand(["DEL", key]).catch(() => {});
+      return local;
+    }
+    try {
+      const reply = await this.#pub.sendCommand(["GETDEL", key]);
+      if (reply === null || reply === undefined) return undefined;
+      const text = reply instanceof Uint8Array ? decoder.decode(reply) : String(reply);
+      const session = JSON.parse(text);
+      if (!isObject(session) || typeof session.sid !== "string") return undefined;
+      return session as unknown as SessionToPersist & { disconnectedAt: number };
+    } catch (error) {
+      this.emit(
+        "error",
+        new RedisAdapterError("restoreSession", "Cannot read session", { cause: error }),
+      );
+      return undefined;
+    }
+  }
+
+  #sessionKey(pid: PrivateSessionId): string {
+    return `${this.#key}-session#${this.nsp.name}#${pid}`;
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  #onMessage(message: Uint8Array, channel: string): void {
+    if (!channel.startsWith(this.#channel)) return;
+    const room = channel.slice(this.#channel.length, -1);
+    let decoded: unknown;
+    try {
+      decoded = decodeMsgpack(message);
+    } catch (error) {
+      this.emit("error", new RedisAdapterError("receive", "Malformed broadcast", { cause: error }));
+      return;
+    }
+    if (!Array.isArray(decoded) || decoded.length < 3) return;
+    const [uid, packet, raw] = decoded as [unknown, Packet, RawOptions];
+    if (uid === this.uid || !isObject(packet)) return;
+    if (packet.nsp === undefined) packet.nsp = "/";
+    if (packet.nsp !== this.nsp.name) return;
+    const opts = toOptions(raw);
+    // Kept for recovery even when no local socket is in the room: a client may come back here.
+    const offset = typeof raw?.flags?.offset === "string" ? raw.flags.offset : undefined;
+    if (opts.flags) delete (opts.flags as { offset?: string }).offset;
+    this.keepForRecovery(packet, opts, offset);
+    if (room !== "" && !this.rooms.has(room)) return;
+    this.deliver(packet, opts);
+  }
+
+  #onRequest(message: Uint8Array, channel: string): void {
+    let request: Request;
+    try {
+      const value = message[0] === OPEN_BRACE
+        ? JSON.parse(decoder.decode(message))
+        : decodeMsgpack(message);
+      // Responses to SOCKETS, ALL_ROOMS and REMOTE_FETCH carry no type.
+      if (!isObject(value)) return;
+      request = value as unknown as Request;
+    } catch (error) {
+      this.emit("error", new RedisAdapterError("receive", "Malformed request", { cause: error }));
+      return;
+    }
+    if (channel.startsWith(this.#responseChannel)) {
+      this.#onResponse(request);
+    } else if (
+      channel === this.#requestChannel && request.uid !== this.uid &&
+      typeof request.type === "number"
+    ) {
+      void this.#answer(request).catch((error) =>
+        this.emit(
+          "error",
+          new RedisAdapterError("answer", "Cannot answer request", { cause: error }),
+        )
+      );
+    }
+  }
+
+  async #answer(request: Request): Promise<void> {
+    const opts = toOptions(request.opts);
+    switch (request.type) {
+      case RequestType.SOCKETS: {
+        const ids = await super.sockets(toSet(request.rooms));
+        return this.#respond(request, { requestId: request.requestId, sockets: [...ids] });
+      }
+      case RequestType.ALL_ROOMS:
+        return this.#respond(request, {
+          requestId: request.requestId,
+          rooms: [...this.rooms.keys()],
+        });
+      case RequestType.REMOTE_JOIN:
+        return super.addSockets(opts, Array.isArray(request.rooms) ? request.rooms : []);
+      case RequestType.REMOTE_LEAVE:
+        return super.delSockets(opts, Array.isArray(request.rooms) ? request.rooms : []);
+      case RequestType.REMOTE_DISCONNECT:
+        return super.disconnectSockets(opts, request.close === true);
+      case RequestType.REMOTE_FETCH: {
+        const sockets = await super.fetchSockets(opts);
+        return this.#respond(request, {
+          requestId: request.requestId,
+          sockets: sockets.map(socketDetails),
+        });
+      }
+      case RequestType.SERVER_SIDE_EMIT: {
+        const data = Array.isArray(request.data) ? [...request.data] : [];
+        if (request.requestId === undefined) return this.nsp.onServerSideEmit(data);
+        let called = false;
+        data.push((response: unknown) => {
+          if (called) return;
+          called = true;
+          // The npm adapter answers server-side emits on the shared response channel.
+          this.#publish(
+            this.#responseChannel,
+            JSON.stringify({
+              type: RequestType.SERVER_SIDE_EMIT,
+              requestId: request.requestId,
+              data: response,
+            }),
+            "serverSideEmit",
+          );
+        });
+        return this.nsp.onServerSideEmit(data);
+      }
+      case RequestType.BROADCAST: {
+        if (!isObject(request.packet)) return;
+        const packet = request.packet as unknown as Packet;
+        super.broadcastWithAck(packet, opts, (clientCount) => {
+          this.#respond(request, {
+            type: RequestType.BROADCAST_CLIENT_COUNT,
+            requestId: request.requestId,
+            clientCount,
+          });
+        }, (arg) => {
+          this.#respond(
+            request,
+            encodeMsgpack({
+              type: RequestType.BROADCAST_ACK,
+              requestId: request.requestId,
+              packet: arg,
+            }),
+          );
+        });
+        return;
+      }
+    }
+  }
+
+  #onResponse(response: Request): void {
+    const id = response.requestId;
+    if (typeof id !== "string") return;
+    const ackRequest = this.#ackRequests.get(id);
+    if (ackRequest) {
+      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) {
+        ackRequest.clientCount(Number(response.clientCount) || 0);
+      } else if (response.type === RequestType.BROADCAST_ACK) {
+        ackRequest.ack(response.packet);
+      }
+      return;
+    }
+    const pending = this.#requests.get(id);
+    if (!pending) return;
+    const r = response as Request & { rooms?: unknown };
+    switch (pending.type) {
+      case RequestType.SOCKETS:
+      case RequestType.REMOTE_FETCH:
+        if (!Array.isArray(r.sockets)) return;
+        pending.items.push(...r.sockets);
+        break;
+      case RequestType.ALL_ROOMS:
+        if (!Array.isArray(r.rooms)) return;
+        pending.items.push(...r.rooms);
+        break;
+      case RequestType.SERVER_SIDE_EMIT:
+        pending.items.push(r.data);
+        break;
+      default:
+        return;
+    }
+    if (++pending.received >= pending.expected) {
+      clearTimeout(pending.timer);
+      this.#requests.delete(id);
+      pending.done(null, pending.items);
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  /** A request every other node answers; resolves with their items gathered. */
+  async #request(type: RequestType, body: Omit<Request, "type">): Promise<unknown[]> {
+    const count = await this.serverCount();
+    if (count <= 1) return [];
+    return await new Promise((resolve, reject) => {
+      this.#ask(type, body, count - 1, (error, items) => error ? reject(error) : resolve(items));
+    });
+  }
+
+  #ask(
+    type: RequestType,
+    body: Omit<Request, "type">,
+    expected: number,
+    done: (error: Error | null, items: unknown[]) => void,
+  ): void {
+    if (this.#closed) return done(new RedisAdapterError("request", "The adapter was closed"), []);
+    const requestId = randomId(6);
+    const name = REQUEST_NAMES[type] ?? String(type);
+    const timer = setTimeout(() => {
+      const pending = this.#requests.get(requestId);
+      if (!pending) return;
+      this.#requests.delete(requestId);
+      const message =
+        `timeout reached: only ${pending.received} responses received out of ${pending.expected}`;
+      pending.done(new RedisAdapterError(name, message), pending.items);
+    }, this.#opts.requestsTimeout);
+    this.#requests.set(requestId, { type, expected, received: 0, items: [], timer, done });
+    this.#publish(
+      this.#requestChannel,
+      JSON.stringify({ uid: this.uid, requestId, type, ...body }),
+      name,
+    );
+  }
+
+  #command(body: Request): void {
+    this.#publish(this.#requestChannel, JSON.stringify({ uid: this.uid, ...body }), "command");
+  }
+
+  #respond(request: Request, response: Record<string, unknown> | Uint8Array): void {
+    const channel = this.#opts.publishOnSpecificResponseChannel
+      ? `${this.#responseChannel}${request.uid}#`
+      : this.#responseChannel;
+    const message = response instanceof Uint8Array ? response : JSON.stringify(response);
+    this.#publish(channel, message, "respond");
+  }
+
+  /** Publishes; a failure (Redis down) is reported as an "error" event, never thrown. */
+  #publish(channel: string, message: string | Uint8Array, operation: string): void {
+    const sent = this.#opts.sharded
+      ? this.#pub.spublish(channel, message)
+      : this.#pub.publish(channel, message);
+    sent.catch((error) => {
+      this.emit(
+        "error",
+        new RedisAdapterError(
+          operation,
+          `Cannot publish ${operation} on ${channel}: the message was not sent`,
+          { cause: error },
+        ),
+      );
+    });
+  }
+
+  #usesRoomChannel(): boolean {
+    // Sharded mode only publishes to rooms others may follow; with recovery, every node must
+    // see every packet, so everything goes to the namespace channel.
+    return !this.#opts.sharded || !this.nsp.recovery;
+  }
+
+  #subscribeRoom(room: Room): void {
+    const channel = `${this.#channel}${room}#`;
+    if (this.#roomChannels.has(channel) || this.#closed) return;
+    this.#roomChannels.add(channel);
+    this.#sub.ssubscribe(channel, (message, ch) => this.#onMessage(message, ch)).catch((error) =>
+      this.emit(
+        "error",
+        new RedisAdapterError("subscribe", `Cannot follow room ${room}`, { cause: error }),
+      )
+    );
+  }
+
+  #unsubscribeRoom(room: Room): void {
+    const channel = `${this.#channel}${room}#`;
+    if (!this.#roomChannels.delete(channel)) return;
+    this.#sub.sunsubscribe(channel).catch(() => {});
+  }
+}
+
+function socketDetails(socket: unknown): Record<string, unknown> {
+  const s = socket as { id: string; handshake: unknown; rooms: Iterable<Room>; data: unknown };
+  return { id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data };
+}
+
+/**
+ * Makes a Redis adapter factory for the `adapter` option.
+ *
+ * - `createRedisAdapter({ url })`: our built-in client (one per call, shared
+ *   by the namespaces of one server; closed when the server closes).
+ * - `createRedisAdapter(pubClient, subClient, options?)`: clients you bring,
+ *   npm `redis` v4+ (subClient = `pubClient.duplicate()`, both connected),
+ *   `ioredis`, or {@linkcode RedisClient}; you close them.
+ *
+ * Use one factory per `Server`: two servers in one process sharing a client
+ * would count as one node.
+ *
+ * @example
+ * ```ts ignore
+ * import { Server, createRedisAdapter } from "@webio/socketio";
+ * const io = new Server({ adapter: createRedisAdapter({ url: "redis://127.0.0.1:6379" }) });
+ * ```
+ */
+export function createRedisAdapter(
+  options?: RedisAdapterConnectOptions,
+): (nsp: AdapterNamespace) => RedisAdapter;
+export function createRedisAdapter(
+  pubClient: unknown,
+  subClient: unknown,
+  options?: RedisAdapterOptions,
+): (nsp: AdapterNamespace) => RedisAdapter;
+export function createRedisAdapter(
+  first: unknown = {},
+  subClient?: unknown,
+  options?: RedisAdapterOptions,
+): (nsp: AdapterNamespace) => RedisAdapter {
+  if (subClient !== undefined) {
+    const pub = normalizeRedisClient(first);
+    const sub = subClient === first ? pub : normalizeRedisClient(subClient);
+    return (nsp) => new RedisAdapter(nsp, pub, sub, options);
+  }
+  const opts = (first ?? {}) as RedisAdapterConnectOptions;
+  let client: RedisClient | null = null;
+  let wrapped: NormalizedRedisClient | null = null;
+  let users = 0;
+  return (nsp) => {
+    if (!client) {
+      client = new RedisClient(opts);
+      wrapped = normalizeRedisClient(client);
+    }
+    users++;
+    const mine = client;
+    let released = false;
+    return new RedisAdapter(nsp, wrapped!, wrapped!, opts, () => {
+      if (released) return;
+      released = true;
+      if (--users === 0 && client === mine) {
+        client = null;
+        wrapped = null;
+        void mine.quit().catch(() => mine.close());
+      }
+    });
+  };
+}
