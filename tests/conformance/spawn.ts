@@ -20,6 +20,8 @@ export interface ServerProcess {
   url: string;
   /** Everything the process printed so far. */
   output(): string;
+  /** Sends a signal (SIGSTOP freezes the process: it keeps its sockets but answers nothing). */
+  signal(signal: NodeJS.Signals): void;
   /** Stops the process and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -105,10 +107,15 @@ export async function startServer(
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    // process.kill, not child.kill: Deno's child.kill sends only the first signal of a process.
+    signal: (signal) => {
+      if (!exitedEarly && child.pid) process.kill(child.pid, signal);
+    },
     async stop() {
       if (!exitedEarly) {
+        if (child.pid) process.kill(child.pid, "SIGCONT");
         child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        const timer = setTimeout(() => child.pid && process.kill(child.pid, "SIGKILL"), 3000);
         await exited;
         clearTimeout(timer);
       }
