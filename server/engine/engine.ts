@@ -135,6 +135,13 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   readonly options: ResolvedEngineOptions;
   /** Open sessions by id. */
   readonly clients: Map<string, EngineSession> = new Map();
+  /**
+   * Makes the id of a new session (20 random URL-safe characters by
+   * default). Replace it as with engine.io, e.g. to put a worker's name in
+   * every id for a sticky front: `io.engine.generateId = () => "w1-" + ...`.
+   * Ids must be unique and URL-safe.
+   */
+  generateId: (request: Request) => string = generateId;
   #handler: EngineHandler | undefined;
   #bridge: RuntimeBridge | undefined;
   #closed = false;
@@ -256,7 +263,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     }
 
     const session = new EngineSession(this, {
-      id: generateId(),
+      id: this.generateId(request),
       codec,
       // A copy without the body: Deno closes the original once the response is sent.
       request: new Request(request.url, { method: request.method, headers: request.headers }),
