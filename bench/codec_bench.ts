@@ -52,7 +52,11 @@ const typical: Packet = {
   type: 2,
   nsp: "/",
   id: 12,
-  data: ["chat message", { user: "ada", text: "hello there", ts: 1700000000000 }],
+  data: ["chat message", {
+    user: "ada",
+    text: "hello there",
+    ts: 1700000000000,
+  }],
 };
 const binary: Packet = {
   type: 2,
@@ -66,7 +70,12 @@ const large: Packet = {
     "state",
     Array.from(
       { length: 200 },
-      (_, i) => ({ id: i, name: `item ${i}`, tags: ["a", "b"], score: i * 1.5 }),
+      (_, i) => ({
+        id: i,
+        name: `item ${i}`,
+        tags: ["a", "b"],
+        score: i * 1.5,
+      }),
     ),
   ],
 };
@@ -74,7 +83,10 @@ const large: Packet = {
 const ourEncoder = defaultParser.createEncoder();
 const refEncoder = new refSocket.Encoder();
 for (
-  const [name, packet] of [["typical", typical], ["binary 4KiB", binary], ["large", large]] as const
+  const [name, packet] of [["typical", typical], ["binary 4KiB", binary], [
+    "large",
+    large,
+  ]] as const
 ) {
   report(
     `socket.io encode ${name}`,
@@ -98,7 +110,9 @@ for (
 
 const ourMsgpack = msgpackParser.createEncoder();
 const refMsgpackEncoder = new refMsgpack.Encoder();
-for (const [name, packet] of [["typical", typical], ["large", large]] as const) {
+for (
+  const [name, packet] of [["typical", typical], ["large", large]] as const
+) {
   report(
     `msgpack encode ${name}`,
     measure(() => ourMsgpack.encode(packet)),

@@ -1,0 +1,713 @@
+/**
+ * The load benchmark (`deno task bench`): webio on Bun and Deno against the
+ * reference (socket.io 4.8 on Node, socket.io + @socket.io/bun-engine on
+ * Bun) and the bare-runtime ceilings, scenario by scenario, in one run.
+ *
+ * Each server is its own process pinned to core 0 (`taskset -c 0`); the load
+ * generator (bench/loadgen.ts, Bun) is pinned to core 1. A fresh server
+ * process serves each scenario. Prints one JSON line per measurement (also
+ * appended to bench/results/<date>.jsonl), then a table of ratios to
+ * socket.io on Node and the targets of the performance issue.
+ *
+ * Usage: `deno run -A bench/main.ts [--quick] [--runs=N] [--only=echo,fanout,...]
+ * [--impl=webio-bun,...]`
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const args = new Map(
+  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
+    const [k, v] = a.slice(2).split("=");
+    return [k, v ?? "true"] as const;
+  }),
+);
+const quick = args.has("quick");
+const runs = Number(args.get("runs") ?? 1);
+const only = args.get("only")?.split(",");
+const onlyImpl = args.get("impl")?.split(",");
+
+// ---- executables ------------------------------------------------------------------------
+
+async function output(
+  cmd: string,
+  argv: string[],
+  cwd = root,
+): Promise<[number, string]> {
+  try {
+    const r = await new Deno.Command(cmd, {
+      args: argv,
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    return [r.code, new TextDecoder().decode(r.stdout).trim()];
+  } catch {
+    return [127, ""];
+  }
+}
+
+async function findBun(): Promise<string> {
+  if (Deno.env.get("WEBIO_BUN")) return Deno.env.get("WEBIO_BUN")!;
+  if ((await output("bun", ["--version"]))[0] === 0) return "bun";
+  const [code, path] = await output("npx", [
+    "-y",
+    "bun@1",
+    "-e",
+    "console.log(process.execPath)",
+  ]);
+  if (code !== 0 || !path) {
+    throw new Error("Cannot find Bun (npx -y bun@1 failed)");
+  }
+  return path.split("\n").pop()!;
+}
+
+const bun = await findBun();
+const deno = Deno.execPath();
+for (const tool of ["taskset", "node"]) {
+  if ((await output(tool, ["--version"]))[0] === 127) {
+    throw new Error(`${tool} is required`);
+  }
+}
+const [installCode] = await output(
+  bun,
+  ["install", "--silent"],
+  root + "bench",
+);
+if (installCode !== 0) throw new Error("bun install in bench/ failed");
+
+// ---- servers ----------------------------------------------------------------------------
+
+type Impl =
+  | "webio-bun"
+  | "webio-deno"
+  | "socketio-node"
+  | "socketio-bun"
+  | "bare-bun"
+  | "bare-deno";
+const IMPLS: Record<
+  Impl,
+  { cmd: string; argv: string[]; env?: Record<string, string> }
+> = {
+  "webio-bun": { cmd: bun, argv: ["run", "bench/servers/webio.ts"] },
+  "webio-deno": {
+    cmd: deno,
+    argv: ["run", "-A", "--no-check", "bench/servers/webio.ts"],
+  },
+  "socketio-node": { cmd: "node", argv: ["bench/servers/socketio.mjs"] },
+  "socketio-bun": {
+    cmd: bun,
+    argv: ["run", "bench/servers/socketio.mjs"],
+    env: { ENGINE: "bun" },
+  },
+  "bare-bun": { cmd: bun, argv: ["run", "bench/servers/bare_bun.ts"] },
+  "bare-deno": {
+    cmd: deno,
+    argv: ["run", "-A", "--no-check", "bench/servers/bare_deno.ts"],
+  },
+};
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Running {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a process pinned to `core` with a raised descriptor limit. */
+function pinned(
+  core: number,
+  cmd: string,
+  argv: string[],
+  env: Record<string, string>,
+) {
+  return new Deno.Command("bash", {
+    args: [
+      "-c",
+      `ulimit -n $(ulimit -Hn); exec taskset -c ${core} "$@"`,
+      "--",
+      cmd,
+      ...argv,
+    ],
+    cwd: root,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function startServer(
+  impl: Impl,
+  env: Record<string, string> = {},
+): Promise<Running> {
+  const port = freePort();
+  const spec = IMPLS[impl];
+  const child = pinned(0, spec.cmd, spec.argv, {
+    PORT: String(port),
+    ...spec.env,
+    ...env,
+  });
+  void child.stdout.cancel();
+  void child.stderr.cancel();
+  const deadline = Date.now() + 20_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${impl} did not start`);
+    }
+    await sleep(50);
+  }
+  return {
+    pid: child.pid,
+    port,
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resident memory of a process, bytes. */
+function rss(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** CPU seconds (user + system) of a process. */
+function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+// ---- one measurement --------------------------------------------------------------------
+
+interface LoadConfig {
+  scenario: string;
+  clients: number;
+  [key: string]: unknown;
+}
+
+interface Sample {
+  result: Record<string, number>;
+  serverCpu?: number;
+  baselineRss?: number;
+  loadedRss?: number;
+}
+
+/** Runs the load generator against `ports`; samples the servers as it reports progress. */
+async function load(
+  config: LoadConfig,
+  ports: number[],
+  pids: number[],
+): Promise<Sample> {
+  const child = pinned(1, bun, [
+    "bench/loadgen.ts",
+    JSON.stringify({ ...config, ports }),
+  ], {});
+  const sample: Sample = { result: {} };
+  let cpu0 = 0;
+  let t0 = 0;
+  const lines = child.stdout.pipeThrough(new TextDecoderStream());
+  const errors = new Response(child.stderr).text();
+  let rest = "";
+  const timeout = setTimeout(() => child.kill("SIGKILL"), 180_000);
+  for await (const chunk of lines) {
+    rest += chunk;
+    let nl;
+    while ((nl = rest.indexOf("\n")) !== -1) {
+      const line = JSON.parse(rest.slice(0, nl));
+      rest = rest.slice(nl + 1);
+      if (line.event === "start") {
+        cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
+        t0 = performance.now();
+        if (config.scenario === "soak") sample.baselineRss = rss(pids[0]);
+      } else if (line.event === "holding") {
+        await sleep(1500);
+        sample.loadedRss = pids.reduce((s, p) => s + rss(p), 0);
+      } else if (line.event === "result") {
+        if (t0) {
+          const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) /
+            pids.length;
+        }
+        delete line.event;
+        sample.result = line;
+      } else if (line.event === "error") {
+        throw new Error(`load generator: ${line.message}`);
+      }
+    }
+  }
+  clearTimeout(timeout);
+  const status = await child.status;
+  if (!status.success) {
+    throw new Error(`load generator failed: ${await errors}`);
+  }
+  return sample;
+}
+
+// ---- scenarios --------------------------------------------------------------------------
+
+const D = quick ? { duration: 2, warmup: 1 } : { duration: 5, warmup: 1 };
+const ALL: Impl[] = [
+  "webio-bun",
+  "webio-deno",
+  "socketio-node",
+  "socketio-bun",
+  "bare-bun",
+  "bare-deno",
+];
+const SOCKETIO: Impl[] = [
+  "webio-bun",
+  "webio-deno",
+  "socketio-node",
+  "socketio-bun",
+];
+
+interface Scenario {
+  name: string;
+  impls: Impl[];
+  metric: string;
+  config: LoadConfig;
+  /** Servers in the cluster (with Redis) for cross-node scenarios. */
+  nodes?: number;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: "echo",
+    impls: ALL,
+    metric: "msgPerSec",
+    config: { scenario: "echo", clients: 100, inflight: 10, payload: 32, ...D },
+  },
+  {
+    name: "echo-latency",
+    impls: ALL,
+    metric: "p99",
+    config: { scenario: "echo", clients: 100, rate: 20_000, payload: 32, ...D },
+  },
+  {
+    name: "fanout",
+    impls: ALL,
+    metric: "deliveriesPerSec",
+    config: {
+      scenario: "fanout",
+      clients: 1000,
+      inflight: 8,
+      payload: 32,
+      ...D,
+    },
+  },
+  {
+    name: "fanout-latency",
+    impls: ALL,
+    metric: "p99",
+    config: { scenario: "fanout", clients: 1000, rate: 100, payload: 32, ...D },
+  },
+  {
+    name: "rooms",
+    impls: ALL,
+    metric: "deliveriesPerSec",
+    config: {
+      scenario: "rooms",
+      clients: 1000,
+      rooms: 100,
+      inflight: 64,
+      payload: 32,
+      ...D,
+    },
+  },
+  {
+    name: "connections",
+    impls: ALL,
+    metric: "connectsPerSec",
+    config: {
+      scenario: "connections",
+      clients: quick ? 2000 : 10_000,
+      hold: 3,
+    },
+  },
+  {
+    name: "polling",
+    impls: SOCKETIO,
+    metric: "msgPerSec",
+    config: { scenario: "polling", clients: 50, payload: 32, ...D },
+  },
+  {
+    name: "binary",
+    impls: ALL,
+    metric: "msgPerSec",
+    config: {
+      scenario: "binary",
+      clients: 100,
+      inflight: 4,
+      payload: 4096,
+      ...D,
+    },
+  },
+  {
+    name: "soak",
+    impls: ["webio-bun", "webio-deno"],
+    metric: "cyclesPerSec",
+    config: { scenario: "soak", clients: 50, cycles: quick ? 10_000 : 100_000 },
+  },
+  {
+    name: "cluster-fanout",
+    impls: ["webio-bun", "webio-deno", "socketio-node"],
+    metric: "deliveriesPerSec",
+    nodes: 2,
+    config: {
+      scenario: "fanout",
+      clients: 1000,
+      inflight: 8,
+      payload: 32,
+      ...D,
+    },
+  },
+  {
+    name: "cluster-latency",
+    impls: ["webio-bun", "webio-deno", "socketio-node"],
+    metric: "p99",
+    nodes: 2,
+    config: { scenario: "fanout", clients: 1000, rate: 100, payload: 32, ...D },
+  },
+];
+
+async function withRedis<T>(fn: (port: number) => Promise<T>): Promise<T> {
+  const port = freePort();
+  const child = pinned(0, "redis-server", [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ], {});
+  void child.stdout.cancel();
+  void child.stderr.cancel();
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        "redis-server did not start (apt-get install redis-server)",
+      );
+    }
+    await sleep(50);
+  }
+  try {
+    return await fn(port);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+}
+
+async function measureOnce(
+  s: Scenario,
+  impl: Impl,
+  redisPort?: number,
+): Promise<Record<string, unknown>> {
+  const env: Record<string, string> = redisPort ? { REDIS_PORT: String(redisPort) } : {};
+  const servers: Running[] = [];
+  try {
+    for (let i = 0; i < (s.nodes ?? 1); i++) {
+      servers.push(await startServer(impl, env));
+    }
+    await sleep(s.nodes ? 1500 : 300); // subscriptions in place; JIT-free idle baseline
+    const baseline = servers.reduce((sum, r) => sum + rss(r.pid), 0);
+    const sample = await load(
+      s.config,
+      servers.map((r) => r.port),
+      servers.map((r) => r.pid),
+    );
+    let finalRss: number | undefined;
+    if (s.name === "soak") {
+      await sleep(2000);
+      finalRss = rss(servers[0].pid);
+    }
+    const row: Record<string, unknown> = {
+      scenario: s.name,
+      impl,
+      ...sample.result,
+    };
+    if (sample.serverCpu !== undefined) {
+      row.serverCpu = round(sample.serverCpu, 2);
+    }
+    if (sample.loadedRss !== undefined) {
+      row.rssPerConnection = Math.round(
+        (sample.loadedRss - baseline) / s.config.clients,
+      );
+      row.baselineRss = baseline;
+    }
+    if (s.name === "soak" && sample.baselineRss !== undefined) {
+      row.rssStart = sample.baselineRss;
+      row.rssEnd = finalRss;
+      row.rssGrowthMB = round(
+        ((finalRss ?? 0) - sample.baselineRss) / 2 ** 20,
+        1,
+      );
+    }
+    const genCpu = Number(sample.result.generatorCpu ?? 0);
+    if (genCpu > 0.95 && (sample.serverCpu ?? 1) < 0.9) {
+      row.generatorBound = true;
+    }
+    return row;
+  } finally {
+    for (const r of servers) await r.stop();
+  }
+}
+
+function round(n: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// ---- run --------------------------------------------------------------------------------
+
+const versions = {
+  date: new Date().toISOString(),
+  deno: Deno.version.deno,
+  bun: (await output(bun, ["--version"]))[1],
+  node: (await output("node", ["--version"]))[1],
+  cpu: (Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)
+    ?.[1] ?? "?").trim(),
+  cores: navigator.hardwareConcurrency,
+};
+console.log(JSON.stringify({ event: "versions", ...versions }));
+Deno.mkdirSync(root + "bench/results", { recursive: true });
+const log = root + `bench/results/${versions.date.slice(0, 10)}.jsonl`;
+
+const table = new Map<string, Map<Impl, number>>();
+for (const s of scenarios) {
+  if (only && !only.includes(s.name)) continue;
+  const run = async (redisPort?: number) => {
+    for (const impl of s.impls) {
+      if (onlyImpl && !onlyImpl.includes(impl)) continue;
+      const rows: Record<string, unknown>[] = [];
+      for (let r = 0; r < runs; r++) {
+        try {
+          const row = await measureOnce(s, impl, redisPort);
+          rows.push(row);
+          console.log(JSON.stringify(row));
+          Deno.writeTextFileSync(
+            log,
+            JSON.stringify({ ...row, ...versions }) + "\n",
+            { append: true },
+          );
+        } catch (error) {
+          console.log(
+            JSON.stringify({ scenario: s.name, impl, error: String(error) }),
+          );
+        }
+      }
+      const values = rows.map((r) => Number(r[s.metric])).filter(
+        Number.isFinite,
+      );
+      if (values.length) {
+        if (!table.has(s.name)) table.set(s.name, new Map());
+        table.get(s.name)!.set(impl, median(values));
+      }
+      if (s.name === "connections") {
+        const per = rows.map((r) => Number(r.rssPerConnection)).filter(
+          Number.isFinite,
+        );
+        if (per.length) {
+          if (!table.has("rss-per-connection")) {
+            table.set("rss-per-connection", new Map());
+          }
+          table.get("rss-per-connection")!.set(impl, median(per));
+        }
+      }
+      if (s.name.endsWith("latency")) {
+        const p50 = rows.map((r) => Number(r.p50)).filter(Number.isFinite);
+        if (p50.length) {
+          const key = s.name.replace("latency", "p50");
+          if (!table.has(key)) table.set(key, new Map());
+          table.get(key)!.set(impl, median(p50));
+        }
+      }
+      if (s.name === "soak") {
+        const growth = rows.map((r) => Number(r.rssGrowthMB)).filter(
+          Number.isFinite,
+        );
+        if (growth.length) {
+          if (!table.has("soak-rss-growth-MB")) {
+            table.set("soak-rss-growth-MB", new Map());
+          }
+          table.get("soak-rss-growth-MB")!.set(impl, median(growth));
+        }
+      }
+    }
+  };
+  if (s.nodes) await withRedis(run);
+  else await run();
+}
+
+// ---- summary ----------------------------------------------------------------------------
+
+const impls: Impl[] = [
+  "webio-bun",
+  "webio-deno",
+  "socketio-node",
+  "socketio-bun",
+  "bare-bun",
+  "bare-deno",
+];
+const fmt = (n: number | undefined) =>
+  n === undefined ? "-" : n >= 1000 ? `${round(n / 1000, 1)}k` : String(round(n, 2));
+console.log("\n| scenario | " + impls.join(" | ") + " |");
+console.log("|---|" + impls.map(() => "---").join("|") + "|");
+for (const [name, values] of table) {
+  const base = values.get("socketio-node");
+  const cells = impls.map((impl) => {
+    const v = values.get(impl);
+    if (v === undefined) return "-";
+    const ratio = base && impl !== "socketio-node" ? ` (${round(v / base, 2)}x)` : "";
+    return fmt(v) + ratio;
+  });
+  console.log(`| ${name} | ${cells.join(" | ")} |`);
+}
+
+const get = (scenario: string, impl: Impl) => table.get(scenario)?.get(impl);
+const ratio = (
+  a?: number,
+  b?: number,
+) => (a !== undefined && b ? round(a / b, 2) : undefined);
+const targets: [string, number | undefined, string, boolean | undefined][] = [];
+const check = (
+  name: string,
+  value: number | undefined,
+  goal: number,
+  higher = true,
+) =>
+  targets.push([
+    name,
+    value,
+    `${higher ? ">=" : "<="} ${goal}`,
+    value === undefined ? undefined : higher ? value >= goal : value <= goal,
+  ]);
+check(
+  "bun echo / socket.io+bun-engine",
+  ratio(get("echo", "webio-bun"), get("echo", "socketio-bun")),
+  2,
+);
+check(
+  "bun echo / bare bun",
+  ratio(get("echo", "webio-bun"), get("echo", "bare-bun")),
+  0.7,
+);
+check(
+  "bun fan-out / bare bun",
+  ratio(get("fanout", "webio-bun"), get("fanout", "bare-bun")),
+  0.75,
+);
+check(
+  "bun connects/s / socket.io+bun-engine",
+  ratio(get("connections", "webio-bun"), get("connections", "socketio-bun")),
+  1.5,
+);
+check(
+  "bun RSS per connection / socket.io+bun-engine",
+  ratio(
+    get("rss-per-connection", "webio-bun"),
+    get("rss-per-connection", "socketio-bun"),
+  ),
+  0.5,
+  false,
+);
+check(
+  "deno echo / bare deno",
+  ratio(get("echo", "webio-deno"), get("echo", "bare-deno")),
+  0.85,
+);
+check(
+  "deno fan-out / bare deno",
+  ratio(get("fanout", "webio-deno"), get("fanout", "bare-deno")),
+  0.85,
+);
+check(
+  "deno RSS per connection / bare deno",
+  ratio(
+    get("rss-per-connection", "webio-deno"),
+    get("rss-per-connection", "bare-deno"),
+  ),
+  1.3,
+  false,
+);
+check(
+  "bun polling / socket.io node",
+  ratio(get("polling", "webio-bun"), get("polling", "socketio-node")),
+  2,
+);
+check(
+  "deno polling / socket.io node",
+  ratio(get("polling", "webio-deno"), get("polling", "socketio-node")),
+  2,
+);
+for (
+  const [scenario, bare] of [["echo-latency", "bare"], [
+    "fanout-latency",
+    "bare",
+  ]] as const
+) {
+  for (const rt of ["bun", "deno"] as const) {
+    const ours = get(scenario, `webio-${rt}`);
+    const ceiling = get(scenario, `${bare}-${rt}`);
+    if (ours !== undefined && ceiling !== undefined) {
+      targets.push([
+        `${rt} ${scenario} p99 (ms) vs bare + 1`,
+        round(ours, 2),
+        `<= ${round(ceiling + 1, 2)}`,
+        ours <= ceiling + 1,
+      ]);
+    }
+  }
+}
+for (const rt of ["bun", "deno"] as const) {
+  const growth = get("soak-rss-growth-MB", `webio-${rt}`);
+  targets.push([
+    `${rt} soak RSS growth (MB)`,
+    growth,
+    "<= 5",
+    growth === undefined ? undefined : growth <= 5,
+  ]);
+}
+console.log("\n| target | measured | goal | met |\n|---|---|---|---|");
+for (const [name, value, goal, met] of targets) {
+  console.log(
+    `| ${name} | ${value ?? "-"} | ${goal} | ${met === undefined ? "-" : met ? "yes" : "no"} |`,
+  );
+}

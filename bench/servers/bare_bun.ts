@@ -1,0 +1,72 @@
+/**
+ * The Bun ceiling: a bare `Bun.serve` WebSocket server answering the
+ * benchmark's wire bytes with string slicing and Bun's native pub/sub for
+ * broadcasts. No Engine.IO or Socket.IO logic beyond what the load needs
+ * (open packet, CONNECT reply, echo ack, fan-out, binary echo): what any
+ * Socket.IO on Bun could at best reach.
+ *
+ * @module
+ */
+import process from "node:process";
+
+const OPEN =
+  '0{"sid":"bare","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":10000000}';
+const CONNECTED = '40{"sid":"bare"}';
+const BINARY_ACK_TAIL = '[{"_placeholder":true,"num":0}]';
+type Data = { room: string | null; binaryAck: string | null };
+
+// deno-lint-ignore no-explicit-any
+const Bun = (globalThis as any).Bun;
+const server = Bun.serve({
+  port: Number(process.env.PORT ?? 3000),
+  hostname: "127.0.0.1",
+  fetch(
+    request: Request,
+    server: { upgrade(r: Request, o: unknown): boolean },
+  ) {
+    const room = new URL(request.url).searchParams.get("room");
+    if (server.upgrade(request, { data: { room, binaryAck: null } })) {
+      return undefined;
+    }
+    return new Response("bare", { status: 400 });
+  },
+  websocket: {
+    open(
+      ws: { data: Data; send(m: string): void; subscribe(t: string): void },
+    ) {
+      ws.send(OPEN);
+      ws.subscribe("all");
+      if (ws.data.room) ws.subscribe(ws.data.room);
+    },
+    message(
+      ws: { data: Data; send(m: string | Uint8Array): void },
+      message: string | Uint8Array,
+    ) {
+      if (typeof message !== "string") {
+        if (ws.data.binaryAck) ws.send(ws.data.binaryAck);
+        ws.data.binaryAck = null;
+        ws.send(message);
+        return;
+      }
+      if (message.charCodeAt(0) !== 52) return; // not a "4" (message): a pong
+      if (message === "40") return ws.send(CONNECTED);
+      if (message.startsWith("451-")) {
+        // 451-<id>["echo",{placeholder}] -> 461-<id>[{placeholder}] once the attachment came.
+        const bracket = message.indexOf("[");
+        ws.data.binaryAck = "461-" + message.slice(4, bracket) +
+          BINARY_ACK_TAIL;
+        return;
+      }
+      const bracket = message.indexOf("[");
+      const body = message.slice(bracket);
+      if (body.startsWith('["echo",')) {
+        ws.send("43" + message.slice(2, bracket) + "[" + body.slice(8));
+      } else if (body.startsWith('["fan",')) {
+        server.publish("all", message);
+      } else if (body.startsWith('["room",')) {
+        const end = body.indexOf('"', 9);
+        server.publish(body.slice(9, end), '42["fan",' + body.slice(end + 2));
+      }
+    },
+  },
+});

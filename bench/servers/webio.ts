@@ -1,0 +1,34 @@
+/**
+ * webio benchmark server (Deno or Bun): the scenario events of bench/README.md.
+ * Env: PORT, REDIS_PORT (optional: Redis adapter for the cross-node scenario).
+ *
+ * @module
+ */
+import process from "node:process";
+import { createRedisAdapter, Server } from "../../mod.ts";
+
+const redisPort = process.env.REDIS_PORT;
+const io = new Server({
+  maxHttpBufferSize: 1e7,
+  ...(redisPort ? { adapter: createRedisAdapter({ port: Number(redisPort) }) } : {}),
+});
+io.on("connection", (socket) => {
+  const room = socket.handshake.query.room;
+  if (room) socket.join(room);
+  socket.on(
+    "echo",
+    (payload: unknown, ack: (p: unknown) => void) => ack(payload),
+  );
+  socket.on("fan", (payload: unknown) => io.emit("fan", payload));
+  socket.on(
+    "room",
+    (name: string, payload: unknown) => io.to(name).emit("fan", payload),
+  );
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const handler = io.handler();
+// deno-lint-ignore no-explicit-any
+const bun = (globalThis as any).Bun;
+if (bun) bun.serve({ port, hostname: "127.0.0.1", ...handler });
+else Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, handler);
