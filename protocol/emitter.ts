@@ -19,6 +19,8 @@ export type EventsMap = { [event: string]: any };
 /** The listener type for event `E` of map `M`. */
 export type EventListener<M extends EventsMap, E extends keyof M> = M[E];
 
+const EMPTY: readonly never[] = Object.freeze([]);
+
 /**
  * Typed emitter: `on`, `once`, `off`, `emit`, `listeners`, `listenerCount`,
  * `removeAllListeners`. Listeners run in order of registration; a listener
@@ -104,6 +106,15 @@ export class Emitter<M extends EventsMap = EventsMap> {
     return true;
   }
 
+  /**
+   * The registered functions of `event` as stored (`once` wrappers included),
+   * without copying: the array is never mutated (listeners are copied on
+   * write), so it is safe to iterate while listeners change. For hot paths.
+   */
+  rawListeners<E extends keyof M>(event: E): readonly M[E][] {
+    return (this.#listeners.get(event) ?? EMPTY) as readonly M[E][];
+  }
+
   /** The listeners of `event`. */
   listeners<E extends keyof M>(event: E): M[E][] {
     return (this.#listeners.get(event) ?? []).map((l) =>
@@ -179,6 +190,11 @@ export class Listeners<M extends EventsMap> {
   /** How many listeners an event has. */
   listenerCount<Ev extends keyof M>(event: Ev): number {
     return this.#emitter.listenerCount(event);
+  }
+
+  /** The registered functions of an event, not copied (see {@linkcode Emitter.rawListeners}). */
+  rawListeners<Ev extends keyof M>(event: Ev): readonly M[Ev][] {
+    return this.#emitter.rawListeners(event);
   }
 
   /** @internal Calls the local listeners of an event. */

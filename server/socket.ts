@@ -336,9 +336,15 @@ export class Socket<
   }
 
   #onEvent(packet: Packet): void {
-    const args = (packet.data as unknown[]).slice();
+    // The decoded array is this socket's own: the ack callback is appended in place.
+    const args = packet.data as unknown[];
     if (packet.id !== undefined) args.push(this.#ack(packet.id));
     for (const listener of this.#any) this.#guard(() => listener.apply(this, args as [string]));
+    if (this.#fns.length === 0) {
+      // No socket middleware: straight to the listeners, no per-packet continuation.
+      if (this.#connected) this.#dispatch(args);
+      return;
+    }
     this.#run(args, (error) => {
       if (error) {
         this.#reportError(error);
@@ -350,7 +356,6 @@ export class Socket<
 
   #run(args: unknown[], done: (error?: Error) => void): void {
     const fns = this.#fns;
-    if (fns.length === 0) return done();
     let i = 0;
     const next = (error?: Error) => {
       if (error) return done(error);
@@ -367,10 +372,16 @@ export class Socket<
 
   /** Calls the listeners of `args[0]`; errors they throw (or reject with) are reported, not lost. */
   #dispatch(args: unknown[]): void {
-    const event = args[0] as string;
-    const listeners = this.listeners(event as keyof (L & ReservedSocketEvents));
+    const listeners = this.rawListeners(args[0] as keyof (L & ReservedSocketEvents));
+    if (listeners.length === 0) return;
+    const rest = args.slice(1);
     for (const listener of listeners) {
-      this.#guard(() => (listener as (...a: unknown[]) => unknown).apply(this, args.slice(1)));
+      try {
+        const result = (listener as (...a: unknown[]) => unknown).apply(this, rest);
+        if (result instanceof Promise) result.catch((error) => this.#reportError(error));
+      } catch (error) {
+        this.#reportError(error);
+      }
     }
   }
 

@@ -32,3 +32,4 @@ const handler = io.handler();
 const bun = (globalThis as any).Bun;
 if (bun) bun.serve({ port, hostname: "127.0.0.1", ...handler });
 else Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, handler);
+process.on("SIGINT", () => process.exit(0));

@@ -189,6 +189,15 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
 
   /** Queues one message. */
   send(data: EngineData, options?: SendOptions): void {
+    const socket = this.#socket;
+    if (
+      typeof data === "string" && socket && !this.#probe && this.#state === "open" &&
+      this.protocol === 4 && !this.hasListeners("packetCreate")
+    ) {
+      // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
+      socket.send("4" + data, options?.compress);
+      return;
+    }
     this.#sendPacket({ type: "message", data }, options);
   }
 
