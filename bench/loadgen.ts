@@ -704,6 +704,7 @@ async function soak(): Promise<Record<string, unknown>> {
       }
       done++;
       if (done === Math.min(2000, cycles)) emit({ event: "start" });
+      if (done === Math.floor(cycles / 2)) emit({ event: "half" });
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { deferred, nextEvent, test, until, withTimeout } from "./harness.ts";
 import { serve } from "./serve.ts";
 import { io, Manager } from "../client/mod.ts";
-import { Server, type ServerOptions } from "../server/mod.ts";
+import { type ServeHandler, Server, type ServerOptions } from "../server/mod.ts";
 
 const opts = { sanitize: false };
 
@@ -127,4 +127,48 @@ test("client: Manager events and reconnect_failed after the attempts run out", a
   assert.equal(events.filter((e) => e === "reconnect_attempt").length, 2);
   assert.ok(events.includes("error"));
   manager.close();
+}, opts);
+
+test("client option: requestTimeout aborts a polling request that takes too long", async () => {
+  // pingInterval < requestTimeout < the client's ping deadline (pingInterval + pingTimeout).
+  const server = new Server({ pingInterval: 400, pingTimeout: 2000 });
+  // Polls stall once `stall` is set: the server holds them until the client gives up.
+  let stall = false;
+  const handler = server.handler();
+  const front = ((request: Request, context?: unknown) => {
+    const url = new URL(request.url);
+    if (stall && request.method === "GET" && url.searchParams.has("sid")) {
+      return new Promise<Response>((resolve) =>
+        request.signal.addEventListener("abort", () => resolve(new Response("", { status: 504 })))
+      );
+    }
+    return handler(request, context);
+  }) as ServeHandler;
+  front.fetch = front;
+  front.websocket = handler.websocket;
+  const http = await serve(front);
+  try {
+    // A timeout longer than the heartbeat: long polls come back in time, nothing breaks.
+    const socket = io(http.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["polling"],
+      requestTimeout: 1000,
+    });
+    await nextEvent(socket, "connect");
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(socket.connected, true);
+    // Stalled polls are aborted after requestTimeout: a transport error, not a hang.
+    stall = true;
+    const started = Date.now();
+    const [reason] = await nextEvent<[string]>(socket, "disconnect", 5000);
+    assert.equal(reason, "transport error");
+    assert.ok(
+      Date.now() - started < 3000,
+      "aborted by requestTimeout, well before any ping timeout",
+    );
+  } finally {
+    await server.close();
+    await http.close();
+  }
 }, opts);

@@ -33,3 +33,13 @@ const bun = (globalThis as any).Bun;
 if (bun) bun.serve({ port, hostname: "127.0.0.1", ...handler });
 else Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, handler);
 process.on("SIGINT", () => process.exit(0));
+// Diagnostics for the soak: what is still held (sessions, sockets) and the heap.
+process.on("SIGUSR2", () => {
+  const memory = process.memoryUsage();
+  console.error(JSON.stringify({
+    engineClients: io.engine.clientsCount,
+    sockets: io.of("/").sockets.size,
+    heapUsedMB: Math.round(memory.heapUsed / 2 ** 20),
+    rssMB: Math.round(memory.rss / 2 ** 20),
+  }));
+});
