@@ -527,6 +527,13 @@ Deno.mkdirSync(root + "bench/results", { recursive: true });
 const log = root + `bench/results/${versions.date.slice(0, 10)}.jsonl`;
 
 const table = new Map<string, Map<Impl, number>>();
+/** Puts the median of `field` over `rows` in the summary table under `key`. */
+function record(key: string, impl: Impl, rows: Record<string, unknown>[], field: string): void {
+  const values = rows.map((r) => Number(r[field])).filter(Number.isFinite);
+  if (values.length === 0) return;
+  if (!table.has(key)) table.set(key, new Map());
+  table.get(key)!.set(impl, median(values));
+}
 for (const s of scenarios) {
   if (only && !only.includes(s.name)) continue;
   const run = async (redisPort?: number) => {
@@ -549,43 +556,10 @@ for (const s of scenarios) {
           );
         }
       }
-      const values = rows.map((r) => Number(r[s.metric])).filter(
-        Number.isFinite,
-      );
-      if (values.length) {
-        if (!table.has(s.name)) table.set(s.name, new Map());
-        table.get(s.name)!.set(impl, median(values));
-      }
-      if (s.name === "connections") {
-        const per = rows.map((r) => Number(r.rssPerConnection)).filter(
-          Number.isFinite,
-        );
-        if (per.length) {
-          if (!table.has("rss-per-connection")) {
-            table.set("rss-per-connection", new Map());
-          }
-          table.get("rss-per-connection")!.set(impl, median(per));
-        }
-      }
-      if (s.name.endsWith("latency")) {
-        const p50 = rows.map((r) => Number(r.p50)).filter(Number.isFinite);
-        if (p50.length) {
-          const key = s.name.replace("latency", "p50");
-          if (!table.has(key)) table.set(key, new Map());
-          table.get(key)!.set(impl, median(p50));
-        }
-      }
-      if (s.name === "soak") {
-        const growth = rows.map((r) => Number(r.rssGrowthSecondHalfMB)).filter(
-          Number.isFinite,
-        );
-        if (growth.length) {
-          if (!table.has("soak-rss-growth-MB")) {
-            table.set("soak-rss-growth-MB", new Map());
-          }
-          table.get("soak-rss-growth-MB")!.set(impl, median(growth));
-        }
-      }
+      record(s.name, impl, rows, s.metric);
+      if (s.name === "connections") record("rss-per-connection", impl, rows, "rssPerConnection");
+      if (s.name.endsWith("latency")) record(s.name.replace("latency", "p50"), impl, rows, "p50");
+      if (s.name === "soak") record("soak-rss-growth-MB", impl, rows, "rssGrowthSecondHalfMB");
     }
   };
   if (s.nodes) await withRedis(run);

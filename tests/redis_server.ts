@@ -6,8 +6,10 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { deferred, withTimeout } from "./harness.ts";
+import { freePort } from "./conformance/spawn.ts";
+
+export { freePort };
 
 const INSTALL_HINT =
   "redis-server is not installed: these tests need it (apt-get install -y redis-server)";
@@ -18,17 +20,6 @@ export function redisVersion(): [number, number] {
   const match = /v=(\d+)\.(\d+)/.exec(String(result.stdout));
   if (!match) throw new Error(`Cannot read redis-server version from ${result.stdout}`);
   return [Number(match[1]), Number(match[2])];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A redis-server child process on 127.0.0.1:port. */
