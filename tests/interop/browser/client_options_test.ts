@@ -22,11 +22,16 @@ async function afterBeforeunload(tab: any, closeOnBeforeunload: boolean): Promis
       });
       (globalThis as any).testSocket = socket;
       const timer = setTimeout(() => reject(new Error("no connect")), 10_000);
-      socket.on("connect", () => {
+      const unload = () => {
         clearTimeout(timer);
         // What the browser fires when the page starts to unload.
         globalThis.dispatchEvent(new Event("beforeunload"));
         resolve();
+      };
+      socket.on("connect", () => {
+        // Once upgraded: a close during the upgrade probe could race the probe's completion.
+        if (socket.io.engine.transport.name === "websocket") unload();
+        else socket.io.engine.once("upgrade", unload);
       });
     }), closeOnBeforeunload);
 }
