@@ -67,6 +67,11 @@ export interface AdapterSocket {
   join(rooms: Room | Room[]): void;
   leave(room: Room): void;
   disconnect(close?: boolean): void;
+  /**
+   * Whether the socket takes broadcasts through the runtime's pub/sub (it is
+   * subscribed to its namespace's topic and to a topic per room it is in).
+   */
+  readonly published?: boolean;
 }
 
 /** What the adapter needs of its namespace. */
@@ -81,6 +86,12 @@ export interface AdapterNamespace {
   readonly recovery?: { maxDisconnectionDuration: number };
   /** Delivers an event from another node's serverSideEmit. */
   onServerSideEmit(args: unknown[]): void;
+  /**
+   * Publishes a prepared message once to the published sockets of the
+   * namespace (`room` null) or of one room, through the runtime's pub/sub.
+   * Returns false when the runtime has none.
+   */
+  publish?(room: Room | null, message: PreparedMessage, compress?: boolean): boolean;
 }
 
 /** Events of an adapter. */
@@ -263,10 +274,30 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     return id;
   }
 
-  /** Encodes once, frames once, writes to the local sockets the options select. */
+  /**
+   * Encodes once, frames once, writes to the local sockets the options
+   * select. On Bun, a broadcast to the whole namespace or to one room (no
+   * `except`) goes out once through the runtime's pub/sub to the published
+   * sockets; the loop serves the others (polling, mid-upgrade).
+   */
   protected deliver(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const prepared = this.#prepare(packet);
+    const nsp = this.nsp;
+    if (nsp.publish && opts.rooms.size <= 1 && !(opts.except && opts.except.size > 0)) {
+      const room = opts.rooms.size === 1 ? opts.rooms.values().next().value as Room : null;
+      const compress = flags.compress;
+      let published = true;
+      for (let i = 0; i < prepared.length && published; i++) {
+        published = nsp.publish(room, prepared[i], compress);
+      }
+      if (published) {
+        this.#apply(opts, (socket) => {
+          if (!socket.published) socket.writePrepared(prepared, flags, packet);
+        });
+        return;
+      }
+    }
     this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
   }
 

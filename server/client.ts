@@ -110,6 +110,11 @@ export class Client implements ConnectionHandler {
     }).catch(report);
   }
 
+  /** Engine upgrade to WebSocket: the sockets may now take broadcasts through pub/sub. */
+  onUpgrade(): void {
+    for (const socket of this.nsps.values()) socket.publishUp();
+  }
+
   /** @internal A socket connected to its namespace. */
   added(socket: Socket): void {
     this.nsps.set(socket.nsp.name, socket);

@@ -10,6 +10,7 @@
 import type { Packet } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { Adapter, AdapterNamespace, Room, SocketId } from "./adapter.ts";
+import type { PreparedMessage } from "./engine/types.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
 import { Listeners } from "../protocol/emitter.ts";
@@ -184,6 +185,16 @@ export class Namespace<
   /** @internal A socket left. */
   remove(socket: Socket): void {
     if (this.sockets.get(socket.id) === (socket as unknown)) this.sockets.delete(socket.id);
+  }
+
+  /** @internal The pub/sub topic of this namespace (`room` null) or of one of its rooms. */
+  topic(room: Room | null): string {
+    return room === null ? this.name : this.name + "\u0000" + room;
+  }
+
+  /** @internal Publishes once to the published sockets of the namespace or of a room (Bun). */
+  publish(room: Room | null, message: PreparedMessage, compress?: boolean): boolean {
+    return this.server.engine.publish(this.topic(room), message, compress);
   }
 
   /** @internal Delivers an event sent by another node with serverSideEmit. */

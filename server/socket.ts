@@ -85,6 +85,7 @@ export class Socket<
   #fns: PacketMiddleware[] = [];
   #any: AnyListener[] = [];
   #anyOutgoing: AnyListener[] = [];
+  #published = false;
   #closed = false;
 
   /** Created by the namespace when a client connects. */
@@ -139,6 +140,36 @@ export class Socket<
   /** The rooms the socket is in. */
   get rooms(): Set<Room> {
     return this.nsp.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  /** @internal Whether broadcasts reach this socket through the runtime's pub/sub (Bun). */
+  get published(): boolean {
+    return this.#published;
+  }
+
+  /**
+   * @internal Subscribes the connection to this namespace's topic and to one
+   * per room, when it can take published frames; from then on, whole-namespace
+   * and single-room broadcasts reach it through one native publish.
+   */
+  publishUp(): void {
+    if (this.#published || !this.#connected || this.#closed || this.#anyOutgoing.length > 0) {
+      return;
+    }
+    const conn = this.client.conn;
+    if (!conn.subscribe(this.nsp.topic(null))) return;
+    this.#published = true;
+    for (const room of this.rooms) {
+      if (!conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
+    }
+  }
+
+  #unpublish(): void {
+    if (!this.#published) return;
+    this.#published = false;
+    const conn = this.client.conn;
+    conn.unsubscribe(this.nsp.topic(null));
+    for (const room of this.rooms) conn.unsubscribe(this.nsp.topic(room));
   }
 
   // ---- emitting --------------------------------------------------------------------------
@@ -267,11 +298,17 @@ export class Socket<
     if (this.#closed) return;
     const set = new Set(Array.isArray(rooms) ? rooms : [rooms]);
     void this.nsp.adapter.addAll(this.id, set);
+    if (!this.#published) return;
+    const conn = this.client.conn;
+    for (const room of set) {
+      if (!conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
+    }
   }
 
   /** Leaves a room. */
   leave(room: Room): void {
     void this.nsp.adapter.del(this.id, room);
+    if (this.#published) this.client.conn.unsubscribe(this.nsp.topic(room));
   }
 
   /** A broadcast to `room` (or rooms) from this socket: the socket itself excluded. */
@@ -441,12 +478,15 @@ export class Socket<
 
   /** Adds a listener for every outgoing event. */
   onAnyOutgoing(listener: AnyListener): this {
+    // Outgoing listeners see every packet: broadcasts must come through writePrepared.
+    this.#unpublish();
     this.#anyOutgoing = [...this.#anyOutgoing, listener];
     return this;
   }
 
   /** Adds a listener for every outgoing event, first in line. */
   prependAnyOutgoing(listener: AnyListener): this {
+    this.#unpublish();
     this.#anyOutgoing = [listener, ...this.#anyOutgoing];
     return this;
   }
@@ -454,6 +494,7 @@ export class Socket<
   /** Removes one outgoing catch-all listener, or all. */
   offAnyOutgoing(listener?: AnyListener): this {
     this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    if (this.#anyOutgoing.length === 0) this.publishUp();
     return this;
   }
 
@@ -484,6 +525,7 @@ export class Socket<
     for (const args of missed) {
       this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
     }
+    this.publishUp();
   }
 
   /**
@@ -529,6 +571,7 @@ export class Socket<
 
   /** @internal Leaves every room and stops joining new ones. */
   cleanup(): void {
+    this.#unpublish();
     this.#closed = true;
     this.nsp.adapter.delAll(this.id);
     this.nsp.remove(this as unknown as Socket);

@@ -20,7 +20,7 @@ import {
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
 import { EngineSession, type SessionHost } from "./session.ts";
-import type { RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
+import type { Publisher, RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
 import type { EngineHandler, PreparedMessage, TransportName } from "./types.ts";
 
 /** A handshake or request the engine refused, as the `connection_error` event reports it. */
@@ -144,6 +144,10 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   generateId: (request: Request) => string = generateId;
   #handler: EngineHandler | undefined;
   #bridge: RuntimeBridge | undefined;
+  /** Pub/sub publishers of the runtime servers that upgraded sockets for this engine (Bun). */
+  #publishers = new Map<unknown, Publisher>();
+  /** Prefix of this engine's pub/sub topics, so engines sharing a Bun server never mix. */
+  readonly topicPrefix: string = generateId() + ":";
   #closed = false;
 
   /** @param options engine.io options, plus `handler` and `runtime`. */
@@ -157,6 +161,25 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   /** How many sessions are open. */
   get clientsCount(): number {
     return this.clients.size;
+  }
+
+  /**
+   * Sends a prepared message once to every session subscribed to `topic`
+   * (`EngineConnection.subscribe`), through the runtime's native pub/sub.
+   * Returns false when the runtime has none (Deno), so nothing was sent.
+   */
+  publish(topic: string, message: PreparedMessage, compress?: boolean): boolean {
+    if (this.#publishers.size === 0) return false;
+    const name = this.topicPrefix + topic;
+    const frame = message.frame as string | Uint8Array;
+    for (const [server, publisher] of this.#publishers) {
+      try {
+        publisher(name, frame, compress);
+      } catch {
+        this.#publishers.delete(server); // a stopped server
+      }
+    }
+    return true;
   }
 
   /** Sets the seam handler that receives new sessions (before user "connection" listeners). */
@@ -322,6 +345,10 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       onSocketMessage: (socket, data) => session.onSocketMessage(socket, data),
       onSocketClose: (socket) => session.onSocketClose(socket),
     };
+    if (bridge.publisher && !this.#publishers.has(context)) {
+      const publisher = bridge.publisher(context);
+      if (publisher) this.#publishers.set(context, publisher);
+    }
     const response = bridge.upgrade(request, context, target, headers);
     if (response === null) return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
     return response;

@@ -61,6 +61,8 @@ export interface SessionHost {
   responseHeaders(request: Request, extra?: HeaderRecord): Promise<HeaderRecord>;
   /** The session closed; forget it. */
   release(session: EngineSession): void;
+  /** Prefix of this engine's pub/sub topics (unique per engine). */
+  readonly topicPrefix: string;
 }
 
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
@@ -228,6 +230,24 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     }
     this.#buffer.push(packet);
     if (this.#poll) this.#flushPoll();
+  }
+
+  // ---- pub/sub (Bun) ---------------------------------------------------------------------
+
+  /** Subscribes the WebSocket to an engine topic when published frames can reach it as they are. */
+  subscribe(topic: string): boolean {
+    const socket = this.#socket;
+    if (
+      this.#state !== "open" || !socket?.subscribe || this.#probe || this.protocol !== 4 ||
+      this.hasListeners("packetCreate")
+    ) return false;
+    socket.subscribe(this.#host.topicPrefix + topic);
+    return true;
+  }
+
+  /** Leaves an engine topic. */
+  unsubscribe(topic: string): void {
+    if (this.#state === "open") this.#socket?.unsubscribe?.(this.#host.topicPrefix + topic);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -511,6 +531,8 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
       const queued = this.#buffer;
       this.#buffer = [];
       for (const p of queued) socket.send(this.#codec.frame(p) as string | Uint8Array<ArrayBuffer>);
+      // After the queue: published frames must not overtake what was queued before them.
+      this.handler.onUpgrade?.();
       if (queued.length > 0) {
         if (this.hasListeners("drain")) this.emit("drain");
         this.handler.onDrain?.();

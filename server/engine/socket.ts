@@ -12,7 +12,14 @@ export interface RawSocket {
   send(data: string | Uint8Array<ArrayBuffer>, compress?: boolean): unknown;
   /** Closes the socket. */
   close(code?: number, reason?: string): void;
+  /** Bun only: joins a pub/sub topic of its server. */
+  subscribe?(topic: string): void;
+  /** Bun only: leaves a pub/sub topic. */
+  unsubscribe?(topic: string): void;
 }
+
+/** Sends one frame to every socket subscribed to `topic` on one runtime server (Bun's publish). */
+export type Publisher = (topic: string, data: string | Uint8Array, compress?: boolean) => void;
 
 /** Receives one upgraded socket's events; a runtime bridge calls it. */
 export interface SocketTarget {
@@ -41,4 +48,6 @@ export interface RuntimeBridge {
   ): Response | undefined | null;
   /** The client's address, from the runtime's connection info. */
   remoteAddress(request: Request, context: unknown): string;
+  /** The pub/sub publisher of the runtime server in `context`, when the runtime has one (Bun). */
+  publisher?(context: unknown): Publisher | null;
 }

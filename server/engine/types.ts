@@ -38,6 +38,8 @@ export interface ConnectionHandler {
   onClose(reason: EngineCloseReason, description?: unknown): void;
   /** Every queued packet has been written out. */
   onDrain?(): void;
+  /** The session moved to WebSocket (an upgrade completed). */
+  onUpgrade?(): void;
 }
 
 /** One Engine.IO session, as the layer above sees it. */
@@ -66,6 +68,16 @@ export interface EngineConnection {
   sendPrepared(message: PreparedMessage, options?: SendOptions): void;
   /** Closes the session after flushing; `onClose` follows with "forced close" by default. */
   close(reason?: EngineCloseReason): void;
+  /**
+   * Subscribes this session to a publish topic of its engine (see
+   * `Engine.publish`), when its transport can take published frames: a Bun
+   * WebSocket, protocol 4, not mid-upgrade, no `packetCreate` listener.
+   * Returns whether it did; the caller then skips this session when it
+   * publishes to the topic.
+   */
+  subscribe(topic: string): boolean;
+  /** Removes a subscription made by `subscribe`. */
+  unsubscribe(topic: string): void;
 }
 
 /** A message encoded once, to be sent to many sessions (broadcast). */

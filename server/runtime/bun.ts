@@ -7,11 +7,12 @@
  * @module
  */
 
-import type { RuntimeBridge, SocketTarget } from "../engine/socket.ts";
+import type { Publisher, RuntimeBridge, SocketTarget } from "../engine/socket.ts";
 
 interface BunServer {
   upgrade(request: Request, options: { data: unknown; headers?: Record<string, string> }): boolean;
   requestIP(request: Request): { address: string } | null;
+  publish?(topic: string, data: string | Uint8Array, compress?: boolean): number;
 }
 
 function isBunServer(value: unknown): value is BunServer {
@@ -32,5 +33,10 @@ export const bunBridge: RuntimeBridge = {
   },
   remoteAddress(request: Request, context: unknown): string {
     return isBunServer(context) ? context.requestIP(request)?.address ?? "" : "";
+  },
+  publisher(context: unknown): Publisher | null {
+    if (!isBunServer(context) || typeof context.publish !== "function") return null;
+    const server = context as BunServer & { publish: NonNullable<BunServer["publish"]> };
+    return (topic, data, compress) => server.publish(topic, data, compress);
   },
 };

@@ -1,0 +1,78 @@
+// deno-lint-ignore-file no-explicit-any
+// Broadcast delivery with the runtime's pub/sub (Bun: WebSocket sockets take
+// whole-namespace and single-room broadcasts through one native publish) and
+// without it (Deno): the same observable behaviour, each recipient exactly once.
+import assert from "node:assert/strict";
+import { nextEvent, runtime, test, until } from "../tests/harness.ts";
+import { serve } from "../tests/serve.ts";
+import { io as connect, type Socket as ClientSocket } from "../client/mod.ts";
+import { Server } from "./mod.ts";
+
+test("broadcasts: WebSocket, polling and upgrading clients each get every broadcast exactly once", async () => {
+  const io = new Server({ pingInterval: 1000, pingTimeout: 1000 });
+  io.of("/other");
+  const http = await serve(io.handler());
+  const clients: ClientSocket[] = [];
+  const make = (transports: ("polling" | "websocket")[], path = "") => {
+    const c = connect(http.url + path, { forceNew: true, reconnection: false, transports });
+    clients.push(c);
+    return c;
+  };
+  try {
+    const ws = make(["websocket"]);
+    const poll = make(["polling"]);
+    const up = make(["polling", "websocket"]);
+    const other = make(["websocket"], "/other");
+    await Promise.all(clients.map((c) => nextEvent(c, "connect", 5000)));
+    await until(() => up.io.engine?.transport?.name === "websocket", 5000, "upgrade");
+    const server = (c: ClientSocket) => io.of("/").sockets.get(c.id!)!;
+    if (runtime === "bun") {
+      await until(() => server(up).published, 3000, "upgraded socket published");
+      assert.equal(server(ws).published, true);
+      assert.equal(server(poll).published, false);
+    }
+    server(ws).join("red");
+    server(poll).join("red");
+    const got = new Map<ClientSocket, unknown[]>(clients.map((c) => [c, []]));
+    for (const c of clients) c.onAny((...args: unknown[]) => got.get(c)!.push(args));
+    io.emit("all", 1);
+    io.to("red").emit("red", 2);
+    io.to("red").to(up.id!).emit("multi", 3); // several rooms: the loop
+    io.except("red").emit("notRed", 4); // except: the loop
+    io.emit("bin", new Uint8Array([1, 2, 3]));
+    server(ws).leave("red");
+    io.to("red").emit("red", 5);
+    io.of("/other").emit("elsewhere", 6);
+    io.emit("end");
+    await until(
+      () => [ws, poll, up].every((c) => got.get(c)!.some((a: any) => a[0] === "end")),
+      5000,
+      "end marker",
+    );
+    await until(() => got.get(other)!.length === 1, 3000, "other namespace");
+    const names = (c: ClientSocket) => got.get(c)!.map((a: any) => a[0]);
+    assert.deepEqual(names(ws), ["all", "red", "multi", "bin", "end"]);
+    assert.deepEqual(names(poll), ["all", "red", "multi", "bin", "red", "end"]);
+    assert.deepEqual(names(up), ["all", "multi", "notRed", "bin", "end"]);
+    assert.deepEqual(names(other), ["elsewhere"]);
+    assert.deepEqual([...new Uint8Array((got.get(ws)![3] as any)[1])], [1, 2, 3]);
+    // An outgoing catch-all listener sees broadcasts: the socket leaves pub/sub for it.
+    const seen: unknown[] = [];
+    server(ws).onAnyOutgoing((...args: unknown[]) => seen.push(args[0]));
+    assert.equal(server(ws).published, false);
+    io.emit("watched");
+    await until(() => names(ws).includes("watched"), 3000, "watched");
+    assert.deepEqual(seen, ["watched"]);
+    server(ws).offAnyOutgoing();
+    assert.equal(server(ws).published, runtime === "bun");
+  } finally {
+    for (const c of clients) c.disconnect();
+    await until(
+      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
+      3000,
+      "clients closed",
+    );
+    await io.close();
+    await http.close();
+  }
+});
