@@ -625,16 +625,15 @@ export class SocketOperator<E extends EventsMap = DefaultEventsMap> {
 }
 
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
-  const request = conn.request;
-  const url = new URL(request.url);
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, name) => (headers[name] = value));
+  const url = new URL(conn.url);
+  // The connection's own record, as socket.io shares `request.headers` with the handshake.
+  const headers = conn.headers;
   const now = new Date();
   return {
     headers,
     time: now.toString(),
     address: conn.remoteAddress,
-    xdomain: request.headers.has("origin"),
+    xdomain: headers.origin !== undefined,
     secure: conn.secure,
     issued: now.getTime(),
     url: url.pathname + url.search,

@@ -35,6 +35,7 @@ else Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, handler);
 process.on("SIGINT", () => process.exit(0));
 // Diagnostics for the soak: what is still held (sessions, sockets) and the heap.
 process.on("SIGUSR2", () => {
+  (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
   console.error(JSON.stringify({
     engineClients: io.engine.clientsCount,

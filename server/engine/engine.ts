@@ -111,6 +111,13 @@ function generateId(): string {
   return id;
 }
 
+/** The headers as a plain record, lower-case names (Headers iterates them so). */
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
+}
+
 /** Options of {@linkcode Engine} beyond the engine.io ones. */
 export interface EngineInit extends EngineOptions {
   /** Receives sessions through the typed seam (the Socket.IO layer uses this). */
@@ -288,8 +295,9 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     const session = new EngineSession(this, {
       id: this.generateId(request),
       codec,
-      // A copy without the body: Deno closes the original once the response is sent.
-      request: new Request(request.url, { method: request.method, headers: request.headers }),
+      // What rebuilds a copy of the request on demand (Deno closes the original once the
+      // response is sent); the headers record is also the Socket.IO handshake's.
+      request: { url: request.url, method: request.method, headers: headerRecord(request.headers) },
       remoteAddress: this.#address(request, context, bridge),
       secure: this.#secure(request, url),
       transport,

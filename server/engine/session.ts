@@ -91,8 +91,17 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   readonly id: string;
   /** The protocol revision the client speaks. */
   readonly protocol: 3 | 4;
-  /** The handshake request. */
-  readonly request: Request;
+  /** The handshake request's URL. */
+  readonly url: string;
+  /** The handshake request's headers, lower-case names (shared with the Socket.IO handshake). */
+  readonly headers: Record<string, string>;
+  #method: string;
+  #request: Request | null = null;
+
+  /** The handshake request: a copy without body, made on first access. */
+  get request(): Request {
+    return this.#request ??= new Request(this.url, { method: this.#method, headers: this.headers });
+  }
   /** The client's address. */
   readonly remoteAddress: string;
   /** Whether the handshake came over TLS (or a trusted forwarded-proto header). */
@@ -120,7 +129,7 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     init: {
       id: string;
       codec: SessionCodec;
-      request: Request;
+      request: { url: string; method: string; headers: Record<string, string> };
       remoteAddress: string;
       secure: boolean;
       transport: TransportName;
@@ -131,7 +140,9 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     this.id = init.id;
     this.#codec = init.codec;
     this.protocol = init.codec.protocol;
-    this.request = init.request;
+    this.url = init.request.url;
+    this.headers = init.request.headers;
+    this.#method = init.request.method;
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
     this.#transport = init.transport;

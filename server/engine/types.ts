@@ -48,8 +48,12 @@ export interface EngineConnection {
   readonly id: string;
   /** The Engine.IO protocol revision the client speaks (3 with allowEIO3). */
   readonly protocol: 3 | 4;
-  /** The handshake request. */
+  /** The handshake request (a copy without body). */
   readonly request: Request;
+  /** The handshake request's URL. */
+  readonly url: string;
+  /** The handshake request's headers as a record, lower-case names. */
+  readonly headers: Record<string, string>;
   /** The client's address, from the runtime's connection info. */
   readonly remoteAddress: string;
   /** Whether the handshake came over TLS (or a trusted forwarded-proto header). */
