@@ -147,13 +147,24 @@ function toSet(value: unknown): Set<Room> {
 }
 
 function toOptions(raw: RawOptions | undefined): BroadcastOptions {
-  return { rooms: toSet(raw?.rooms), except: toSet(raw?.except), flags: raw?.flags ?? {} };
+  const flags = isObject(raw?.flags) ? raw.flags : {};
+  return { rooms: toSet(raw?.rooms), except: toSet(raw?.except), flags };
 }
 
 function rawOptions(opts: BroadcastOptions, offset?: string): RawOptions {
   const flags: RawOptions["flags"] = { ...opts.flags };
   if (offset !== undefined) flags.offset = offset;
   return { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags };
+}
+
+/** An event packet as broadcasts carry it: `{ type: 2 | 5, data: [...], nsp? }`. */
+function isBroadcastPacket(value: unknown): value is Packet {
+  // An event name first: anything else would make clients close on a parse error.
+  if (!isObject(value) || !Array.isArray(value.data) || typeof value.data[0] !== "string") {
+    return false;
+  }
+  const type = value.type;
+  return (type === 2 || type === 5) && (value.nsp === undefined || typeof value.nsp === "string");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -471,18 +482,32 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
       this.emit("error", new RedisAdapterError("receive", "Malformed broadcast", { cause: error }));
       return;
     }
-    if (!Array.isArray(decoded) || decoded.length < 3) return;
-    const [uid, packet, raw] = decoded as [unknown, Packet, RawOptions];
-    if (uid === this.uid || !isObject(packet)) return;
+    const [uid, packet, raw] = Array.isArray(decoded)
+      ? decoded as [unknown, Packet, RawOptions]
+      : [];
+    if (!isBroadcastPacket(packet)) {
+      this.emit("error", new RedisAdapterError("receive", "Malformed broadcast: not an event"));
+      return;
+    }
+    if (uid === this.uid) return;
     if (packet.nsp === undefined) packet.nsp = "/";
     if (packet.nsp !== this.nsp.name) return;
-    const opts = toOptions(raw);
+    const opts = toOptions(isObject(raw) ? raw : undefined);
     // Kept for recovery even when no local socket is in the room: a client may come back here.
-    const offset = typeof raw?.flags?.offset === "string" ? raw.flags.offset : undefined;
-    if (opts.flags) delete (opts.flags as { offset?: string }).offset;
-    this.keepForRecovery(packet, opts, offset);
-    if (room !== "" && !this.rooms.has(room)) return;
-    this.deliver(packet, opts);
+    const flags = opts.flags as RawOptions["flags"] & object;
+    const offset = typeof flags.offset === "string" ? flags.offset : undefined;
+    delete flags.offset;
+    try {
+      this.keepForRecovery(packet, opts, offset);
+      if (room !== "" && !this.rooms.has(room)) return;
+      this.deliver(packet, opts);
+    } catch (error) {
+      // The parser refused what the packet carries: reported, never thrown into the Redis client.
+      this.emit(
+        "error",
+        new RedisAdapterError("receive", "Cannot deliver broadcast", { cause: error }),
+      );
+    }
   }
 
   #onRequest(message: Uint8Array, channel: string): void {
@@ -559,8 +584,8 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
         return this.nsp.onServerSideEmit(data);
       }
       case RequestType.BROADCAST: {
-        if (!isObject(request.packet)) return;
-        const packet = request.packet as unknown as Packet;
+        if (!isBroadcastPacket(request.packet)) return;
+        const packet = request.packet;
         super.broadcastWithAck(packet, opts, (clientCount) => {
           this.#respond(request, {
             type: RequestType.BROADCAST_CLIENT_COUNT,

@@ -11,6 +11,7 @@ import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts"
 import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
 import { createRedisAdapter, type RedisAdapter, RedisAdapterError } from "./adapter.ts";
 import { RedisClient } from "./client.ts";
+import { encodeMsgpack } from "../../protocol/msgpack.ts";
 
 interface Node {
   io: Server;
@@ -379,6 +380,42 @@ test("redis adapter: sharded pub/sub (Redis 7) carries broadcasts, rooms and req
       assert.deepEqual(await all, [1]);
       assert.equal((await ctx.nodes[0].io.fetchSockets()).length, 2);
     } finally {
+      await ctx.close();
+    }
+  });
+});
+
+test("redis adapter: garbage on the cluster's channels is reported, never thrown; the node keeps working", async () => {
+  await withRedis(async (port) => {
+    const ctx = await cluster(port, 2);
+    const raw = new RedisClient({ port });
+    try {
+      await raw.connect();
+      const a = await ctx.connected(0);
+      const before = ctx.nodes[0].errors.length;
+      const bad: (string | Uint8Array)[] = [
+        new Uint8Array([0xc1]), // not msgpack
+        new Uint8Array([0x93, 0xa1, 0x78, 0x01, 0x80]), // ["x", 1, {}]: no packet
+        encodeMsgpack(["x", { type: 2, nsp: "/", data: "nope" }, {}]),
+        // A well-formed event with odd flags is delivered (flags ignored): not an error.
+        encodeMsgpack(["x", { type: 2, nsp: "/", data: ["odd"] }, { flags: "weird" }]),
+        encodeMsgpack(["x", { type: 2, nsp: "/", data: [{ not: "an event name" }] }, {
+          flags: "weird",
+        }]),
+      ];
+      for (const message of bad) await raw.publish("socket.io#/#", message);
+      await raw.publish("socket.io-request#/#", "{not json");
+      await raw.publish(
+        "socket.io-request#/#",
+        JSON.stringify({ type: 5, requestId: "r", opts: 7 }),
+      );
+      await until(() => ctx.nodes[0].errors.length >= before + 4, 3000, "errors reported");
+      assert.ok(ctx.nodes[0].errors.every((e) => e instanceof RedisAdapterError));
+      const hello = nextEvent(a, "hello", 3000);
+      ctx.nodes[1].io.emit("hello", "still fine");
+      assert.deepEqual(await hello, ["still fine"]);
+    } finally {
+      await raw.quit();
       await ctx.close();
     }
   });
