@@ -382,41 +382,27 @@ async function echo(binary: boolean): Promise<Record<string, unknown>> {
     };
     return conn;
   });
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (rate) {
-    // Fixed rate: every millisecond, send what is due, spread over the clients in turn.
-    let sentTotal = 0;
-    let turn = 0;
-    const t0 = performance.now();
-    timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate) -
-        sentTotal;
+  let turn = 0;
+  const timer = rate
+    ? atRate(rate, (due) => {
+      // Spread over the clients in turn; each touched connection writes once.
       const touched = new Set<Conn>();
       for (let k = 0; k < due; k++) {
         const conn = conns[turn++ % conns.length];
         sendOne(conn);
         touched.add(conn);
       }
-      sentTotal += Math.max(0, due);
       for (const c of touched) c.flush();
-    }, 1);
-  }
+    })
+    : undefined;
   setTimeout(() => (measuring = true), WARMUP);
   const result = await measure(() => acks);
   clearInterval(timer);
   closeAll(conns);
-  latencies.sort((a, b) => a - b);
   return {
     msgPerSec: result.total / result.seconds,
     generatorCpu: result.cpu,
-    ...(rate
-      ? {
-        rate,
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        samples: latencies.length,
-      }
-      : {}),
+    ...(rate ? latencyFields(rate, latencies) : {}),
   };
 }
 
@@ -477,34 +463,49 @@ async function fanout(rooms: number): Promise<Record<string, unknown>> {
   });
   // Senders: a few clients on every server, so that no single socket is the bottleneck.
   senders = conns.slice(0, Math.min(conns.length, 8 * config.ports.length));
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (rate) {
-    let sent = 0;
-    const t0 = performance.now();
-    timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) / 1000) * rate) - sent;
+  const timer = rate
+    ? atRate(rate, (due) => {
       for (let k = 0; k < due; k++) broadcast();
-      sent += Math.max(0, due);
-    }, 1);
-  } else {
-    for (let k = 0; k < inflight; k++) broadcast();
-  }
+    })
+    : undefined;
+  if (!rate) { for (let k = 0; k < inflight; k++) broadcast(); }
   setTimeout(() => (measuring = true), WARMUP);
   const result = await measure(() => deliveries);
   clearInterval(timer);
   closeAll(conns);
-  latencies.sort((a, b) => a - b);
   return {
     deliveriesPerSec: result.total / result.seconds,
     generatorCpu: result.cpu,
-    ...(rate
-      ? {
-        rate,
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        samples: latencies.length,
-      }
-      : {}),
+    ...(rate ? latencyFields(rate, latencies) : {}),
+  };
+}
+
+/** Every millisecond, calls `send` with how many messages are due to keep `rate` per second. */
+function atRate(
+  rate: number,
+  send: (due: number) => void,
+): ReturnType<typeof setInterval> {
+  let sent = 0;
+  const t0 = performance.now();
+  return setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate) - sent;
+    if (due <= 0) return;
+    sent += due;
+    send(due);
+  }, 1);
+}
+
+/** The latency part of a fixed-rate result. */
+function latencyFields(
+  rate: number,
+  latencies: number[],
+): Record<string, number> {
+  latencies.sort((a, b) => a - b);
+  return {
+    rate,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    samples: latencies.length,
   };
 }
 

@@ -528,7 +528,12 @@ const log = root + `bench/results/${versions.date.slice(0, 10)}.jsonl`;
 
 const table = new Map<string, Map<Impl, number>>();
 /** Puts the median of `field` over `rows` in the summary table under `key`. */
-function record(key: string, impl: Impl, rows: Record<string, unknown>[], field: string): void {
+function record(
+  key: string,
+  impl: Impl,
+  rows: Record<string, unknown>[],
+  field: string,
+): void {
   const values = rows.map((r) => Number(r[field])).filter(Number.isFinite);
   if (values.length === 0) return;
   if (!table.has(key)) table.set(key, new Map());
@@ -557,9 +562,15 @@ for (const s of scenarios) {
         }
       }
       record(s.name, impl, rows, s.metric);
-      if (s.name === "connections") record("rss-per-connection", impl, rows, "rssPerConnection");
-      if (s.name.endsWith("latency")) record(s.name.replace("latency", "p50"), impl, rows, "p50");
-      if (s.name === "soak") record("soak-rss-growth-MB", impl, rows, "rssGrowthSecondHalfMB");
+      if (s.name === "connections") {
+        record("rss-per-connection", impl, rows, "rssPerConnection");
+      }
+      if (s.name.endsWith("latency")) {
+        record(s.name.replace("latency", "p50"), impl, rows, "p50");
+      }
+      if (s.name === "soak") {
+        record("soak-rss-growth-MB", impl, rows, "rssGrowthSecondHalfMB");
+      }
     }
   };
   if (s.nodes) await withRedis(run);
@@ -609,64 +620,64 @@ const check = (
     `${higher ? ">=" : "<="} ${goal}`,
     value === undefined ? undefined : higher ? value >= goal : value <= goal,
   ]);
-check(
-  "bun echo / socket.io+bun-engine",
-  ratio(get("echo", "webio-bun"), get("echo", "socketio-bun")),
-  2,
-);
-check(
-  "bun echo / bare bun",
-  ratio(get("echo", "webio-bun"), get("echo", "bare-bun")),
-  0.7,
-);
-check(
-  "bun fan-out / bare bun",
-  ratio(get("fanout", "webio-bun"), get("fanout", "bare-bun")),
-  0.75,
-);
-check(
-  "bun connects/s / socket.io+bun-engine",
-  ratio(get("connections", "webio-bun"), get("connections", "socketio-bun")),
-  1.5,
-);
-check(
-  "bun RSS per connection / socket.io+bun-engine",
-  ratio(
-    get("rss-per-connection", "webio-bun"),
-    get("rss-per-connection", "socketio-bun"),
-  ),
-  0.5,
-  false,
-);
-check(
-  "deno echo / bare deno",
-  ratio(get("echo", "webio-deno"), get("echo", "bare-deno")),
-  0.85,
-);
-check(
-  "deno fan-out / bare deno",
-  ratio(get("fanout", "webio-deno"), get("fanout", "bare-deno")),
-  0.85,
-);
-check(
-  "deno RSS per connection / bare deno",
-  ratio(
-    get("rss-per-connection", "webio-deno"),
-    get("rss-per-connection", "bare-deno"),
-  ),
-  1.3,
-  false,
-);
-check(
-  "bun polling / socket.io node",
-  ratio(get("polling", "webio-bun"), get("polling", "socketio-node")),
-  2,
-);
-check(
-  "deno polling / socket.io node",
-  ratio(get("polling", "webio-deno"), get("polling", "socketio-node")),
-  2,
-);
+/** [target, scenario, ours, theirs, goal, higher is better] */
+const RATIO_TARGETS: [string, string, Impl, Impl, number, boolean][] = [
+  [
+    "bun echo / socket.io+bun-engine",
+    "echo",
+    "webio-bun",
+    "socketio-bun",
+    2,
+    true,
+  ],
+  ["bun echo / bare bun", "echo", "webio-bun", "bare-bun", 0.7, true],
+  ["bun fan-out / bare bun", "fanout", "webio-bun", "bare-bun", 0.75, true],
+  [
+    "bun connects/s / socket.io+bun-engine",
+    "connections",
+    "webio-bun",
+    "socketio-bun",
+    1.5,
+    true,
+  ],
+  [
+    "bun RSS per connection / socket.io+bun-engine",
+    "rss-per-connection",
+    "webio-bun",
+    "socketio-bun",
+    0.5,
+    false,
+  ],
+  ["deno echo / bare deno", "echo", "webio-deno", "bare-deno", 0.85, true],
+  ["deno fan-out / bare deno", "fanout", "webio-deno", "bare-deno", 0.85, true],
+  [
+    "deno RSS per connection / bare deno",
+    "rss-per-connection",
+    "webio-deno",
+    "bare-deno",
+    1.3,
+    false,
+  ],
+  [
+    "bun polling / socket.io node",
+    "polling",
+    "webio-bun",
+    "socketio-node",
+    2,
+    true,
+  ],
+  [
+    "deno polling / socket.io node",
+    "polling",
+    "webio-deno",
+    "socketio-node",
+    2,
+    true,
+  ],
+];
+for (const [name, scenario, ours, theirs, goal, higher] of RATIO_TARGETS) {
+  check(name, ratio(get(scenario, ours), get(scenario, theirs)), goal, higher);
+}
 for (
   const [scenario, bare] of [["echo-latency", "bare"], [
     "fanout-latency",

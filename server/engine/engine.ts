@@ -99,16 +99,19 @@ export function prepareMessage(data: EngineData): PreparedMessage {
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/** 20 url-safe characters from 15 random bytes, like engine.io's base64id. */
-function generateId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(15));
+/**
+ * `length` random URL-safe characters, 6 random bits each. Session ids use
+ * 20 (120 bits, like engine.io's base64id); the Redis adapter uses it too.
+ */
+export function randomId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
   let id = "";
-  for (let i = 0; i < 15; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    id += ID_ALPHABET[n >>> 18] + ID_ALPHABET[(n >>> 12) & 63] + ID_ALPHABET[(n >>> 6) & 63] +
-      ID_ALPHABET[n & 63];
-  }
+  for (let i = 0; i < length; i++) id += ID_ALPHABET[bytes[i] & 63];
   return id;
+}
+
+function generateId(): string {
+  return randomId(20);
 }
 
 /** The headers as a plain record, lower-case names (Headers iterates them so). */

@@ -200,13 +200,22 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
 
   // ---- sending ---------------------------------------------------------------------------
 
+  /**
+   * The WebSocket that v4 frames may go to as they are: open, not mid-upgrade,
+   * and no `packetCreate` listener that must see each packet. Null otherwise.
+   */
+  #direct(): RawSocket | null {
+    const socket = this.#socket;
+    return socket && this.#state === "open" && !this.#probe && this.protocol === 4 &&
+        !this.hasListeners("packetCreate")
+      ? socket
+      : null;
+  }
+
   /** Queues one message. */
   send(data: EngineData, options?: SendOptions): void {
-    const socket = this.#socket;
-    if (
-      typeof data === "string" && socket && !this.#probe && this.#state === "open" &&
-      this.protocol === 4 && !this.hasListeners("packetCreate")
-    ) {
+    const socket = typeof data === "string" ? this.#direct() : null;
+    if (socket) {
       // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
       socket.send("4" + data, options?.compress);
       return;
@@ -222,8 +231,8 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   /** Queues a message encoded once for many sessions. */
   sendPrepared(message: PreparedMessage, options?: SendOptions): void {
     if (this.#state !== "open") return;
-    const socket = this.#socket;
-    if (socket && !this.#probe && this.protocol === 4 && !this.hasListeners("packetCreate")) {
+    const socket = this.#direct();
+    if (socket) {
       // WebSocket fast path: the frame was built once for every recipient.
       socket.send(message.frame as string | Uint8Array<ArrayBuffer>, options?.compress);
       return;
@@ -247,11 +256,8 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
 
   /** Subscribes the WebSocket to an engine topic when published frames can reach it as they are. */
   subscribe(topic: string): boolean {
-    const socket = this.#socket;
-    if (
-      this.#state !== "open" || !socket?.subscribe || this.#probe || this.protocol !== 4 ||
-      this.hasListeners("packetCreate")
-    ) return false;
+    const socket = this.#direct();
+    if (!socket?.subscribe) return false;
     socket.subscribe(this.#host.topicPrefix + topic);
     return true;
   }

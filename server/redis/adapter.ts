@@ -39,6 +39,7 @@ import {
   type SessionToPersist,
   type SocketId,
 } from "../adapter.ts";
+import { randomId } from "../engine/engine.ts";
 import { RedisClient, type RedisClientOptions } from "./client.ts";
 import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
 
@@ -132,16 +133,6 @@ interface AckRequest {
 
 const decoder = new TextDecoder();
 const OPEN_BRACE = 0x7b;
-const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/** A random id of `length` URL-safe characters (the npm adapter uses 6). */
-function randomId(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  let id = "";
-  for (const byte of bytes) id += ID_CHARS[byte & 63];
-  return id;
-}
-
 function toSet(value: unknown): Set<Room> {
   return new Set(Array.isArray(value) ? value.map(String) : []);
 }

@@ -3,10 +3,11 @@
 // clients of our own spread over them.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { test, until, withTimeout } from "../harness.ts";
+import { test, until } from "../harness.ts";
 import { type ServerProcess, startServer } from "../conformance/spawn.ts";
 import { withRedis } from "../redis_server.ts";
-import { io as connect, type Socket } from "../../client/mod.ts";
+import type { Socket } from "../../client/mod.ts";
+import { ask, connectUser } from "./user.ts";
 
 const NODE = fileURLToPath(new URL("./node.ts", import.meta.url));
 const opts = { sanitize: false, timeout: 60_000 };
@@ -33,23 +34,10 @@ async function startCluster(redisPort: number) {
     throw error;
   }
   const client = async (node: number, user: string) => {
-    const c = connect(nodes[node].url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      auth: { user },
-    });
+    const c = await connectUser(nodes[node].url, user);
     clients.push(c);
-    c.on("question", (_from: string, ack: (v: string) => void) => ack(user));
-    await withTimeout(
-      new Promise<void>((r) => c.once("connect", () => r())),
-      5000,
-      `${user} connects`,
-    );
     return c;
   };
-  const ask = async (c: Socket, event: string, ...args: unknown[]): Promise<any> =>
-    await c.timeout(4000).emitWithAck(event, ...args);
   const stop = async () => {
     for (const c of clients) c.disconnect();
     for (const n of nodes) await n.stop();

@@ -9,7 +9,8 @@ import { Redis } from "ioredis";
 import { deferred, test, until, withTimeout } from "../harness.ts";
 import { type ServerProcess, startServer } from "../conformance/spawn.ts";
 import { withRedis } from "../redis_server.ts";
-import { io as connect, type Socket } from "../../client/mod.ts";
+import type { Socket } from "../../client/mod.ts";
+import { ask, connectUser } from "../cluster/user.ts";
 import { createRedisAdapter, type RedisAdapter, Server } from "../../mod.ts";
 
 const WEBIO_NODE = fileURLToPath(new URL("../cluster/node.ts", import.meta.url));
@@ -29,19 +30,10 @@ test(
           await startServer(NODE_NODE, { runtime: "node", env: { ...env, NODE_NAME: "node" } }),
         );
         const client = async (node: number, user: string) => {
-          const c = connect(nodes[node].url, {
-            forceNew: true,
-            reconnection: false,
-            transports: ["websocket"],
-            auth: { user },
-          });
+          const c = await connectUser(nodes[node].url, user);
           clients.push(c);
-          c.on("question", (_from: string, ack: (v: string) => void) => ack(user));
-          await withTimeout(new Promise<void>((r) => c.once("connect", () => r())), 5000, user);
           return c;
         };
-        const ask = async (c: Socket, event: string, ...args: unknown[]): Promise<any> =>
-          await c.timeout(4000).emitWithAck(event, ...args);
         const users = [
           await client(0, "w0"),
           await client(1, "n0"),
