@@ -591,15 +591,13 @@ class Http {
     } else this.buffer = chunk;
     const end = indexOfHeaderEnd(this.buffer, 0);
     if (end === -1) return;
-    const head = new TextDecoder().decode(this.buffer.subarray(0, end))
-      .toLowerCase();
-    const match = /content-length:\s*(\d+)/.exec(head);
-    if (!match) {
+    const length = contentLength(this.buffer, end);
+    if (length === -1) {
       throw new Error(
-        "polling response without Content-Length: " + head.slice(0, 200),
+        "polling response without Content-Length: " +
+          new TextDecoder().decode(this.buffer.subarray(0, Math.min(end, 200))),
       );
     }
-    const length = Number(match[1]);
     if (this.buffer.length < end + length) return;
     const body = this.buffer.slice(end, end + length);
     this.buffer = this.buffer.slice(end + length);
@@ -616,6 +614,22 @@ class Http {
 }
 
 const decoder = new TextDecoder();
+const CONTENT_LENGTH = encoder.encode("content-length:");
+
+/** The Content-Length of the response head `b[0, end)`, read byte by byte (-1: none). */
+function contentLength(b: Uint8Array, end: number): number {
+  const n = CONTENT_LENGTH.length;
+  for (let i = 0; i + n < end; i++) {
+    if (b[i] !== 10) continue; // header names start after a line feed
+    let k = 0;
+    while (k < n && (b[i + 1 + k] | 0x20) === CONTENT_LENGTH[k]) k++;
+    if (k < n) continue;
+    let j = i + 1 + n;
+    while (b[j] === 32) j++;
+    return readInt(b, j, end)[0];
+  }
+  return -1;
+}
 
 /** Handshake over polling: the sid, after the Socket.IO CONNECT went through. */
 async function pollingHandshake(http: Http): Promise<string> {

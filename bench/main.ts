@@ -288,12 +288,6 @@ const ALL: Impl[] = [
   "bare-bun",
   "bare-deno",
 ];
-const SOCKETIO: Impl[] = [
-  "webio-bun",
-  "webio-deno",
-  "socketio-node",
-  "socketio-bun",
-];
 
 interface Scenario {
   name: string;
@@ -360,7 +354,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: "polling",
-    impls: SOCKETIO,
+    impls: ALL,
     metric: "msgPerSec",
     config: { scenario: "polling", clients: 50, payload: 32, ...D },
   },

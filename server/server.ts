@@ -189,7 +189,8 @@ export class Server<
     const engine = this.engine;
     const base = engine.options.path;
     const fetch = (request: Request, context?: unknown) => {
-      if (engine.matches(request)) return engine.handleRequest(request, context);
+      const response = engine.serve(request, context);
+      if (response !== null) return response;
       if (this.#serveClient) {
         const url = request.url;
         const start = url.indexOf("/", url.indexOf("//") + 2);

@@ -8,6 +8,7 @@
  * @module
  */
 import process from "node:process";
+import { barePolling } from "./bare_polling.ts";
 
 const OPEN =
   '0{"sid":"bare","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":10000000}';
@@ -24,6 +25,7 @@ const server = Bun.serve({
     request: Request,
     server: { upgrade(r: Request, o: unknown): boolean },
   ) {
+    if (request.url.includes("transport=polling")) return barePolling(request);
     const room = new URL(request.url).searchParams.get("room");
     if (server.upgrade(request, { data: { room, binaryAck: null } })) {
       return undefined;

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { barePolling } from "./bare_polling.ts";
+
 const OPEN =
   '0{"sid":"bare","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":10000000}';
 const CONNECTED = '40{"sid":"bare"}';
@@ -30,6 +32,7 @@ Deno.serve({
   hostname: "127.0.0.1",
   onListen() {},
 }, (request) => {
+  if (request.url.includes("transport=polling")) return barePolling(request);
   if (request.headers.get("upgrade") !== "websocket") {
     return new Response("bare", { status: 400 });
   }

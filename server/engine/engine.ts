@@ -16,6 +16,7 @@ import {
   type EngineErrorCode,
   errorResponse,
   type HeaderRecord,
+  parseQuery,
   serializeCookie,
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
@@ -121,6 +122,31 @@ function headerRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
+/** `fn(value)`, after `value` settles when it is a promise: no tick for values at hand. */
+function then<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<Awaited<R>> {
+  return value instanceof Promise ? value.then(fn) as Promise<Awaited<R>> : fn(value);
+}
+
+/** Runs `allowRequest` in either of its forms (callback or boolean/promise); a throw refuses. */
+async function allowedBy(
+  allow: NonNullable<ResolvedEngineOptions["allowRequest"]>,
+  request: Request,
+): Promise<boolean> {
+  try {
+    if (allow.length >= 2) {
+      return await new Promise<boolean>((resolve) =>
+        (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
+          request,
+          (_error, success) => resolve(Boolean(success)),
+        )
+      );
+    }
+    return Boolean(await (allow as (r: Request) => boolean | Promise<boolean>)(request));
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@linkcode Engine} beyond the engine.io ones. */
 export interface EngineInit extends EngineOptions {
   /** Receives sessions through the typed seam (the Socket.IO layer uses this). */
@@ -205,12 +231,16 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
 
   /** Whether `request` is on this engine's path. */
   matches(request: Request): boolean {
-    const url = request.url;
+    return this.#onPath(request.url);
+  }
+
+  #onPath(url: string): boolean {
     // Cheap path check without a URL object: the path follows the authority.
     const start = url.indexOf("/", url.indexOf("//") + 2);
-    const end = url.indexOf("?", start);
-    const pathname = end === -1 ? url.slice(start) : url.slice(start, end);
-    return pathname === this.options.path;
+    const path = this.options.path;
+    if (!url.startsWith(path, start)) return false;
+    const end = start + path.length;
+    return end === url.length || url.charCodeAt(end) === 63 /* ? */ || url.charCodeAt(end) === 35;
   }
 
   /**
@@ -219,7 +249,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
    */
   handler(fallback?: Fallback): ServeHandler {
     const fetch = (request: Request, context?: unknown) => {
-      if (this.matches(request)) return this.handleRequest(request, context);
+      const response = this.serve(request, context);
+      if (response !== null) return response;
       return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
     };
     return serveHandler(fetch, this.options);
@@ -227,31 +258,55 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
 
   /** Handles a request on the engine's path. `undefined` means Bun took over the connection. */
   async handleRequest(request: Request, context?: unknown): Promise<Response | undefined> {
+    return await this.#route(request, context, request.url);
+  }
+
+  /**
+   * @internal Handles `request` when it is on the engine's path (`null`
+   * otherwise), synchronously where nothing asks to wait (no CORS origin
+   * function, no `allowRequest`): the URL is read once and the query parsed
+   * without a `URL` object.
+   */
+  serve(
+    request: Request,
+    context?: unknown,
+  ): Response | undefined | Promise<Response | undefined> | null {
+    const url = request.url;
+    return this.#onPath(url) ? this.#route(request, context, url) : null;
+  }
+
+  #route(
+    request: Request,
+    context: unknown,
+    url: string,
+  ): Response | undefined | Promise<Response | undefined> {
     const bridge = this.#bridge ?? defaultBridge;
     if (!bridge) {
       throw new TypeError(
         "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
       );
     }
-    const url = new URL(request.url);
-    const query = url.searchParams;
-    const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    const query = parseQuery(url);
+    const transport = query.transport as TransportName | undefined;
+    // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
+    const upgrade = transport === "websocket" ? request.headers.get("upgrade") : null;
+    const isUpgrade = upgrade !== null && upgrade.toLowerCase() === "websocket";
 
     const cors = this.options.cors;
     if (cors && request.method === "OPTIONS" && !cors.preflightContinue) {
-      const headers = await corsHeaders(cors, request, true);
-      if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
-      return new Response(null, {
-        status: cors.optionsSuccessStatus ?? 204,
-        headers: this.#hook(headers, request),
+      return corsHeaders(cors, request, true).then((headers) => {
+        if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
+        return new Response(null, {
+          status: cors.optionsSuccessStatus ?? 204,
+          headers: this.#hook(headers, request),
+        });
       });
     }
 
-    const transport = query.get("transport") as TransportName | null;
     if (!transport || !this.options.transports.includes(transport)) {
       return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
     }
-    const sid = query.get("sid");
+    const sid = query.sid;
     if (sid) {
       const session = this.clients.get(sid);
       if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
@@ -259,17 +314,28 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
         if (transport !== "websocket" || !this.options.allowUpgrades) {
           return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
         }
-        if (!(await this.#allowed(request))) {
-          return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {});
-        }
-        return this.#upgrade(request, context, bridge, session, false);
+        return then(
+          this.#allowed(request),
+          (allowed) =>
+            allowed
+              ? this.#upgrade(request, context, bridge, session, false)
+              : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
+        );
       }
       if (session.transport !== transport) {
         return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
       }
-      if (request.method === "GET") return await session.handlePoll(request, !query.has("b64"));
-      if (request.method === "POST") return await session.handlePost(request);
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
+      const method = request.method;
+      if (method !== "GET" && method !== "POST") {
+        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
+      }
+      return then(
+        this.responseHeaders(request),
+        (headers) =>
+          method === "GET"
+            ? session.handlePoll(request, !("b64" in query), headers)
+            : session.handlePost(request, headers),
+      );
     }
 
     if (request.method !== "GET") {
@@ -281,8 +347,24 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       });
     }
     if (this.#closed) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
-    if (!(await this.#allowed(request))) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {});
-    const eio = query.get("EIO");
+    return then(
+      this.#allowed(request),
+      (allowed) =>
+        allowed
+          ? this.#handshake(request, context, bridge, url, query, transport)
+          : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
+    );
+  }
+
+  #handshake(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    url: string,
+    query: Record<string, string>,
+    transport: TransportName,
+  ): Response | undefined | Promise<Response | undefined> {
+    const eio = query.EIO;
     const codec: SessionCodec | null = eio === "4"
       ? CODEC_V4
       : this.options.allowEIO3 && eio === "3"
@@ -291,7 +373,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     if (!codec) {
       return this.#refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: eio });
     }
-    if (transport === "polling" && query.has("j")) {
+    if (transport === "polling" && "j" in query) {
       return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "JSONP_UNSUPPORTED" });
     }
 
@@ -300,28 +382,28 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       codec,
       // What rebuilds a copy of the request on demand (Deno closes the original once the
       // response is sent); the headers record is also the Socket.IO handshake's.
-      request: { url: request.url, method: request.method, headers: headerRecord(request.headers) },
+      request: { url, method: request.method, headers: headerRecord(request.headers) },
       remoteAddress: this.#address(request, context, bridge),
       secure: this.#secure(request, url),
       transport,
     });
-    const headers = await this.#handshakeHeaders(request, session.id);
-    if (transport === "websocket") {
-      return this.#upgrade(request, context, bridge, session, true, headers);
-    }
-
-    this.clients.set(session.id, session);
-    const body = codec.payload([{ type: "open", data: session.handshake() }], !query.has("b64"));
-    const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
-      headers: {
-        ...headers,
-        "content-type": typeof body === "string"
-          ? "text/plain; charset=UTF-8"
-          : "application/octet-stream",
-      },
+    return then(this.#handshakeHeaders(request, session.id), (headers) => {
+      if (transport === "websocket") {
+        return this.#upgrade(request, context, bridge, session, true, headers);
+      }
+      this.clients.set(session.id, session);
+      const body = codec.payload([{ type: "open", data: session.handshake() }], !("b64" in query));
+      const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
+        headers: {
+          ...headers,
+          "content-type": typeof body === "string"
+            ? "text/plain; charset=UTF-8"
+            : "application/octet-stream",
+        },
+      });
+      this.#open(session);
+      return response;
     });
-    this.#open(session);
-    return response;
   }
 
   #open(session: EngineSession): void {
@@ -365,22 +447,10 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     return response;
   }
 
-  async #allowed(request: Request): Promise<boolean> {
+  #allowed(request: Request): boolean | Promise<boolean> {
     const allow = this.options.allowRequest;
     if (!allow) return true;
-    try {
-      if (allow.length >= 2) {
-        return await new Promise<boolean>((resolve) =>
-          (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
-            request,
-            (_error, success) => resolve(Boolean(success)),
-          )
-        );
-      }
-      return Boolean(await (allow as (r: Request) => boolean | Promise<boolean>)(request));
-    } catch {
-      return false;
-    }
+    return allowedBy(allow, request);
   }
 
   #address(request: Request, context: unknown, bridge: RuntimeBridge): string {
@@ -391,25 +461,32 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     return bridge.remoteAddress(request, context);
   }
 
-  #secure(request: Request, url: URL): boolean {
-    if (url.protocol === "https:" || url.protocol === "wss:") return true;
+  #secure(request: Request, url: string): boolean {
+    if (url.startsWith("https:") || url.startsWith("wss:")) return true;
     return this.options.trustProxy && request.headers.get("x-forwarded-proto") === "https";
   }
 
-  async #handshakeHeaders(request: Request, sid: string): Promise<HeaderRecord> {
+  #handshakeHeaders(request: Request, sid: string): HeaderRecord | Promise<HeaderRecord> {
     const headers: HeaderRecord = {};
     const cookie = this.options.cookie;
     if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, sid, cookie);
-    this.emit("initial_headers", headers, request);
-    return await this.responseHeaders(request, headers);
+    if (this.hasListeners("initial_headers")) this.emit("initial_headers", headers, request);
+    return this.responseHeaders(request, headers);
   }
 
-  /** Response headers for `request`: CORS, then the `headers` hook. */
-  async responseHeaders(request: Request, extra: HeaderRecord = {}): Promise<HeaderRecord> {
-    const headers = this.options.cors
-      ? { ...await corsHeaders(this.options.cors, request, false), ...extra }
-      : extra;
-    return this.#hook(headers, request);
+  /**
+   * Response headers for `request`: CORS, then the `headers` hook. A promise
+   * only when a CORS origin function has to be awaited.
+   */
+  responseHeaders(
+    request: Request,
+    extra: HeaderRecord = {},
+  ): HeaderRecord | Promise<HeaderRecord> {
+    const cors = this.options.cors;
+    if (!cors) return this.#hook(extra, request);
+    return corsHeaders(cors, request, false).then((headers) =>
+      this.#hook({ ...headers, ...extra }, request)
+    );
   }
 
   #hook(headers: HeaderRecord, request: Request): HeaderRecord {

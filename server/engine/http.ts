@@ -46,6 +46,51 @@ export function errorResponse(
   });
 }
 
+/** Decodes one query component like `URLSearchParams` does ("+" is a space). */
+function decodeComponent(value: string): string {
+  if (value.indexOf("%") === -1 && value.indexOf("+") === -1) return value;
+  try {
+    return decodeURIComponent(value.replaceAll("+", " "));
+  } catch {
+    // Malformed escapes: URLSearchParams keeps what it cannot decode.
+    return new URLSearchParams("v=" + value).get("v") ?? value;
+  }
+}
+
+/**
+ * The query parameters of a request URL as a record (the first value of
+ * each name, decoded as `URLSearchParams` decodes), without building a
+ * `URL`: the engine reads a few names of every request.
+ *
+ * @example
+ * ```ts
+ * import { parseQuery } from "./http.ts";
+ * parseQuery("http://h/socket.io/?EIO=4&transport=polling").transport; // "polling"
+ * ```
+ */
+export function parseQuery(url: string): Record<string, string> {
+  const query: Record<string, string> = Object.create(null);
+  let start = url.indexOf("?");
+  if (start === -1) return query;
+  const hash = url.indexOf("#", start);
+  const end = hash === -1 ? url.length : hash;
+  start++;
+  while (start < end) {
+    let amp = url.indexOf("&", start);
+    if (amp === -1 || amp > end) amp = end;
+    if (amp > start) {
+      const eq = url.indexOf("=", start);
+      const split = eq === -1 || eq > amp ? amp : eq;
+      const name = decodeComponent(url.slice(start, split));
+      if (!(name in query)) {
+        query[name] = split === amp ? "" : decodeComponent(url.slice(split + 1, amp));
+      }
+    }
+    start = amp + 1;
+  }
+  return query;
+}
+
 /** Thrown by {@linkcode readBody} when the body is larger than allowed. */
 export class PayloadTooLargeError extends RangeError {
   /** @param limit The limit in bytes. */
@@ -60,10 +105,18 @@ export class PayloadTooLargeError extends RangeError {
  * the stream is cancelled and {@linkcode PayloadTooLargeError} thrown.
  */
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length"));
+  const length = request.headers.get("content-length");
+  const declared = length === null ? NaN : Number(length);
   if (declared > limit) {
     await request.body?.cancel().catch(() => {});
     throw new PayloadTooLargeError(limit);
+  }
+  if (declared >= 0) {
+    // HTTP framing: a body with a Content-Length is exactly that long, and the declared length
+    // was checked against the limit before any of it was read. The runtime's buffered read
+    // (without touching `request.body`, which would build a stream) is most of a small POST's
+    // cost saved.
+    return new Uint8Array(await request.arrayBuffer());
   }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();

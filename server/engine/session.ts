@@ -58,7 +58,7 @@ export type SessionEvents = {
 export interface SessionHost {
   readonly options: ResolvedEngineOptions;
   /** Response headers for `request` (CORS and the `headers` hook). */
-  responseHeaders(request: Request, extra?: HeaderRecord): Promise<HeaderRecord>;
+  responseHeaders(request: Request, extra?: HeaderRecord): HeaderRecord | Promise<HeaderRecord>;
   /** The session closed; forget it. */
   release(session: EngineSession): void;
   /** Prefix of this engine's pub/sub topics (unique per engine). */
@@ -70,10 +70,16 @@ const OK_HEADERS = { "content-type": "text/html" };
 const textDecoder = new TextDecoder();
 
 interface PendingPoll {
-  resolve(response: Response): void;
   request: Request;
   supportsBinary: boolean;
-  onAbort: () => void;
+  /** The engine's response headers (CORS, hooks), over the content type. */
+  headers: HeaderRecord;
+  /** Set once the poll waits: answers the GET. */
+  resolve: ((response: Response) => void) | null;
+  /** Set once the poll waits: the client went away. */
+  onAbort: (() => void) | null;
+  /** The answer, when it came before the poll had to wait. */
+  response: Response | null;
 }
 
 interface Probe {
@@ -378,9 +384,15 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
 
   // ---- long-polling ----------------------------------------------------------------------
 
-  /** Answers a long-polling GET: at once when packets wait, else when they come. */
-  async handlePoll(request: Request, supportsBinary: boolean): Promise<Response> {
-    const headers = await this.#host.responseHeaders(request);
+  /**
+   * Answers a long-polling GET: at once when packets wait, else when they
+   * come. `headers` are the response headers the engine made (CORS, hooks).
+   */
+  handlePoll(
+    request: Request,
+    supportsBinary: boolean,
+    headers: HeaderRecord,
+  ): Response | Promise<Response> {
     if (this.#poll) {
       // One pending GET per session (engine.io "overlap from client").
       this.#fail(new Error("overlap from client"));
@@ -389,22 +401,28 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     if (this.#state === "closed") {
       return errorResponse(ENGINE_ERRORS.UNKNOWN_SID, undefined, headers);
     }
-    return await new Promise<Response>((resolve) => {
-      const onAbort = () => {
+    const poll: PendingPoll = {
+      request,
+      supportsBinary,
+      headers,
+      resolve: null,
+      onAbort: null,
+      response: null,
+    };
+    this.#poll = poll;
+    if (this.#probe?.probed) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
+    else if (this.#buffer.length > 0) this.#flushPoll();
+    // Answered at once: no promise and no abort listener.
+    if (poll.response) return poll.response;
+    return new Promise<Response>((resolve) => {
+      poll.resolve = resolve;
+      poll.onAbort = () => {
         // The client went away mid-poll: settle now and end the session, as the reference does.
-        if (this.#poll?.request !== request) return;
+        if (this.#poll !== poll) return;
         this.#settlePoll("");
         this.#fail(new Error("poll connection closed prematurely"));
       };
-      this.#poll = {
-        request,
-        supportsBinary,
-        onAbort,
-        resolve: (response) => resolve(withHeaders(response, headers)),
-      };
-      request.signal.addEventListener("abort", onAbort, { once: true });
-      if (this.#probe?.probed) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
-      else if (this.#buffer.length > 0) this.#flushPoll();
+      request.signal.addEventListener("abort", poll.onAbort, { once: true });
     });
   }
 
@@ -426,18 +444,26 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     const poll = this.#poll;
     if (!poll) return;
     this.#poll = null;
-    poll.request.signal.removeEventListener("abort", poll.onAbort);
+    if (poll.onAbort) poll.request.signal.removeEventListener("abort", poll.onAbort);
     const type = typeof body === "string"
       ? "text/plain; charset=UTF-8"
       : "application/octet-stream";
-    poll.resolve(
-      compressible(this.#host.options.compressionThreshold, poll.request, body, type),
+    const response = compressible(
+      this.#host.options.compressionThreshold,
+      poll.request,
+      body,
+      type,
+      poll.headers,
     );
+    if (poll.resolve) poll.resolve(response);
+    else poll.response = response;
   }
 
-  /** Takes a long-polling POST: reads the payload (limit counted while reading) and dispatches it. */
-  async handlePost(request: Request): Promise<Response> {
-    const headers = await this.#host.responseHeaders(request);
+  /**
+   * Takes a long-polling POST: reads the payload (limit counted while
+   * reading) and dispatches it. `headers` as for {@linkcode handlePoll}.
+   */
+  async handlePost(request: Request, headers: HeaderRecord): Promise<Response> {
     if (this.#posting) {
       this.#fail(new Error("data request overlap from client"));
       return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
@@ -470,7 +496,9 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
       if (this.#state !== "open") break;
       this.#onPacket(packet);
     }
-    return new Response("ok", { headers: { ...headers, ...OK_HEADERS } });
+    return new Response("ok", {
+      headers: hasAny(headers) ? { ...headers, ...OK_HEADERS } : OK_HEADERS,
+    });
   }
 
   #fail(error: unknown): void {
@@ -579,9 +607,9 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   }
 }
 
-function withHeaders(response: Response, headers: HeaderRecord): Response {
-  for (const name in headers) response.headers.set(name, headers[name]);
-  return response;
+function hasAny(headers: HeaderRecord): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 const textEncoder = new TextEncoder();
@@ -592,8 +620,11 @@ function compressible(
   request: Request,
   body: string | Uint8Array,
   type: string,
+  extra: HeaderRecord,
 ): Response {
-  const headers: HeaderRecord = { "content-type": type };
+  const headers: HeaderRecord = hasAny(extra)
+    ? { "content-type": type, ...extra }
+    : { "content-type": type };
   if (threshold !== false) {
     const bytes = typeof body === "string" ? textEncoder.encode(body) : body;
     if (bytes.byteLength >= threshold) {
