@@ -35,13 +35,15 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * ```
  */
 export class Emitter<M extends EventsMap = EventsMap> {
-  #listeners = new Map<keyof M, Listener[]>();
+  /** Made on the first listener: most sessions and sockets never get one of some kinds. */
+  #listeners: Map<keyof M, Listener[]> | null = null;
 
   /** Adds `listener` for `event`. */
   on<E extends keyof M>(event: E, listener: M[E]): this {
     // Copy on write: an emit in progress keeps iterating its own snapshot.
-    const list = this.#listeners.get(event);
-    this.#listeners.set(event, list ? [...list, listener] : [listener]);
+    const map = this.#listeners ??= new Map();
+    const list = map.get(event);
+    map.set(event, list ? [...list, listener] : [listener]);
     return this;
   }
 
@@ -62,15 +64,17 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Removes `listener` for `event`; with no listener, every listener of `event`; with nothing, all. */
   off<E extends keyof M>(event?: E, listener?: M[E]): this {
+    const map = this.#listeners;
+    if (!map) return this;
     if (event === undefined) {
-      this.#listeners.clear();
+      map.clear();
       return this;
     }
     if (listener === undefined) {
-      this.#listeners.delete(event);
+      map.delete(event);
       return this;
     }
-    const list = this.#listeners.get(event);
+    const list = map.get(event);
     if (!list) return this;
     const index = list.findIndex((l) =>
       l === listener || (l as { listener?: Listener }).listener === listener
@@ -78,8 +82,8 @@ export class Emitter<M extends EventsMap = EventsMap> {
     if (index !== -1) {
       const next = list.slice();
       next.splice(index, 1);
-      if (next.length === 0) this.#listeners.delete(event);
-      else this.#listeners.set(event, next);
+      if (next.length === 0) map.delete(event);
+      else map.set(event, next);
     }
     return this;
   }
@@ -96,7 +100,7 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Calls the listeners of `event` with `args`; returns whether there were any. */
   emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (!list) return false;
     if (list.length === 1) {
       list[0].apply(this, args);
@@ -112,19 +116,19 @@ export class Emitter<M extends EventsMap = EventsMap> {
    * write), so it is safe to iterate while listeners change. For hot paths.
    */
   rawListeners<E extends keyof M>(event: E): readonly M[E][] {
-    return (this.#listeners.get(event) ?? EMPTY) as readonly M[E][];
+    return (this.#listeners?.get(event) ?? EMPTY) as readonly M[E][];
   }
 
   /** The listeners of `event`. */
   listeners<E extends keyof M>(event: E): M[E][] {
-    return (this.#listeners.get(event) ?? []).map((l) =>
+    return (this.#listeners?.get(event) ?? []).map((l) =>
       ((l as { listener?: Listener }).listener ?? l) as M[E]
     );
   }
 
   /** How many listeners `event` has. */
   listenerCount<E extends keyof M>(event: E): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   /** Whether `event` has listeners. */
@@ -146,7 +150,11 @@ export class Emitter<M extends EventsMap = EventsMap> {
  * ```
  */
 export class Listeners<M extends EventsMap> {
-  #emitter: Emitter<M> = new Emitter<M>();
+  #lazy: Emitter<M> | null = null;
+
+  get #emitter(): Emitter<M> {
+    return this.#lazy ??= new Emitter<M>();
+  }
 
   /** Adds a listener. */
   on<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
@@ -184,21 +192,21 @@ export class Listeners<M extends EventsMap> {
 
   /** The listeners of an event. */
   listeners<Ev extends keyof M>(event: Ev): M[Ev][] {
-    return this.#emitter.listeners(event);
+    return this.#lazy?.listeners(event) ?? [];
   }
 
   /** How many listeners an event has. */
   listenerCount<Ev extends keyof M>(event: Ev): number {
-    return this.#emitter.listenerCount(event);
+    return this.#lazy?.listenerCount(event) ?? 0;
   }
 
   /** The registered functions of an event, not copied (see {@linkcode Emitter.rawListeners}). */
   rawListeners<Ev extends keyof M>(event: Ev): readonly M[Ev][] {
-    return this.#emitter.rawListeners(event);
+    return this.#lazy?.rawListeners(event) ?? EMPTY;
   }
 
   /** @internal Calls the local listeners of an event. */
   emitLocal<Ev extends keyof M>(event: Ev, ...args: Parameters<M[Ev]>): boolean {
-    return this.#emitter.emit(event, ...args);
+    return this.#lazy?.emit(event, ...args) ?? false;
   }
 }

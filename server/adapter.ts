@@ -284,8 +284,12 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     const flags = opts.flags ?? {};
     const prepared = this.#prepare(packet);
     const nsp = this.nsp;
-    if (nsp.publish && opts.rooms.size <= 1 && !(opts.except && opts.except.size > 0)) {
-      const room = opts.rooms.size === 1 ? opts.rooms.values().next().value as Room : null;
+    const room = opts.rooms.size === 1 ? opts.rooms.values().next().value as Room : null;
+    if (
+      nsp.publish && opts.rooms.size <= 1 && !(opts.except && opts.except.size > 0) &&
+      // A socket's own room has no topic (its owner never subscribes to it).
+      (room === null || !nsp.sockets.has(room))
+    ) {
       const compress = flags.compress;
       let published = true;
       for (let i = 0; i < prepared.length && published; i++) {

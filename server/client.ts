@@ -15,6 +15,7 @@ import type {
   EngineConnection,
   PreparedMessage,
 } from "./engine/types.ts";
+import type { DeadlineOwner } from "./engine/deadlines.ts";
 import type { Server } from "./server.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./types.ts";
@@ -23,14 +24,13 @@ import type { DisconnectReason } from "./types.ts";
 type EngineData = string | Uint8Array;
 
 /** The Socket.IO side of one Engine.IO connection. */
-export class Client implements ConnectionHandler {
+export class Client implements ConnectionHandler, DeadlineOwner {
   /** The Engine.IO connection. */
   readonly conn: EngineConnection;
   /** Sockets of this client by namespace name. */
   readonly nsps: Map<string, Socket> = new Map();
   #server: Server;
   #decoder: Decoder;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Takes over the connection's events. */
   constructor(server: Server, conn: EngineConnection) {
@@ -43,9 +43,13 @@ export class Client implements ConnectionHandler {
       this.#connect("/", {});
       return;
     }
-    this.#connectTimer = setTimeout(() => {
-      if (this.nsps.size === 0) this.#closeConnection("forced server close");
-    }, server.connectTimeout);
+    // connectTimeout: a client that joins no namespace in time is closed.
+    server.connectDeadlines.set(this);
+  }
+
+  /** @internal connectTimeout passed. */
+  onDeadline(): void {
+    if (this.nsps.size === 0) this.#closeConnection("forced server close");
   }
 
   /** The connection id. */
@@ -118,8 +122,7 @@ export class Client implements ConnectionHandler {
   /** @internal A socket connected to its namespace. */
   added(socket: Socket): void {
     this.nsps.set(socket.nsp.name, socket);
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
+    this.#server.connectDeadlines.delete(this);
   }
 
   /** @internal A socket left. */
@@ -172,8 +175,7 @@ export class Client implements ConnectionHandler {
   }
 
   #closeSockets(reason: DisconnectReason, description?: unknown): void {
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
+    this.#server.connectDeadlines.delete(this);
     for (const socket of [...this.nsps.values()]) socket.onClose(reason, description);
     this.nsps.clear();
     this.#decoder.destroy();

@@ -76,3 +76,36 @@ test("broadcasts: WebSocket, polling and upgrading clients each get every broadc
     await http.close();
   }
 });
+
+test("broadcasts: a socket's own room (no topic of its own) reaches it, and others who joined it, once", async () => {
+  const io = new Server({ pingInterval: 1000, pingTimeout: 1000 });
+  const http = await serve(io.handler());
+  const a = connect(http.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+  const b = connect(http.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+  try {
+    await Promise.all([nextEvent(a, "connect", 5000), nextEvent(b, "connect", 5000)]);
+    const server = (c: ClientSocket) => io.of("/").sockets.get(c.id!)!;
+    if (runtime === "bun") {
+      await until(() => server(a).published && server(b).published, 3000, "published");
+    }
+    const got = { a: [] as unknown[], b: [] as unknown[] };
+    a.onAny((event: string, n: number) => got.a.push(`${event}${n}`));
+    b.onAny((event: string, n: number) => got.b.push(`${event}${n}`));
+    io.to(a.id!).emit("dm", 1); // a's own room
+    server(b).join(a.id!); // b in a's room: the room is still a socket id, so the loop serves it
+    io.to(a.id!).emit("dm", 2);
+    server(a).join("pair");
+    server(b).join("pair");
+    io.to("pair").emit("pair", 3); // a shared room: one publish on Bun
+    io.emit("end", 4);
+    await until(() => got.a.includes("end4") && got.b.includes("end4"), 5000, "end marker");
+    assert.deepEqual(got.a, ["dm1", "dm2", "pair3", "end4"]);
+    assert.deepEqual(got.b, ["dm2", "pair3", "end4"]);
+    assert.deepEqual([...server(a).rooms].sort(), [a.id!, "pair"].sort());
+  } finally {
+    a.disconnect();
+    b.disconnect();
+    await io.close();
+    await http.close();
+  }
+});

@@ -17,6 +17,7 @@ import {
 import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { serveClientFile } from "./serve_client.ts";
+import { DeadlineQueue } from "./engine/deadlines.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";
 import type { EngineConnection } from "./engine/types.ts";
@@ -89,6 +90,8 @@ export class Server<
   readonly encoder: Encoder;
   /** @internal */
   readonly connectTimeout: number;
+  /** @internal The connectTimeout deadlines of every client, on one timer. */
+  readonly connectDeadlines: DeadlineQueue;
   /** @internal */
   readonly cleanupEmptyChildNamespaces: boolean;
   /** @internal Connection state recovery with defaults, when on. */
@@ -104,6 +107,7 @@ export class Server<
     this.parser = options.parser ?? defaultParser;
     this.encoder = this.parser.createEncoder();
     this.connectTimeout = options.connectTimeout ?? 45_000;
+    this.connectDeadlines = new DeadlineQueue(this.connectTimeout);
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;
     this.#serveClient = options.serveClient ?? true;
     this.#adapterFactory = options.adapter ?? ((nsp: AdapterNamespace) => new InMemoryAdapter(nsp));

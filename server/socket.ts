@@ -9,6 +9,7 @@ import { type Packet, PacketType } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { BroadcastFlags, Room, Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
+import { randomId } from "./engine/engine.ts";
 import type { Client } from "./client.ts";
 import { Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
@@ -35,17 +36,8 @@ type ReservedSocketEvents = {
   error: (error: Error) => void;
 };
 
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/** A random url-safe id of 20 characters. */
-export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  let id = "";
-  for (let i = 0; i < 20; i++) id += ID_ALPHABET[bytes[i] & 63];
-  return id;
-}
-
 const TIMEOUT_ERROR = "operation has timed out";
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * One client connected to one namespace.
@@ -77,14 +69,18 @@ export class Socket<
   /** The client (the Engine.IO connection shared by the client's namespaces). */
   readonly client: Client;
   #connected = false;
-  #acks = new Map<number, (...args: unknown[]) => void>();
-  #ackTimers = new Map<
-    number,
-    { timer: ReturnType<typeof setTimeout>; ack: (...args: unknown[]) => void }
-  >();
-  #fns: PacketMiddleware[] = [];
-  #any: AnyListener[] = [];
-  #anyOutgoing: AnyListener[] = [];
+  // Made on first use, and the lists shared empty until a first entry: an idle socket holds
+  // none of them (per-connection memory).
+  #acks: Map<number, (...args: unknown[]) => void> | null = null;
+  #ackTimers:
+    | Map<
+      number,
+      { timer: ReturnType<typeof setTimeout>; ack: (...args: unknown[]) => void }
+    >
+    | null = null;
+  #fns: readonly PacketMiddleware[] = NONE;
+  #any: readonly AnyListener[] = NONE;
+  #anyOutgoing: readonly AnyListener[] = NONE;
   #published = false;
   #closed = false;
 
@@ -101,8 +97,8 @@ export class Socket<
     } else {
       this.id = conn.protocol === 3
         ? (nsp.name === "/" ? conn.id : `${nsp.name}#${conn.id}`)
-        : randomId();
-      this.pid = nsp.server.recovery ? randomId() : undefined;
+        : randomId(20);
+      this.pid = nsp.server.recovery ? randomId(20) : undefined;
     }
     this.handshake = buildHandshake(conn, auth);
   }
@@ -160,7 +156,7 @@ export class Socket<
     if (!conn.subscribe(this.nsp.topic(null))) return;
     this.#published = true;
     for (const room of this.rooms) {
-      if (!conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
+      if (room !== this.id && !conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
     }
   }
 
@@ -169,7 +165,7 @@ export class Socket<
     this.#published = false;
     const conn = this.client.conn;
     conn.unsubscribe(this.nsp.topic(null));
-    for (const room of this.rooms) conn.unsubscribe(this.nsp.topic(room));
+    for (const room of this.rooms) if (room !== this.id) conn.unsubscribe(this.nsp.topic(room));
   }
 
   // ---- emitting --------------------------------------------------------------------------
@@ -268,19 +264,21 @@ export class Socket<
   }
 
   #registerAck(id: number, ack: (...args: unknown[]) => void, timeout: number | undefined): void {
+    const acks = this.#acks ??= new Map();
     if (timeout === undefined) {
-      this.#acks.set(id, ack);
+      acks.set(id, ack);
       return;
     }
+    const timers = this.#ackTimers ??= new Map();
     const timer = setTimeout(() => {
-      this.#acks.delete(id);
-      this.#ackTimers.delete(id);
+      acks.delete(id);
+      timers.delete(id);
       ack.call(this, new Error(TIMEOUT_ERROR));
     }, timeout);
-    this.#ackTimers.set(id, { timer, ack });
-    this.#acks.set(id, (...args: unknown[]) => {
+    timers.set(id, { timer, ack });
+    acks.set(id, (...args: unknown[]) => {
       clearTimeout(timer);
-      this.#ackTimers.delete(id);
+      timers.delete(id);
       ack.call(this, null, ...args);
     });
   }
@@ -288,7 +286,7 @@ export class Socket<
   /** @internal Registers the ack of a broadcast with acks. */
   registerAck(id: number, ack: (...args: unknown[]) => void): void {
     // A broadcast ack gets one response per client: the first argument.
-    this.#acks.set(id, (...args: unknown[]) => ack(args[0]));
+    (this.#acks ??= new Map()).set(id, (...args: unknown[]) => ack(args[0]));
   }
 
   // ---- rooms -----------------------------------------------------------------------------
@@ -301,14 +299,16 @@ export class Socket<
     if (!this.#published) return;
     const conn = this.client.conn;
     for (const room of set) {
-      if (!conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
+      // No topic for the socket's own room: a broadcast to one socket is one send anyway,
+      // and a topic per socket would cost the runtime memory per connection.
+      if (room !== this.id && !conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
     }
   }
 
   /** Leaves a room. */
   leave(room: Room): void {
     void this.nsp.adapter.del(this.id, room);
-    if (this.#published) this.client.conn.unsubscribe(this.nsp.topic(room));
+    if (this.#published && room !== this.id) this.client.conn.unsubscribe(this.nsp.topic(room));
   }
 
   /** A broadcast to `room` (or rooms) from this socket: the socket itself excluded. */
@@ -344,7 +344,7 @@ export class Socket<
 
   /** Adds a middleware for incoming events. */
   use(fn: PacketMiddleware): this {
-    this.#fns.push(fn);
+    this.#fns = [...this.#fns, fn];
     return this;
   }
 
@@ -358,9 +358,9 @@ export class Socket<
         return;
       case PacketType.ACK:
       case PacketType.BINARY_ACK: {
-        const ack = this.#acks.get(packet.id!);
+        const ack = this.#acks?.get(packet.id!);
         if (!ack) return;
-        this.#acks.delete(packet.id!);
+        this.#acks!.delete(packet.id!);
         this.#guard(() => ack.apply(this, packet.data as unknown[]));
         return;
       }
@@ -467,7 +467,7 @@ export class Socket<
 
   /** Removes one catch-all listener, or all. */
   offAny(listener?: AnyListener): this {
-    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    this.#any = listener ? this.#any.filter((l) => l !== listener) : NONE;
     return this;
   }
 
@@ -493,7 +493,7 @@ export class Socket<
 
   /** Removes one outgoing catch-all listener, or all. */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : NONE;
     if (this.#anyOutgoing.length === 0) this.publishUp();
     return this;
   }
@@ -559,9 +559,9 @@ export class Socket<
     this.client.remove(this as unknown as Socket);
     this.#connected = false;
     // Pending acks with a timeout learn now that no answer will come.
-    const timed = [...this.#ackTimers.values()];
-    this.#ackTimers.clear();
-    this.#acks.clear();
+    const timed = this.#ackTimers ? [...this.#ackTimers.values()] : NONE;
+    this.#ackTimers?.clear();
+    this.#acks?.clear();
     for (const { timer, ack } of timed) {
       clearTimeout(timer);
       this.#guard(() => ack.call(this, new Error("socket has been disconnected")));
@@ -625,7 +625,11 @@ export class SocketOperator<E extends EventsMap = DefaultEventsMap> {
 }
 
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
-  const url = new URL(conn.url);
+  // The path and query of the request URL, without a URL object.
+  const full = conn.url;
+  const hash = full.indexOf("#");
+  const url = full.slice(full.indexOf("/", full.indexOf("//") + 2), hash === -1 ? undefined : hash);
+  const q = url.indexOf("?");
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;
   const now = new Date();
@@ -636,8 +640,8 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
     xdomain: headers.origin !== undefined,
     secure: conn.secure,
     issued: now.getTime(),
-    url: url.pathname + url.search,
-    query: Object.fromEntries(url.searchParams),
+    url,
+    query: q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q))),
     auth,
   };
 }

@@ -20,6 +20,7 @@ import {
   serializeCookie,
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
+import { DeadlineQueue } from "./deadlines.ts";
 import { EngineSession, type SessionHost } from "./session.ts";
 import type { Publisher, RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
 import type { EngineHandler, PreparedMessage, TransportName } from "./types.ts";
@@ -99,15 +100,22 @@ export function prepareMessage(data: EngineData): PreparedMessage {
 }
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves about 200 ids. */
+const randomPool = new Uint8Array(4096);
+let randomAt = randomPool.length;
 
 /**
- * `length` random URL-safe characters, 6 random bits each. Session ids use
- * 20 (120 bits, like engine.io's base64id); the Redis adapter uses it too.
+ * `length` random URL-safe characters, 6 random bits each. Session and
+ * socket ids use 20 (120 bits, like engine.io's base64id); the Redis
+ * adapter uses it too.
  */
 export function randomId(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  if (randomAt + length > randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomAt = 0;
+  }
   let id = "";
-  for (let i = 0; i < length; i++) id += ID_ALPHABET[bytes[i] & 63];
+  for (let i = 0; i < length; i++) id += ID_ALPHABET[randomPool[randomAt++] & 63];
   return id;
 }
 
@@ -185,6 +193,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   /** Prefix of this engine's pub/sub topics, so engines sharing a Bun server never mix. */
   readonly topicPrefix: string = generateId() + ":";
   #closed = false;
+  /** Heartbeat deadlines of every session, one queue (one timer) per kind and delay. */
+  #deadlines = new Map<string, DeadlineQueue>();
 
   /** @param options engine.io options, plus `handler` and `runtime`. */
   constructor(options: EngineInit = {}) {
@@ -318,7 +328,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
           this.#allowed(request),
           (allowed) =>
             allowed
-              ? this.#upgrade(request, context, bridge, session, false)
+              ? this.#upgrade(request, context, bridge, session)
               : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
         );
       }
@@ -389,7 +399,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     });
     return then(this.#handshakeHeaders(request, session.id), (headers) => {
       if (transport === "websocket") {
-        return this.#upgrade(request, context, bridge, session, true, headers);
+        return this.#upgrade(request, context, bridge, session, headers);
       }
       this.clients.set(session.id, session);
       const body = codec.payload([{ type: "open", data: session.handshake() }], !("b64" in query));
@@ -417,34 +427,36 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     context: unknown,
     bridge: RuntimeBridge,
     session: EngineSession,
-    initial: boolean,
     headers: HeaderRecord = {},
   ): Response | undefined {
-    const target: SocketTarget = {
-      onSocketOpen: (socket: RawSocket) => {
-        if (!initial) {
-          session.attachSocket(socket, false);
-          return;
-        }
-        if (this.#closed) {
-          socket.close(1001);
-          return;
-        }
-        session.attachSocket(socket, true);
-        this.clients.set(session.id, session);
-        socket.send(session.protocol === 4 ? "0" + session.handshake() : "0" + session.handshake());
-        this.#open(session);
-      },
-      onSocketMessage: (socket, data) => session.onSocketMessage(socket, data),
-      onSocketClose: (socket) => session.onSocketClose(socket),
-    };
     if (bridge.publisher && !this.#publishers.has(context)) {
       const publisher = bridge.publisher(context);
       if (publisher) this.#publishers.set(context, publisher);
     }
-    const response = bridge.upgrade(request, context, target, headers);
+    // The session is the socket's event target: no closures per connection.
+    const response = bridge.upgrade(request, context, session, headers);
     if (response === null) return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
     return response;
+  }
+
+  /** @internal The shared deadline queue of one kind and delay (see {@linkcode SessionHost}). */
+  deadlines(kind: "ping" | "timeout", delay: number): DeadlineQueue {
+    const key = kind + delay;
+    let queue = this.#deadlines.get(key);
+    if (!queue) this.#deadlines.set(key, queue = new DeadlineQueue(delay));
+    return queue;
+  }
+
+  /** @internal The first WebSocket of a new session opened: the session starts. */
+  openSocket(session: EngineSession, socket: RawSocket): void {
+    if (this.#closed) {
+      socket.close(1001);
+      return;
+    }
+    session.attachSocket(socket, true);
+    this.clients.set(session.id, session);
+    socket.send("0" + session.handshake());
+    this.#open(session);
   }
 
   #allowed(request: Request): boolean | Promise<boolean> {
@@ -513,16 +525,16 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   }
 }
 
-/** Dispatches Bun WebSocket events to the target stored on `ws.data`. */
+/** Dispatches Bun WebSocket events to the target that is `ws.data` (the session). */
 export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
-  open(ws: { data: { target: SocketTarget } }) {
-    ws.data.target.onSocketOpen(ws as unknown as RawSocket);
+  open(ws: { data: SocketTarget }) {
+    ws.data.onSocketOpen(ws as unknown as RawSocket);
   },
-  message(ws: { data: { target: SocketTarget } }, message: string | Uint8Array) {
-    ws.data.target.onSocketMessage(ws as unknown as RawSocket, message);
+  message(ws: { data: SocketTarget }, message: string | Uint8Array) {
+    ws.data.onSocketMessage(ws as unknown as RawSocket, message);
   },
-  close(ws: { data: { target: SocketTarget } }, code: number, reason: string) {
-    ws.data.target.onSocketClose(ws as unknown as RawSocket, code, reason);
+  close(ws: { data: SocketTarget }, code: number, reason: string) {
+    ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
   },
 };
 

@@ -13,6 +13,7 @@ import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Emitter } from "../../protocol/emitter.ts";
 import type { SessionCodec } from "./codec.ts";
+import type { DeadlineOwner, DeadlineQueue } from "./deadlines.ts";
 import {
   ENGINE_ERRORS,
   errorResponse,
@@ -21,7 +22,7 @@ import {
   readBody,
 } from "./http.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
-import type { RawSocket } from "./socket.ts";
+import type { RawSocket, SocketTarget } from "./socket.ts";
 import type {
   ConnectionHandler,
   ConnectionState,
@@ -61,6 +62,13 @@ export interface SessionHost {
   responseHeaders(request: Request, extra?: HeaderRecord): HeaderRecord | Promise<HeaderRecord>;
   /** The session closed; forget it. */
   release(session: EngineSession): void;
+  /**
+   * The shared deadlines of one kind and delay (heartbeat pings, ping
+   * timeouts): one timer for every session instead of one each.
+   */
+  deadlines(kind: "ping" | "timeout", delay: number): DeadlineQueue;
+  /** The first WebSocket of a session that began on WebSocket opened: send the open packet. */
+  openSocket(session: EngineSession, socket: RawSocket): void;
   /** Prefix of this engine's pub/sub topics (unique per engine). */
   readonly topicPrefix: string;
 }
@@ -92,7 +100,8 @@ interface Probe {
  * One Engine.IO session. Implements the {@linkcode EngineConnection} seam for
  * the Socket.IO layer and is a typed emitter for users of the bare engine.
  */
-export class EngineSession extends Emitter<SessionEvents> implements EngineConnection {
+export class EngineSession extends Emitter<SessionEvents>
+  implements EngineConnection, SocketTarget, DeadlineOwner {
   /** The session id. */
   readonly id: string;
   /** The protocol revision the client speaks. */
@@ -124,10 +133,13 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   #poll: PendingPoll | null = null;
   #posting = false;
   #probe: Probe | null = null;
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where the next ping is scheduled, and the wait for the client's answer (shared queues). */
+  #pingQueue: DeadlineQueue | null = null;
+  #timeoutQueue: DeadlineQueue | null = null;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #closeReason: EngineCloseReason = "forced close";
+  /** Began on WebSocket and that socket has not opened yet. */
+  #awaitingSocket: boolean;
 
   /** Sets up a session; the engine sends the open packet right after. */
   constructor(
@@ -152,6 +164,7 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
     this.#transport = init.transport;
+    this.#awaitingSocket = init.transport === "websocket";
   }
 
   /** The session state. */
@@ -324,24 +337,35 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   }
 
   #clearHeartbeat(): void {
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#timeoutTimer);
+    this.#pingQueue?.delete(this);
+    this.#timeoutQueue?.delete(this);
   }
 
   // ---- heartbeat -------------------------------------------------------------------------
 
   #schedulePing(): void {
-    clearTimeout(this.#pingTimer);
-    this.#pingTimer = setTimeout(() => {
-      this.#sendPacket({ type: "ping" });
-      // Spec: pingTimeout runs from when the ping is queued.
-      this.#resetTimeout(this.#host.options.pingTimeout);
-    }, this.#host.options.pingInterval);
+    const queue = this.#host.deadlines("ping", this.#host.options.pingInterval);
+    if (this.#pingQueue !== queue) this.#pingQueue?.delete(this);
+    this.#pingQueue = queue;
+    queue.set(this);
   }
 
   #resetTimeout(ms: number): void {
-    clearTimeout(this.#timeoutTimer);
-    this.#timeoutTimer = setTimeout(() => this.#finish("ping timeout"), ms);
+    const queue = this.#host.deadlines("timeout", ms);
+    if (this.#timeoutQueue !== queue) this.#timeoutQueue?.delete(this);
+    this.#timeoutQueue = queue;
+    queue.set(this);
+  }
+
+  /** @internal A heartbeat deadline passed (the engine's shared queues call this). */
+  onDeadline(queue: DeadlineQueue): void {
+    if (queue === this.#pingQueue) {
+      this.#sendPacket({ type: "ping" });
+      // Spec: pingTimeout runs from when the ping is queued.
+      this.#resetTimeout(this.#host.options.pingTimeout);
+    } else if (queue === this.#timeoutQueue) {
+      this.#finish("ping timeout");
+    }
   }
 
   // ---- receiving -------------------------------------------------------------------------
@@ -356,7 +380,7 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
         return;
       case "pong":
         if (this.protocol === 4) {
-          clearTimeout(this.#timeoutTimer);
+          this.#timeoutQueue?.delete(this);
           this.#schedulePing();
           this.emit("heartbeat");
         }
@@ -507,6 +531,14 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
   }
 
   // ---- WebSocket -------------------------------------------------------------------------
+
+  /** A WebSocket of this session opened (the runtime bridge calls this). */
+  onSocketOpen(socket: RawSocket): void {
+    if (this.#awaitingSocket) {
+      this.#awaitingSocket = false;
+      this.#host.openSocket(this, socket);
+    } else this.attachSocket(socket, false);
+  }
 
   /** A WebSocket opened for this session: the first transport, or an upgrade probe. */
   attachSocket(socket: RawSocket, initial: boolean): void {

@@ -29,7 +29,7 @@ export const bunBridge: RuntimeBridge = {
     headers: Record<string, string>,
   ) {
     if (!isBunServer(context)) return null;
-    return context.upgrade(request, { data: { target }, headers }) ? undefined : null;
+    return context.upgrade(request, { data: target, headers }) ? undefined : null;
   },
   remoteAddress(request: Request, context: unknown): string {
     return isBunServer(context) ? context.requestIP(request)?.address ?? "" : "";
