@@ -254,6 +254,12 @@ async function load(
       } else if (line.event === "half") {
         sample.halfRss = rss(pids[0]);
       } else if (line.event === "holding") {
+        if (t0) {
+          // The connect window only: the idle hold that follows would dilute it.
+          const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) / pids.length;
+          t0 = 0;
+        }
         await sleep(1500);
         sample.loadedRss = pids.reduce((s, p) => s + rss(p), 0);
       } else if (line.event === "result") {
@@ -349,6 +355,7 @@ const scenarios: Scenario[] = [
     config: {
       scenario: "connections",
       clients: quick ? 2000 : 10_000,
+      parallel: Number(args.get("parallel") ?? 128),
       hold: 3,
     },
   },
