@@ -167,6 +167,9 @@ export class SocketEncoder implements Encoder {
   }
 }
 
+/** The packet type digits, as strings (spec "Packet encoding"). */
+const TYPE_CHARS = ["0", "1", "2", "3", "4", "5", "6"];
+
 function encodeText(
   type: PacketType,
   nsp: string,
@@ -174,7 +177,7 @@ function encodeText(
   data: unknown,
   attachments: number,
 ): string {
-  let out = attachments >= 0 ? `${type}${attachments}-` : String(type);
+  let out = attachments >= 0 ? `${type}${attachments}-` : TYPE_CHARS[type];
   if (nsp && nsp !== "/") out += nsp + ",";
   if (id !== undefined && id !== null) out += id;
   if (data !== undefined && data !== null) out += JSON.stringify(data);

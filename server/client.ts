@@ -136,7 +136,8 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
     const options = flags.compress === false ? { compress: false } : undefined;
-    for (const frame of this.#server.encoder.encode(packet)) conn.send(frame, options);
+    const frames = this.#server.encoder.encode(packet);
+    for (let i = 0; i < frames.length; i++) conn.send(frames[i], options);
   }
 
   /** Writes frames encoded once for many clients. */

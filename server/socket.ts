@@ -38,6 +38,8 @@ type ReservedSocketEvents = {
 
 const TIMEOUT_ERROR = "operation has timed out";
 const NONE: readonly never[] = Object.freeze([]);
+/** The flags of a plain emit, shared (never mutated). */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
  * One client connected to one namespace.
@@ -252,7 +254,7 @@ export class Socket<
   }
 
   /** Writes a packet to this client. */
-  packet(packet: Packet, flags: BroadcastFlags = {}): void {
+  packet(packet: Packet, flags: BroadcastFlags = NO_FLAGS): void {
     packet.nsp = this.nsp.name;
     this.client.writePacket(packet, flags);
   }

@@ -74,6 +74,8 @@ export function parseQuery(url: string): Record<string, string> {
   if (start === -1) return query;
   const hash = url.indexOf("#", start);
   const end = hash === -1 ? url.length : hash;
+  // Engine.IO's own parameters are never escaped: decode only when something is.
+  const plain = url.indexOf("%", start) === -1 && url.indexOf("+", start) === -1;
   start++;
   while (start < end) {
     let amp = url.indexOf("&", start);
@@ -81,9 +83,11 @@ export function parseQuery(url: string): Record<string, string> {
     if (amp > start) {
       const eq = url.indexOf("=", start);
       const split = eq === -1 || eq > amp ? amp : eq;
-      const name = decodeComponent(url.slice(start, split));
+      const rawName = url.slice(start, split);
+      const name = plain ? rawName : decodeComponent(rawName);
       if (!(name in query)) {
-        query[name] = split === amp ? "" : decodeComponent(url.slice(split + 1, amp));
+        const value = split === amp ? "" : url.slice(split + 1, amp);
+        query[name] = plain ? value : decodeComponent(value);
       }
     }
     start = amp + 1;
