@@ -35,15 +35,19 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * ```
  */
 export class Emitter<M extends EventsMap = EventsMap> {
-  /** Made on the first listener: most sessions and sockets never get one of some kinds. */
-  #listeners: Map<keyof M, Listener[]> | null = null;
+  /**
+   * Event name -> listeners, made on the first listener. A null-prototype
+   * object rather than a Map: objects of the same event names share one
+   * shape, about half the memory of a Map per socket.
+   */
+  #listeners: Record<PropertyKey, Listener[]> | null = null;
 
   /** Adds `listener` for `event`. */
   on<E extends keyof M>(event: E, listener: M[E]): this {
     // Copy on write: an emit in progress keeps iterating its own snapshot.
-    const map = this.#listeners ??= new Map();
-    const list = map.get(event);
-    map.set(event, list ? [...list, listener] : [listener]);
+    const table = this.#listeners ??= Object.create(null) as Record<PropertyKey, Listener[]>;
+    const list = table[event];
+    table[event] = list ? [...list, listener] : [listener];
     return this;
   }
 
@@ -64,17 +68,17 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Removes `listener` for `event`; with no listener, every listener of `event`; with nothing, all. */
   off<E extends keyof M>(event?: E, listener?: M[E]): this {
-    const map = this.#listeners;
-    if (!map) return this;
+    const table = this.#listeners;
+    if (!table) return this;
     if (event === undefined) {
-      map.clear();
+      this.#listeners = null;
       return this;
     }
     if (listener === undefined) {
-      map.delete(event);
+      delete table[event];
       return this;
     }
-    const list = map.get(event);
+    const list = table[event];
     if (!list) return this;
     const index = list.findIndex((l) =>
       l === listener || (l as { listener?: Listener }).listener === listener
@@ -82,8 +86,8 @@ export class Emitter<M extends EventsMap = EventsMap> {
     if (index !== -1) {
       const next = list.slice();
       next.splice(index, 1);
-      if (next.length === 0) map.delete(event);
-      else map.set(event, next);
+      if (next.length === 0) delete table[event];
+      else table[event] = next;
     }
     return this;
   }
@@ -100,7 +104,7 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Calls the listeners of `event` with `args`; returns whether there were any. */
   emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
-    const list = this.#listeners?.get(event);
+    const list = this.#listeners?.[event];
     if (!list) return false;
     if (list.length === 1) {
       list[0].apply(this, args);
@@ -116,19 +120,19 @@ export class Emitter<M extends EventsMap = EventsMap> {
    * write), so it is safe to iterate while listeners change. For hot paths.
    */
   rawListeners<E extends keyof M>(event: E): readonly M[E][] {
-    return (this.#listeners?.get(event) ?? EMPTY) as readonly M[E][];
+    return (this.#listeners?.[event] ?? EMPTY) as readonly M[E][];
   }
 
   /** The listeners of `event`. */
   listeners<E extends keyof M>(event: E): M[E][] {
-    return (this.#listeners?.get(event) ?? []).map((l) =>
+    return (this.#listeners?.[event] ?? []).map((l) =>
       ((l as { listener?: Listener }).listener ?? l) as M[E]
     );
   }
 
   /** How many listeners `event` has. */
   listenerCount<E extends keyof M>(event: E): number {
-    return this.#listeners?.get(event)?.length ?? 0;
+    return this.#listeners?.[event]?.length ?? 0;
   }
 
   /** Whether `event` has listeners. */
