@@ -7,7 +7,8 @@ import { test } from "../../harness.ts";
 import { type ServerProcess, startServer } from "../../conformance/spawn.ts";
 import { launch } from "./chromium.ts";
 
-const DEMO = new URL("../../../examples/chat/server.ts", import.meta.url).pathname;
+const DEMO =
+  new URL("../../../examples/chat/server.ts", import.meta.url).pathname;
 const SCREENSHOT = new URL("../../../docs/demo.png", import.meta.url).pathname;
 const opts = { sanitize: false, timeout: 60_000 };
 
@@ -29,7 +30,9 @@ async function login(page: any, url: string, nick: string): Promise<void> {
 test(
   "browser demo: two users chat (message, ack tick, typing, image), then survive a server restart",
   async () => {
-    let server: ServerProcess = await startServer(DEMO, { env: { HOST: "127.0.0.1" } });
+    let server: ServerProcess = await startServer(DEMO, {
+      env: { HOST: "127.0.0.1" },
+    });
     const browser = await launch();
     try {
       const alice = await (await browser.newContext()).newPage();
@@ -39,6 +42,13 @@ test(
       await alice.waitForFunction(() =>
         document.querySelector("#online")?.textContent === "2 online"
       );
+      // Volatile notices are dropped while a transport is mid-upgrade (by design): the
+      // typing check starts once both pages run on WebSocket.
+      for (const page of [alice, bob]) {
+        await page.waitForFunction(() =>
+          document.querySelector("#transport")?.textContent === "websocket"
+        );
+      }
 
       // Typing indicator (volatile) then a message with its delivered tick.
       await alice.type("#text", "hello bob");
@@ -79,12 +89,16 @@ test(
       await alice.fill("#text", "welcome back");
       await alice.click("#composer button");
       await bob.waitForFunction(() =>
-        document.querySelector("#messages")?.textContent?.includes("welcome back")
+        document.querySelector("#messages")?.textContent?.includes(
+          "welcome back",
+        )
       );
       await bob.fill("#text", "hi alice, nice picture");
       await bob.click("#composer button");
       await alice.waitForFunction(() =>
-        document.querySelector("#messages")?.textContent?.includes("nice picture")
+        document.querySelector("#messages")?.textContent?.includes(
+          "nice picture",
+        )
       );
       await alice.screenshot({ path: SCREENSHOT });
 
@@ -93,8 +107,14 @@ test(
       await server.stop();
       await alice.waitForSelector("#banner:not([hidden])");
       server = await startServer(DEMO, { env: { HOST: "127.0.0.1" }, port });
-      await alice.waitForSelector("#banner[hidden]", { state: "attached", timeout: 20_000 });
-      await bob.waitForSelector("#banner[hidden]", { state: "attached", timeout: 20_000 });
+      await alice.waitForSelector("#banner[hidden]", {
+        state: "attached",
+        timeout: 20_000,
+      });
+      await bob.waitForSelector("#banner[hidden]", {
+        state: "attached",
+        timeout: 20_000,
+      });
       await alice.fill("#text", "still here");
       await alice.click("#composer button");
       await bob.waitForFunction(() =>
@@ -108,42 +128,59 @@ test(
   opts,
 );
 
-test("browser: polling-only, websocket-only and upgrading clients of our bundle", async () => {
-  const server = await startServer(DEMO, { env: { HOST: "127.0.0.1" } });
-  const browser = await launch();
-  try {
-    const page = await browser.newPage();
-    await page.goto(server.url);
-    const result = await page.evaluate(async () => {
-      const g = globalThis as any;
-      const run = (options: any) =>
-        new Promise<string>((resolve, reject) => {
-          const socket = g.io({ auth: { nick: "probe" }, forceNew: true, ...options });
-          const timer = setTimeout(() => reject(new Error("timeout")), 8000);
-          socket.on("connect", async () => {
-            const reply = await socket.emitWithAck("chat message", "ping");
-            const finish = () => {
-              clearTimeout(timer);
-              resolve(`${socket.io.engine.transport.name}:${typeof reply.id}`);
-              socket.disconnect();
-            };
-            if (!options.transports && socket.io.engine.transport.name === "polling") {
-              socket.io.engine.once("upgrade", finish);
-            } else finish();
+test(
+  "browser: polling-only, websocket-only and upgrading clients of our bundle",
+  async () => {
+    const server = await startServer(DEMO, { env: { HOST: "127.0.0.1" } });
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      const result = await page.evaluate(async () => {
+        const g = globalThis as any;
+        const run = (options: any) =>
+          new Promise<string>((resolve, reject) => {
+            const socket = g.io({
+              auth: { nick: "probe" },
+              forceNew: true,
+              ...options,
+            });
+            const timer = setTimeout(() => reject(new Error("timeout")), 8000);
+            socket.on("connect", async () => {
+              const reply = await socket.emitWithAck("chat message", "ping");
+              const finish = () => {
+                clearTimeout(timer);
+                resolve(
+                  `${socket.io.engine.transport.name}:${typeof reply.id}`,
+                );
+                socket.disconnect();
+              };
+              if (
+                !options.transports &&
+                socket.io.engine.transport.name === "polling"
+              ) {
+                socket.io.engine.once("upgrade", finish);
+              } else finish();
+            });
           });
-        });
-      return [
-        await run({ transports: ["polling"] }),
-        await run({ transports: ["websocket"] }),
-        await run({}),
-      ];
-    });
-    assert.deepEqual(result, ["polling:number", "websocket:number", "websocket:number"]);
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
-}, opts);
+        return [
+          await run({ transports: ["polling"] }),
+          await run({ transports: ["websocket"] }),
+          await run({}),
+        ];
+      });
+      assert.deepEqual(result, [
+        "polling:number",
+        "websocket:number",
+        "websocket:number",
+      ]);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  },
+  opts,
+);
 
 test(
   "browser demo: a client loses the network briefly and recovers its session with the missed messages",
@@ -180,13 +217,16 @@ test(
       await bob.waitForFunction(
         () => {
           const text = document.querySelector("#messages")?.textContent ?? "";
-          return text.includes("missed messages recovered") && text.includes("while you were away");
+          return text.includes("missed messages recovered") &&
+            text.includes("while you were away");
         },
         undefined,
         { timeout: 20_000 },
       );
       assert.equal(
-        await bob.evaluate(() => document.querySelector("#banner")!.hasAttribute("hidden")),
+        await bob.evaluate(() =>
+          document.querySelector("#banner")!.hasAttribute("hidden")
+        ),
         true,
       );
     } finally {
