@@ -257,7 +257,8 @@ async function load(
         if (t0) {
           // The connect window only: the idle hold that follows would dilute it.
           const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) / pids.length;
+          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) /
+            pids.length;
           t0 = 0;
         }
         await sleep(1500);
@@ -445,7 +446,9 @@ async function measureOnce(
   impl: Impl,
   redisPort?: number,
 ): Promise<Record<string, unknown>> {
-  const env: Record<string, string> = redisPort ? { REDIS_PORT: String(redisPort) } : {};
+  const env: Record<string, string> = redisPort
+    ? { REDIS_PORT: String(redisPort) }
+    : {};
   const servers: Running[] = [];
   try {
     for (let i = 0; i < (s.nodes ?? 1); i++) {
@@ -543,13 +546,19 @@ function record(
 for (const s of scenarios) {
   if (only && !only.includes(s.name)) continue;
   const run = async (redisPort?: number) => {
-    for (const impl of s.impls) {
-      if (onlyImpl && !onlyImpl.includes(impl)) continue;
-      const rows: Record<string, unknown>[] = [];
-      for (let r = 0; r < runs; r++) {
+    const impls = s.impls.filter((impl) =>
+      !onlyImpl || onlyImpl.includes(impl)
+    );
+    const rows = new Map<Impl, Record<string, unknown>[]>(
+      impls.map((impl) => [impl, []]),
+    );
+    // Round robin: run r of every implementation before run r + 1 of any, so that a drift in
+    // the machine's speed (a shared VM) touches every implementation alike.
+    for (let r = 0; r < runs; r++) {
+      for (const impl of impls) {
         try {
           const row = await measureOnce(s, impl, redisPort);
-          rows.push(row);
+          rows.get(impl)!.push(row);
           console.log(JSON.stringify(row));
           Deno.writeTextFileSync(
             log,
@@ -562,15 +571,18 @@ for (const s of scenarios) {
           );
         }
       }
-      record(s.name, impl, rows, s.metric);
+    }
+    for (const impl of impls) {
+      const implRows = rows.get(impl)!;
+      record(s.name, impl, implRows, s.metric);
       if (s.name === "connections") {
-        record("rss-per-connection", impl, rows, "rssPerConnection");
+        record("rss-per-connection", impl, implRows, "rssPerConnection");
       }
       if (s.name.endsWith("latency")) {
-        record(s.name.replace("latency", "p50"), impl, rows, "p50");
+        record(s.name.replace("latency", "p50"), impl, implRows, "p50");
       }
       if (s.name === "soak") {
-        record("soak-rss-growth-MB", impl, rows, "rssGrowthSecondHalfMB");
+        record("soak-rss-growth-MB", impl, implRows, "rssGrowthSecondHalfMB");
       }
     }
   };
@@ -589,7 +601,11 @@ const impls: Impl[] = [
   "bare-deno",
 ];
 const fmt = (n: number | undefined) =>
-  n === undefined ? "-" : n >= 1000 ? `${round(n / 1000, 1)}k` : String(round(n, 2));
+  n === undefined
+    ? "-"
+    : n >= 1000
+    ? `${round(n / 1000, 1)}k`
+    : String(round(n, 2));
 console.log("\n| scenario | " + impls.join(" | ") + " |");
 console.log("|---|" + impls.map(() => "---").join("|") + "|");
 for (const [name, values] of table) {
@@ -597,7 +613,9 @@ for (const [name, values] of table) {
   const cells = impls.map((impl) => {
     const v = values.get(impl);
     if (v === undefined) return "-";
-    const ratio = base && impl !== "socketio-node" ? ` (${round(v / base, 2)}x)` : "";
+    const ratio = base && impl !== "socketio-node"
+      ? ` (${round(v / base, 2)}x)`
+      : "";
     return fmt(v) + ratio;
   });
   console.log(`| ${name} | ${cells.join(" | ")} |`);
@@ -710,6 +728,8 @@ for (const rt of ["bun", "deno"] as const) {
 console.log("\n| target | measured | goal | met |\n|---|---|---|---|");
 for (const [name, value, goal, met] of targets) {
   console.log(
-    `| ${name} | ${value ?? "-"} | ${goal} | ${met === undefined ? "-" : met ? "yes" : "no"} |`,
+    `| ${name} | ${value ?? "-"} | ${goal} | ${
+      met === undefined ? "-" : met ? "yes" : "no"
+    } |`,
   );
 }
