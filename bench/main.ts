@@ -446,9 +446,7 @@ async function measureOnce(
   impl: Impl,
   redisPort?: number,
 ): Promise<Record<string, unknown>> {
-  const env: Record<string, string> = redisPort
-    ? { REDIS_PORT: String(redisPort) }
-    : {};
+  const env: Record<string, string> = redisPort ? { REDIS_PORT: String(redisPort) } : {};
   const servers: Running[] = [];
   try {
     for (let i = 0; i < (s.nodes ?? 1); i++) {
@@ -546,9 +544,7 @@ function record(
 for (const s of scenarios) {
   if (only && !only.includes(s.name)) continue;
   const run = async (redisPort?: number) => {
-    const impls = s.impls.filter((impl) =>
-      !onlyImpl || onlyImpl.includes(impl)
-    );
+    const impls = s.impls.filter((impl) => !onlyImpl || onlyImpl.includes(impl));
     const rows = new Map<Impl, Record<string, unknown>[]>(
       impls.map((impl) => [impl, []]),
     );
@@ -601,11 +597,7 @@ const impls: Impl[] = [
   "bare-deno",
 ];
 const fmt = (n: number | undefined) =>
-  n === undefined
-    ? "-"
-    : n >= 1000
-    ? `${round(n / 1000, 1)}k`
-    : String(round(n, 2));
+  n === undefined ? "-" : n >= 1000 ? `${round(n / 1000, 1)}k` : String(round(n, 2));
 console.log("\n| scenario | " + impls.join(" | ") + " |");
 console.log("|---|" + impls.map(() => "---").join("|") + "|");
 for (const [name, values] of table) {
@@ -613,9 +605,7 @@ for (const [name, values] of table) {
   const cells = impls.map((impl) => {
     const v = values.get(impl);
     if (v === undefined) return "-";
-    const ratio = base && impl !== "socketio-node"
-      ? ` (${round(v / base, 2)}x)`
-      : "";
+    const ratio = base && impl !== "socketio-node" ? ` (${round(v / base, 2)}x)` : "";
     return fmt(v) + ratio;
   });
   console.log(`| ${name} | ${cells.join(" | ")} |`);
@@ -728,8 +718,6 @@ for (const rt of ["bun", "deno"] as const) {
 console.log("\n| target | measured | goal | met |\n|---|---|---|---|");
 for (const [name, value, goal, met] of targets) {
   console.log(
-    `| ${name} | ${value ?? "-"} | ${goal} | ${
-      met === undefined ? "-" : met ? "yes" : "no"
-    } |`,
+    `| ${name} | ${value ?? "-"} | ${goal} | ${met === undefined ? "-" : met ? "yes" : "no"} |`,
   );
 }

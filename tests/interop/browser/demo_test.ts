@@ -7,8 +7,7 @@ import { test } from "../../harness.ts";
 import { type ServerProcess, startServer } from "../../conformance/spawn.ts";
 import { launch } from "./chromium.ts";
 
-const DEMO =
-  new URL("../../../examples/chat/server.ts", import.meta.url).pathname;
+const DEMO = new URL("../../../examples/chat/server.ts", import.meta.url).pathname;
 const SCREENSHOT = new URL("../../../docs/demo.png", import.meta.url).pathname;
 const opts = { sanitize: false, timeout: 60_000 };
 
@@ -224,9 +223,7 @@ test(
         { timeout: 20_000 },
       );
       assert.equal(
-        await bob.evaluate(() =>
-          document.querySelector("#banner")!.hasAttribute("hidden")
-        ),
+        await bob.evaluate(() => document.querySelector("#banner")!.hasAttribute("hidden")),
         true,
       );
     } finally {
