@@ -18,6 +18,7 @@ import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { serveClientFile } from "./serve_client.ts";
 import { DeadlineQueue } from "./engine/deadlines.ts";
+import { pathStart } from "./engine/http.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";
 import type { EngineConnection } from "./engine/types.ts";
@@ -197,7 +198,7 @@ export class Server<
       if (response !== null) return response;
       if (this.#serveClient) {
         const url = request.url;
-        const start = url.indexOf("/", url.indexOf("//") + 2);
+        const start = pathStart(url);
         if (url.startsWith(base, start)) {
           const file = url.slice(start + base.length).split("?")[0];
           return serveClientFile(request, file).then((response) =>

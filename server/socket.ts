@@ -10,6 +10,7 @@ import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { BroadcastFlags, Room, Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "./engine/engine.ts";
+import { pathStart } from "./engine/http.ts";
 import type { Client } from "./client.ts";
 import { Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
@@ -630,7 +631,7 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   // The path and query of the request URL, without a URL object.
   const full = conn.url;
   const hash = full.indexOf("#");
-  const url = full.slice(full.indexOf("/", full.indexOf("//") + 2), hash === -1 ? undefined : hash);
+  const url = full.slice(pathStart(full), hash === -1 ? undefined : hash);
   const q = url.indexOf("?");
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;

@@ -36,8 +36,6 @@ export class DeadlineQueue {
   /** Owner -> due time (performance.now() ms), in due order. */
   #due = new Map<DeadlineOwner, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the armed timer fires. */
-  #armedFor = Infinity;
   #firing = false;
 
   /** @param delay ms from `set` to the deadline. */
@@ -48,11 +46,6 @@ export class DeadlineQueue {
   /** How many deadlines are pending. */
   get size(): number {
     return this.#due.size;
-  }
-
-  /** Whether `owner` has a pending deadline. */
-  has(owner: DeadlineOwner): boolean {
-    return this.#due.has(owner);
   }
 
   /** Sets (or moves back) the deadline of `owner` to `delay` ms from now. */
@@ -69,26 +62,17 @@ export class DeadlineQueue {
     if (this.#due.size === 0) this.#disarm();
   }
 
-  /** Cancels every deadline. */
-  clear(): void {
-    this.#due.clear();
-    this.#disarm();
-  }
-
   #arm(due: number): void {
-    this.#armedFor = due;
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, due - performance.now()));
   }
 
   #disarm(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#armedFor = Infinity;
   }
 
   #fire(): void {
     this.#timer = undefined;
-    this.#armedFor = Infinity;
     this.#firing = true;
     try {
       // Timers may fire a little early; a deadline within 1 ms counts as due.
@@ -105,8 +89,9 @@ export class DeadlineQueue {
     }
   }
 
-  /** @internal For tests: when the timer is armed to fire, or Infinity. */
+  /** @internal For tests: the first pending deadline (when the timer is armed), or Infinity. */
   get armedFor(): number {
-    return this.#armedFor;
+    if (this.#timer === undefined) return Infinity;
+    return this.#due.values().next().value ?? Infinity;
   }
 }

@@ -17,6 +17,7 @@ import {
   errorResponse,
   type HeaderRecord,
   parseQuery,
+  pathStart,
   serializeCookie,
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
@@ -246,7 +247,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
 
   #onPath(url: string): boolean {
     // Cheap path check without a URL object: the path follows the authority.
-    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const start = pathStart(url);
     const path = this.options.path;
     if (!url.startsWith(path, start)) return false;
     const end = start + path.length;

@@ -46,6 +46,11 @@ export function errorResponse(
   });
 }
 
+/** Where the path of an absolute request URL starts: after the scheme's "//" and the authority. */
+export function pathStart(url: string): number {
+  return url.indexOf("/", url.indexOf("//") + 2);
+}
+
 /** Decodes one query component like `URLSearchParams` does ("+" is a space). */
 function decodeComponent(value: string): string {
   if (value.indexOf("%") === -1 && value.indexOf("+") === -1) return value;
