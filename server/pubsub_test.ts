@@ -105,6 +105,11 @@ test("broadcasts: a socket's own room (no topic of its own) reaches it, and othe
   } finally {
     a.disconnect();
     b.disconnect();
+    await until(
+      () => [a, b].every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
+      3000,
+      "clients closed",
+    );
     await io.close();
     await http.close();
   }
