@@ -202,18 +202,38 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     return Promise.resolve(1);
   }
 
-  /** Adds a socket to rooms. */
+  /**
+   * Adds a socket to rooms.
+   *
+   * A socket that is only in its own room (the usual state of an idle
+   * connection) has one Set, `{id}`, serving as both its `sids` entry and the
+   * room's `rooms` entry; it is copied as soon as either list changes, so both
+   * maps always read as if they held separate Sets.
+   */
   addAll(id: SocketId, rooms: Set<Room>): void {
     let mine = this.sids.get(id);
+    if (!mine && rooms.size === 1 && rooms.has(id) && !this.rooms.has(id)) {
+      const own = new Set([id]);
+      this.sids.set(id, own);
+      this.rooms.set(id, own);
+      this.emit("create-room", id);
+      this.emit("join-room", id, id);
+      return;
+    }
     if (!mine) this.sids.set(id, mine = new Set());
     for (const room of rooms) {
-      mine.add(room);
+      if (!mine.has(room)) {
+        if (mine === this.rooms.get(id)) this.sids.set(id, mine = new Set(mine));
+        mine.add(room);
+      }
       let members = this.rooms.get(room);
       if (!members) {
         this.rooms.set(room, members = new Set());
         this.emit("create-room", room);
       }
       if (!members.has(id)) {
+        // The room is another socket's own room, still shared with its `sids` entry.
+        if (members === this.sids.get(room)) this.rooms.set(room, members = new Set(members));
         members.add(id);
         this.emit("join-room", room, id);
       }
@@ -222,7 +242,11 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
 
   /** Removes a socket from a room. */
   del(id: SocketId, room: Room): void {
-    this.sids.get(id)?.delete(room);
+    let mine = this.sids.get(id);
+    if (mine?.has(room)) {
+      if (mine === this.rooms.get(id)) this.sids.set(id, mine = new Set(mine));
+      mine.delete(room);
+    }
     this.#leave(id, room);
   }
 
@@ -237,7 +261,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   delAll(id: SocketId): void {
     const mine = this.sids.get(id);
     if (!mine) return;
-    for (const room of mine) this.#leave(id, room);
+    // A copy: leaving the own room empties `mine` itself while it is shared.
+    for (const room of [...mine]) this.#leave(id, room);
     this.sids.delete(id);
   }
 
