@@ -27,8 +27,11 @@ type EngineData = string | Uint8Array;
 export class Client implements ConnectionHandler, DeadlineOwner {
   /** The Engine.IO connection. */
   readonly conn: EngineConnection;
-  /** Sockets of this client by namespace name. */
-  readonly nsps: Map<string, Socket> = new Map();
+  /**
+   * The sockets of this client: the one socket itself while there is one (the
+   * usual case, no Map per connection), a Map by namespace name from the second.
+   */
+  #sockets: Socket | Map<string, Socket> | null = null;
   #server: Server;
   #decoder: Decoder;
 
@@ -49,7 +52,27 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** @internal connectTimeout passed. */
   onDeadline(): void {
-    if (this.nsps.size === 0) this.#closeConnection("forced server close");
+    if (!this.#sockets) this.#closeConnection("forced server close");
+  }
+
+  /** The sockets of this client by namespace name (a copy). */
+  get nsps(): Map<string, Socket> {
+    const sockets = this.#sockets;
+    if (sockets instanceof Map) return new Map(sockets);
+    return sockets ? new Map([[sockets.nsp.name, sockets]]) : new Map();
+  }
+
+  #socket(name: string): Socket | undefined {
+    const sockets = this.#sockets;
+    if (sockets instanceof Map) return sockets.get(name);
+    return sockets?.nsp.name === name ? sockets : undefined;
+  }
+
+  /** The sockets, copied (closing one changes the set). */
+  #list(): Socket[] {
+    const sockets = this.#sockets;
+    if (sockets instanceof Map) return [...sockets.values()];
+    return sockets ? [sockets] : [];
   }
 
   /** The connection id. */
@@ -81,7 +104,7 @@ export class Client implements ConnectionHandler, DeadlineOwner {
         name = name.slice(0, q);
       } else auth = {};
     }
-    const socket = this.nsps.get(name);
+    const socket = this.#socket(name);
     if (!socket && packet.type === PacketType.CONNECT) {
       this.#connect(name, auth ?? {});
     } else if (
@@ -116,18 +139,26 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** Engine upgrade to WebSocket: the sockets may now take broadcasts through pub/sub. */
   onUpgrade(): void {
-    for (const socket of this.nsps.values()) socket.publishUp();
+    for (const socket of this.#list()) socket.publishUp();
   }
 
   /** @internal A socket connected to its namespace. */
   added(socket: Socket): void {
-    this.nsps.set(socket.nsp.name, socket);
+    const sockets = this.#sockets;
+    const name = socket.nsp.name;
+    if (sockets instanceof Map) sockets.set(name, socket);
+    else if (!sockets || sockets.nsp.name === name) this.#sockets = socket;
+    else this.#sockets = new Map([[sockets.nsp.name, sockets], [name, socket]]);
     this.#server.connectDeadlines.delete(this);
   }
 
   /** @internal A socket left. */
   remove(socket: Socket): void {
-    if (this.nsps.get(socket.nsp.name) === socket) this.nsps.delete(socket.nsp.name);
+    const sockets = this.#sockets;
+    if (sockets === socket) this.#sockets = null;
+    else if (sockets instanceof Map && sockets.get(socket.nsp.name) === socket) {
+      sockets.delete(socket.nsp.name);
+    }
   }
 
   /** Encodes and writes one packet. */
@@ -151,7 +182,7 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** Disconnects every namespace, then closes the connection. */
   disconnectAll(): void {
-    for (const socket of [...this.nsps.values()]) socket.disconnect();
+    for (const socket of this.#list()) socket.disconnect();
     this.#closeConnection("forced server close");
   }
 
@@ -164,9 +195,7 @@ export class Client implements ConnectionHandler, DeadlineOwner {
   }
 
   #onParseError(error: ProtocolError): void {
-    for (const socket of this.nsps.values()) {
-      socket.onError(error);
-    }
+    for (const socket of this.#list()) socket.onError(error);
     this.conn.close("parse error");
   }
 
@@ -177,8 +206,8 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   #closeSockets(reason: DisconnectReason, description?: unknown): void {
     this.#server.connectDeadlines.delete(this);
-    for (const socket of [...this.nsps.values()]) socket.onClose(reason, description);
-    this.nsps.clear();
+    for (const socket of this.#list()) socket.onClose(reason, description);
+    this.#sockets = null;
     this.#decoder.destroy();
   }
 }
