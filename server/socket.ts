@@ -632,7 +632,6 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   const full = conn.url;
   const hash = full.indexOf("#");
   const url = full.slice(pathStart(full), hash === -1 ? undefined : hash);
-  const q = url.indexOf("?");
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;
   const now = new Date();
@@ -644,7 +643,8 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
     secure: conn.secure,
     issued: now.getTime(),
     url,
-    query: q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q))),
+    // The engine's parse of the same URL, as socket.io hands out the engine's query.
+    query: conn.query,
     auth,
   };
 }

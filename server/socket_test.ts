@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { deferred, nextEvent, test, until, withTimeout } from "../tests/harness.ts";
 import { serve } from "../tests/serve.ts";
 import { openSocket, pollingHandshake, wsUrl } from "../tests/conformance/wire.ts";
-import { io as connect } from "../client/mod.ts";
+import { io as connect, Manager } from "../client/mod.ts";
 import { Engine, Server } from "./mod.ts";
 
 const opts = { sanitize: false };
@@ -114,3 +114,59 @@ test("engine: an aborted long-poll is settled at once and ends the session", asy
     await http.close();
   }
 }, opts);
+
+test(
+  "socket: two namespaces on one connection share a client; the query is the engine's",
+  async () => {
+    const io = new Server({ pingInterval: 1000, pingTimeout: 500 });
+    const http = await serve(io.handler());
+    const manager = new Manager(http.url + "?room=a%20b&x=1+2", {
+      reconnection: false,
+      transports: ["websocket"],
+    });
+    const main = manager.socket("/");
+    const admin = manager.socket("/admin");
+    try {
+      const sockets: Record<string, any> = {};
+      const both = deferred<void>();
+      for (const name of ["/", "/admin"]) {
+        io.of(name).on("connection", (socket) => {
+          sockets[name] = socket;
+          socket.on("where", (ack: (n: string) => void) => ack(socket.nsp.name));
+          if (sockets["/"] && sockets["/admin"]) both.resolve();
+        });
+      }
+      main.connect();
+      admin.connect();
+      await withTimeout(both.promise, 3000);
+      const client = sockets["/"].client;
+      assert.equal(sockets["/admin"].client, client);
+      assert.deepEqual([...client.nsps.keys()].sort(), ["/", "/admin"]);
+      assert.equal(await main.emitWithAck("where"), "/");
+      assert.equal(await admin.emitWithAck("where"), "/admin");
+      // Decoded, and without a prototype, as Node's querystring gives.
+      const query = sockets["/admin"].handshake.query;
+      assert.equal(query.room, "a b");
+      assert.equal(query.x, "1 2");
+      assert.equal(query.EIO, "4");
+      assert.equal(Object.getPrototypeOf(query), null);
+      // One namespace leaves: the other keeps the connection.
+      const left = nextEvent(sockets["/admin"], "disconnect");
+      admin.disconnect();
+      assert.equal((await left)[0], "client namespace disconnect");
+      assert.deepEqual([...client.nsps.keys()], ["/"]);
+      assert.equal(await main.emitWithAck("where"), "/");
+      assert.equal(io.engine.clientsCount, 1);
+      // The last one is disconnected by the server: the connection closes.
+      sockets["/"].disconnect(true);
+      await until(() => io.engine.clientsCount === 0, 3000, "connection closed");
+      assert.equal(client.nsps.size, 0);
+    } finally {
+      main.disconnect();
+      admin.disconnect();
+      await io.close();
+      await http.close();
+    }
+  },
+  opts,
+);

@@ -393,7 +393,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       codec,
       // What rebuilds a copy of the request on demand (Deno closes the original once the
       // response is sent); the headers record is also the Socket.IO handshake's.
-      request: { url, method: request.method, headers: headerRecord(request.headers) },
+      request: { url, method: request.method, headers: headerRecord(request.headers), query },
       remoteAddress: this.#address(request, context, bridge),
       secure: this.#secure(request, url),
       transport,

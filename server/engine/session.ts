@@ -110,6 +110,8 @@ export class EngineSession extends Emitter<SessionEvents>
   readonly url: string;
   /** The handshake request's headers, lower-case names (shared with the Socket.IO handshake). */
   readonly headers: Record<string, string>;
+  /** The handshake request's query parameters (shared with the Socket.IO handshake). */
+  readonly query: Record<string, string>;
   #method: string;
   #request: Request | null = null;
 
@@ -147,7 +149,12 @@ export class EngineSession extends Emitter<SessionEvents>
     init: {
       id: string;
       codec: SessionCodec;
-      request: { url: string; method: string; headers: Record<string, string> };
+      request: {
+        url: string;
+        method: string;
+        headers: Record<string, string>;
+        query: Record<string, string>;
+      };
       remoteAddress: string;
       secure: boolean;
       transport: TransportName;
@@ -160,6 +167,7 @@ export class EngineSession extends Emitter<SessionEvents>
     this.protocol = init.codec.protocol;
     this.url = init.request.url;
     this.headers = init.request.headers;
+    this.query = init.request.query;
     this.#method = init.request.method;
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;

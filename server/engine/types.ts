@@ -54,6 +54,11 @@ export interface EngineConnection {
   readonly url: string;
   /** The handshake request's headers as a record, lower-case names. */
   readonly headers: Record<string, string>;
+  /**
+   * The handshake request's query parameters (null-prototype record, decoded;
+   * the first of repeated names wins), as engine.io's `request._query`.
+   */
+  readonly query: Record<string, string>;
   /** The client's address, from the runtime's connection info. */
   readonly remoteAddress: string;
   /** Whether the handshake came over TLS (or a trusted forwarded-proto header). */
