@@ -225,7 +225,7 @@ export class SocketDecoder implements Decoder {
   #maxAttachments: number;
   #binaryType: "uint8array" | "arraybuffer";
   #pending: Packet | null = null;
-  #buffers: Array<Uint8Array | ArrayBuffer> = [];
+  #buffers: Array<Uint8Array | ArrayBuffer> | null = null;
 
   /** @param options Limits and how binary values are handed out. */
   constructor(options: DecoderOptions = {}) {
@@ -267,18 +267,18 @@ export class SocketDecoder implements Decoder {
     if (!pending) {
       throw new ProtocolError("Cannot decode packet: binary received when none was expected");
     }
-    this.#buffers.push(chunk);
-    if (this.#buffers.length < pending.attachments!) return null;
-    const buffers = this.#buffers;
+    const buffers = this.#buffers ??= [];
+    buffers.push(chunk);
+    if (buffers.length < pending.attachments!) return null;
     this.#pending = null;
-    this.#buffers = [];
+    this.#buffers = null;
     return this.#complete(pending, buffers);
   }
 
   /** Drops a partially received packet. */
   destroy(): void {
     this.#pending = null;
-    this.#buffers = [];
+    this.#buffers = null;
   }
 
   #complete(packet: Packet, buffers: Array<Uint8Array | ArrayBuffer>): Packet {

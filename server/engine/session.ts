@@ -74,6 +74,8 @@ export interface SessionHost {
 }
 
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
+/** The empty queue every session starts with (never written: the first packet makes a list). */
+const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
 const OK_HEADERS = { "content-type": "text/html" };
 const textDecoder = new TextDecoder();
 
@@ -131,7 +133,8 @@ export class EngineSession extends Emitter<SessionEvents>
   #state: ConnectionState = "open";
   #transport: TransportName;
   #socket: RawSocket | null = null;
-  #buffer: EnginePacket[] = [];
+  /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
+  #buffer: EnginePacket[] = NO_PACKETS;
   #poll: PendingPoll | null = null;
   #posting = false;
   #probe: Probe | null = null;
@@ -275,8 +278,13 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.send(this.#codec.frame(packet) as string | Uint8Array<ArrayBuffer>, options?.compress);
       return;
     }
-    this.#buffer.push(packet);
+    this.#queue(packet);
     if (this.#poll) this.#flushPoll();
+  }
+
+  #queue(packet: EnginePacket): void {
+    if (this.#buffer === NO_PACKETS) this.#buffer = [packet];
+    else this.#buffer.push(packet);
   }
 
   // ---- pub/sub (Bun) ---------------------------------------------------------------------
@@ -304,7 +312,7 @@ export class EngineSession extends Emitter<SessionEvents>
       return;
     }
     // Polling: the close packet (after what is queued) goes out with the next GET.
-    this.#buffer.push({ type: "close" });
+    this.#queue({ type: "close" });
     this.#state = "closing";
     this.#closeReason = reason;
     this.#clearHeartbeat();
@@ -327,7 +335,7 @@ export class EngineSession extends Emitter<SessionEvents>
       this.#probe.socket.close(1000);
       this.#probe = null;
     }
-    this.#buffer = [];
+    this.#buffer = NO_PACKETS;
     if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "close" }], false));
     const socket = this.#socket;
     this.#socket = null;
@@ -462,7 +470,7 @@ export class EngineSession extends Emitter<SessionEvents>
     const poll = this.#poll;
     if (!poll || this.#buffer.length === 0) return;
     const packets = this.#buffer;
-    this.#buffer = [];
+    this.#buffer = NO_PACKETS;
     this.#settlePoll(this.#codec.payload(packets, poll.supportsBinary));
     if (this.#state === "closing" && packets[packets.length - 1]?.type === "close") {
       this.#finish(this.#closeReason);
@@ -614,7 +622,7 @@ export class EngineSession extends Emitter<SessionEvents>
       if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
       this.emit("upgrade", "websocket");
       const queued = this.#buffer;
-      this.#buffer = [];
+      this.#buffer = NO_PACKETS;
       for (const p of queued) socket.send(this.#codec.frame(p) as string | Uint8Array<ArrayBuffer>);
       // After the queue: published frames must not overtake what was queued before them.
       this.handler.onUpgrade?.();
