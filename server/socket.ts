@@ -65,8 +65,14 @@ export class Socket<
   readonly recovered: boolean = false;
   /** The handshake details. */
   readonly handshake: Handshake;
-  /** Arbitrary data, shared with fetchSockets() results. */
-  data: D = {} as D;
+  #data: D | null = null;
+  /** Arbitrary data, shared with fetchSockets() results (an empty object until used). */
+  get data(): D {
+    return this.#data ??= {} as D;
+  }
+  set data(value: D) {
+    this.#data = value;
+  }
   /** The namespace. */
   readonly nsp: Namespace;
   /** The client (the Engine.IO connection shared by the client's namespaces). */
@@ -627,6 +633,22 @@ export class SocketOperator<E extends EventsMap = DefaultEventsMap> {
   }
 }
 
+let timeSecond = NaN;
+let timeText = "";
+
+/**
+ * `new Date(ms).toString()`, which has second resolution: the string of the
+ * current second is made once and shared by the handshakes of that second.
+ */
+function timeString(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== timeSecond) {
+    timeText = new Date(ms).toString();
+    timeSecond = second;
+  }
+  return timeText;
+}
+
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
   // The path and query of the request URL, without a URL object.
   const full = conn.url;
@@ -634,14 +656,14 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   const url = full.slice(pathStart(full), hash === -1 ? undefined : hash);
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;
-  const now = new Date();
+  const now = Date.now();
   return {
     headers,
-    time: now.toString(),
+    time: timeString(now),
     address: conn.remoteAddress,
     xdomain: headers.origin !== undefined,
     secure: conn.secure,
-    issued: now.getTime(),
+    issued: now,
     url,
     // The engine's parse of the same URL, as socket.io hands out the engine's query.
     query: conn.query,

@@ -46,6 +46,16 @@ test("socket: handshake details, socket.use, catch-all listeners, disconnect(tru
     assert.equal(h.xdomain, false);
     assert.ok(h.url.startsWith("/socket.io/?"));
     assert.ok(Math.abs(h.issued - Date.now()) < 5000);
+    // The time string is shared within a second: still the one of `issued`.
+    assert.equal(h.time, new Date(h.issued).toString());
+    assert.equal(h.headers.host, new URL(http.url).host);
+    assert.equal(h.headers.upgrade, "websocket");
+    // `data` starts empty and takes what is assigned.
+    assert.deepEqual(socket.data, {});
+    socket.data.user = "u1";
+    assert.equal(socket.data.user, "u1");
+    socket.data = { user: "u2" };
+    assert.deepEqual(socket.data, { user: "u2" });
     assert.deepEqual(await nextEvent(client, "saw-outgoing"), ["ping-out"]);
     const refused = nextEvent(client, "refused");
     client.emit("forbidden");
