@@ -124,10 +124,43 @@ function generateId(): string {
   return randomId(20);
 }
 
+/**
+ * Request headers whose values repeat from one client to the next. The
+ * handshake record lives as long as the connection, so their values are
+ * interned: one string for all the connections that sent the same value.
+ */
+const REPEATED_HEADERS = new Set([
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "cache-control",
+  "connection",
+  "host",
+  "origin",
+  "pragma",
+  "sec-websocket-extensions",
+  "sec-websocket-version",
+  "upgrade",
+  "user-agent",
+]);
+const INTERNED_MAX = 1024;
+const interned = new Map<string, string>();
+
+function intern(value: string): string {
+  const known = interned.get(value);
+  if (known !== undefined) return known;
+  // Bounded: past the limit the table starts over (values stay right, only less shared).
+  if (interned.size >= INTERNED_MAX) interned.clear();
+  interned.set(value, value);
+  return value;
+}
+
 /** The headers as a plain record, lower-case names (Headers iterates them so). */
 function headerRecord(headers: Headers): Record<string, string> {
   const record: Record<string, string> = {};
-  headers.forEach((value, name) => (record[name] = value));
+  headers.forEach((value, name) => {
+    record[name] = REPEATED_HEADERS.has(name) && value.length <= 256 ? intern(value) : value;
+  });
   return record;
 }
 
