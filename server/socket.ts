@@ -384,6 +384,11 @@ export class Socket<
   #onEvent(packet: Packet): void {
     // The decoded array is this socket's own: the ack callback is appended in place.
     const args = packet.data as unknown[];
+    if (this.#any.length === 0 && this.#fns.length === 0) {
+      // No catch-all listener and no middleware sees the array: straight to the listeners.
+      this.#call(args, packet.id === undefined ? undefined : this.#ack(packet.id));
+      return;
+    }
     if (packet.id !== undefined) args.push(this.#ack(packet.id));
     for (const listener of this.#any) this.#guard(() => listener.apply(this, args as [string]));
     if (this.#fns.length === 0) {
@@ -424,6 +429,39 @@ export class Socket<
     for (const listener of listeners) {
       try {
         const result = (listener as (...a: unknown[]) => unknown).apply(this, rest);
+        if (result instanceof Promise) result.catch((error) => this.#reportError(error));
+      } catch (error) {
+        this.#reportError(error);
+      }
+    }
+  }
+
+  /**
+   * Calls the listeners of `args[0]` with the rest of `args`, then `ack` when
+   * there is one: an event of up to two arguments takes no array of its own.
+   */
+  #call(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): void {
+    const listeners = this.rawListeners(args[0] as keyof (L & ReservedSocketEvents));
+    if (listeners.length === 0) return;
+    const count = args.length - 1;
+    let rest: unknown[] | null = null;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i] as (...a: unknown[]) => unknown;
+      try {
+        let result: unknown;
+        if (count === 1) {
+          result = ack ? listener.call(this, args[1], ack) : listener.call(this, args[1]);
+        } else if (count === 0) {
+          result = ack ? listener.call(this, ack) : listener.call(this);
+        } else if (count === 2 && !ack) {
+          result = listener.call(this, args[1], args[2]);
+        } else {
+          if (!rest) {
+            rest = args.slice(1);
+            if (ack) rest.push(ack);
+          }
+          result = listener.apply(this, rest);
+        }
         if (result instanceof Promise) result.catch((error) => this.#reportError(error));
       } catch (error) {
         this.#reportError(error);
