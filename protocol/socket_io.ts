@@ -177,10 +177,17 @@ function encodeText(
   data: unknown,
   attachments: number,
 ): string {
+  const hasData = data !== undefined && data !== null;
+  if (attachments < 0 && (!nsp || nsp === "/") && hasData) {
+    // The usual packet (an event or ack in the main namespace): one concatenation.
+    return id === undefined || id === null
+      ? TYPE_CHARS[type] + JSON.stringify(data)
+      : TYPE_CHARS[type] + id + JSON.stringify(data);
+  }
   let out = attachments >= 0 ? `${type}${attachments}-` : TYPE_CHARS[type];
   if (nsp && nsp !== "/") out += nsp + ",";
   if (id !== undefined && id !== null) out += id;
-  if (data !== undefined && data !== null) out += JSON.stringify(data);
+  if (hasData) out += JSON.stringify(data);
   return out;
 }
 
@@ -342,30 +349,33 @@ function decodeText(text: string, maxAttachments: number): Packet {
   if (!(type >= 0 && type <= 6)) {
     throw new ProtocolError(`Cannot decode packet: unknown packet type "${text.slice(0, 1)}"`);
   }
-  const packet: Packet = { type: type as PacketType, nsp: "/" };
   let i = 1;
   const length = text.length;
+  let attachments = -1;
+  let nsp = "/";
+  let id: number | undefined;
 
   if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
     const start = i;
-    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    attachments = 0;
+    for (let c = text.charCodeAt(i); isDigit(c); c = text.charCodeAt(++i)) {
+      attachments = attachments * 10 + c - CHAR_0;
+    }
     if (i === start || i - start > MAX_DIGITS || text.charCodeAt(i) !== CHAR_DASH) {
       throw new ProtocolError("Cannot decode packet: illegal attachments");
     }
-    const attachments = Number(text.slice(start, i));
     if (attachments > maxAttachments) {
       throw new ProtocolError(
         `Cannot decode packet: ${attachments} attachments exceed the limit of ${maxAttachments}`,
       );
     }
-    packet.attachments = attachments;
     i++;
   }
 
   if (text.charCodeAt(i) === CHAR_SLASH) {
     const comma = text.indexOf(",", i);
     const end = comma === -1 ? length : comma;
-    packet.nsp = text.slice(i, end);
+    nsp = text.slice(i, end);
     i = comma === -1 ? length : comma + 1;
   } else if (i < length && text.charCodeAt(i) !== CHAR_COMMA && !isDigit(text.charCodeAt(i))) {
     const c = text.charCodeAt(i);
@@ -374,22 +384,25 @@ function decodeText(text: string, maxAttachments: number): Packet {
     }
   }
 
-  if (i < length && isDigit(text.charCodeAt(i))) {
+  if (isDigit(text.charCodeAt(i))) {
+    // Digits only, at most MAX_DIGITS of them: exact as a double, no substring.
     const start = i;
-    while (i < length && isDigit(text.charCodeAt(i))) i++;
+    let value = 0;
+    for (let c = text.charCodeAt(i); isDigit(c); c = text.charCodeAt(++i)) {
+      value = value * 10 + c - CHAR_0;
+    }
     if (i - start > MAX_DIGITS) throw new ProtocolError("Cannot decode packet: invalid ack id");
-    packet.id = Number(text.slice(start, i));
+    id = value;
   }
 
+  let data: unknown;
   if (i < length) {
-    let data: unknown;
     try {
       data = JSON.parse(text.slice(i));
     } catch {
       throw new ProtocolError("Cannot decode packet: invalid JSON payload");
     }
-    checkPayload(packet.type, data);
-    packet.data = data;
+    checkPayload(type, data);
   } else if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
     throw new ProtocolError("Cannot decode packet: event without payload");
   } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
@@ -398,9 +411,18 @@ function decodeText(text: string, maxAttachments: number): Packet {
     throw new ProtocolError("Cannot decode packet: connect error without payload");
   }
 
-  if ((type === PacketType.ACK || type === PacketType.BINARY_ACK) && packet.id === undefined) {
+  if ((type === PacketType.ACK || type === PacketType.BINARY_ACK) && id === undefined) {
     throw new ProtocolError("Cannot decode packet: ack without id");
   }
+  // The object is made once, in its final shape (absent fields stay absent).
+  const packet: Packet = i < length
+    ? (id === undefined
+      ? { type: type as PacketType, nsp, data }
+      : { type: type as PacketType, nsp, id, data })
+    : (id === undefined
+      ? { type: type as PacketType, nsp }
+      : { type: type as PacketType, nsp, id });
+  if (attachments >= 0) packet.attachments = attachments;
   return packet;
 }
 
