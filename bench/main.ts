@@ -87,6 +87,7 @@ type Impl =
   | "socketio-node"
   | "socketio-bun"
   | "bare-bun"
+  | "bare-bun-json"
   | "bare-deno";
 const IMPLS: Record<
   Impl,
@@ -104,6 +105,12 @@ const IMPLS: Record<
     env: { ENGINE: "bun" },
   },
   "bare-bun": { cmd: bun, argv: ["run", "bench/servers/bare_bun.ts"] },
+  // The bare Bun echo with the JSON decode and encode that Socket.IO requires (echo only).
+  "bare-bun-json": {
+    cmd: bun,
+    argv: ["run", "bench/servers/bare_bun.ts"],
+    env: { DECODE: "json" },
+  },
   "bare-deno": {
     cmd: deno,
     argv: ["run", "-A", "--no-check", "bench/servers/bare_deno.ts"],
@@ -308,7 +315,7 @@ interface Scenario {
 const scenarios: Scenario[] = [
   {
     name: "echo",
-    impls: ALL,
+    impls: [...ALL, "bare-bun-json"],
     metric: "msgPerSec",
     config: { scenario: "echo", clients: 100, inflight: 10, payload: 32, ...D },
   },
@@ -595,6 +602,7 @@ const impls: Impl[] = [
   "socketio-bun",
   "bare-bun",
   "bare-deno",
+  "bare-bun-json",
 ];
 const fmt = (n: number | undefined) =>
   n === undefined ? "-" : n >= 1000 ? `${round(n / 1000, 1)}k` : String(round(n, 2));

@@ -5,6 +5,10 @@
  * (open packet, CONNECT reply, echo ack, fan-out, binary echo): what any
  * Socket.IO on Bun could at best reach.
  *
+ * With `DECODE=json` the echo decodes the event's arguments with JSON.parse
+ * and encodes the ack's with JSON.stringify, as any Socket.IO server must to
+ * hand them to a listener: the same ceiling with the protocol's JSON paid.
+ *
  * @module
  */
 import process from "node:process";
@@ -14,6 +18,7 @@ const OPEN =
   '0{"sid":"bare","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":10000000}';
 const CONNECTED = '40{"sid":"bare"}';
 const BINARY_ACK_TAIL = '[{"_placeholder":true,"num":0}]';
+const DECODE_JSON = process.env.DECODE === "json";
 type Data = { room: string | null; binaryAck: string | null };
 
 // deno-lint-ignore no-explicit-any
@@ -62,7 +67,10 @@ const server = Bun.serve({
       const bracket = message.indexOf("[");
       const body = message.slice(bracket);
       if (body.startsWith('["echo",')) {
-        ws.send("43" + message.slice(2, bracket) + "[" + body.slice(8));
+        if (DECODE_JSON) {
+          const args = JSON.parse(body) as unknown[];
+          ws.send("43" + message.slice(2, bracket) + JSON.stringify(args.slice(1)));
+        } else ws.send("43" + message.slice(2, bracket) + "[" + body.slice(8));
       } else if (body.startsWith('["fan",')) {
         server.publish("all", message);
       } else if (body.startsWith('["room",')) {
