@@ -181,58 +181,62 @@ test(
   opts,
 );
 
-test("socket: listeners get exactly the event's arguments, then the ack, for every arity", async () => {
-  const io = new Server({ pingInterval: 1000, pingTimeout: 500 });
-  const http = await serve(io.handler());
-  const client = connect(http.url, {
-    forceNew: true,
-    reconnection: false,
-    transports: ["websocket"],
-  });
-  try {
-    const seen: unknown[][] = [];
-    const errors: string[] = [];
-    io.on("connection", (socket) => {
-      for (const name of ["a0", "a1", "a2", "a3"]) {
-        // Two listeners: both see the same arguments.
-        socket.on(name, function (...args: unknown[]) {
-          seen.push([name, "first", args.length, ...args.filter((a) => typeof a !== "function")]);
-        });
-        socket.on(name, (...args: unknown[]) => {
-          const last = args[args.length - 1];
-          if (typeof last === "function") last(name, args.length - 1);
-          else seen.push([name, "second", args.length]);
-        });
-      }
-      socket.on("error", (error) => errors.push(error.message));
-      socket.on("rejects", () => Promise.reject(new Error("async failure")));
+test(
+  "socket: listeners get exactly the event's arguments, then the ack, for every arity",
+  async () => {
+    const io = new Server({ pingInterval: 1000, pingTimeout: 500 });
+    const http = await serve(io.handler());
+    const client = connect(http.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["websocket"],
     });
-    await nextEvent(client, "connect");
-    assert.deepEqual(await client.emitWithAck("a0"), "a0");
-    assert.deepEqual(await client.emitWithAck("a1", 1), "a1");
-    client.emit("a2", 1, 2);
-    assert.deepEqual(await client.emitWithAck("a2", 1, 2), "a2");
-    assert.deepEqual(await client.emitWithAck("a3", 1, { b: 2 }, [3]), "a3");
-    client.emit("a1", "x");
-    client.emit("a0");
-    client.emit("rejects");
-    await until(() => errors.length === 1 && seen.length === 10, 3000, "all events");
-    assert.deepEqual(seen, [
-      ["a0", "first", 1],
-      ["a1", "first", 2, 1],
-      ["a2", "first", 2, 1, 2],
-      ["a2", "second", 2],
-      ["a2", "first", 3, 1, 2],
-      ["a3", "first", 4, 1, { b: 2 }, [3]],
-      ["a1", "first", 1, "x"],
-      ["a1", "second", 1],
-      ["a0", "first", 0],
-      ["a0", "second", 0],
-    ]);
-    assert.deepEqual(errors, ["async failure"]);
-  } finally {
-    client.disconnect();
-    await io.close();
-    await http.close();
-  }
-}, opts);
+    try {
+      const seen: unknown[][] = [];
+      const errors: string[] = [];
+      io.on("connection", (socket) => {
+        for (const name of ["a0", "a1", "a2", "a3"]) {
+          // Two listeners: both see the same arguments.
+          socket.on(name, function (...args: unknown[]) {
+            seen.push([name, "first", args.length, ...args.filter((a) => typeof a !== "function")]);
+          });
+          socket.on(name, (...args: unknown[]) => {
+            const last = args[args.length - 1];
+            if (typeof last === "function") last(name, args.length - 1);
+            else seen.push([name, "second", args.length]);
+          });
+        }
+        socket.on("error", (error) => errors.push(error.message));
+        socket.on("rejects", () => Promise.reject(new Error("async failure")));
+      });
+      await nextEvent(client, "connect");
+      assert.deepEqual(await client.emitWithAck("a0"), "a0");
+      assert.deepEqual(await client.emitWithAck("a1", 1), "a1");
+      client.emit("a2", 1, 2);
+      assert.deepEqual(await client.emitWithAck("a2", 1, 2), "a2");
+      assert.deepEqual(await client.emitWithAck("a3", 1, { b: 2 }, [3]), "a3");
+      client.emit("a1", "x");
+      client.emit("a0");
+      client.emit("rejects");
+      await until(() => errors.length === 1 && seen.length === 10, 3000, "all events");
+      assert.deepEqual(seen, [
+        ["a0", "first", 1],
+        ["a1", "first", 2, 1],
+        ["a2", "first", 2, 1, 2],
+        ["a2", "second", 2],
+        ["a2", "first", 3, 1, 2],
+        ["a3", "first", 4, 1, { b: 2 }, [3]],
+        ["a1", "first", 1, "x"],
+        ["a1", "second", 1],
+        ["a0", "first", 0],
+        ["a0", "second", 0],
+      ]);
+      assert.deepEqual(errors, ["async failure"]);
+    } finally {
+      client.disconnect();
+      await io.close();
+      await http.close();
+    }
+  },
+  opts,
+);
