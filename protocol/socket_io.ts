@@ -140,30 +140,44 @@ export class SocketEncoder implements Encoder {
    * ```
    */
   encode(packet: Packet): Array<string | Uint8Array> {
+    const text = this.encodeText(packet);
+    return text === null ? this.#encodeBinary(packet) : [text];
+  }
+
+  /**
+   * The one text message of a packet without binary values; `null` when the
+   * packet carries binary (then {@linkcode SocketEncoder.encode} is needed).
+   * What the server's write path uses, without an array per packet.
+   */
+  encodeText(packet: Packet): string | null {
     const { type } = packet;
     if (
       (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT ||
         type === PacketType.BINARY_ACK) && hasBinary(packet.data)
-    ) {
-      const attachments: Uint8Array[] = [];
-      const data = deconstruct(packet.data, attachments, 0);
-      const header = encodeText(
-        type === PacketType.EVENT || type === PacketType.BINARY_EVENT
-          ? PacketType.BINARY_EVENT
-          : PacketType.BINARY_ACK,
-        packet.nsp,
-        packet.id,
-        data,
-        attachments.length,
-      );
-      return [header, ...attachments];
-    }
+    ) return null;
     const plainType = type === PacketType.BINARY_EVENT
       ? PacketType.EVENT
       : type === PacketType.BINARY_ACK
       ? PacketType.ACK
       : type;
-    return [encodeText(plainType, packet.nsp, packet.id, packet.data, -1)];
+    return encodeText(plainType, packet.nsp, packet.id, packet.data, -1);
+  }
+
+  /** A packet with binary values: the text header, then one message per attachment. */
+  #encodeBinary(packet: Packet): Array<string | Uint8Array> {
+    const { type } = packet;
+    const attachments: Uint8Array[] = [];
+    const data = deconstruct(packet.data, attachments, 0);
+    const header = encodeText(
+      type === PacketType.EVENT || type === PacketType.BINARY_EVENT
+        ? PacketType.BINARY_EVENT
+        : PacketType.BINARY_ACK,
+      packet.nsp,
+      packet.id,
+      data,
+      attachments.length,
+    );
+    return [header, ...attachments];
   }
 }
 

@@ -179,3 +179,24 @@ test("socket_io: Blobs are resolved to bytes, then extracted like any binary", a
   assert.equal(frames.length, 3);
   assert.deepEqual(frames[1], new Uint8Array([1, 2, 3]));
 });
+
+test("socket_io: encodeText is encode's one message, and null for packets with binary", () => {
+  const encoder = new SocketEncoder();
+  const packets = [
+    { type: PacketType.EVENT, nsp: "/", data: ["a", 1] },
+    { type: PacketType.EVENT, nsp: "/", id: 12, data: ["a"] },
+    { type: PacketType.ACK, nsp: "/chat", id: 3, data: [null] },
+    { type: PacketType.CONNECT, nsp: "/", data: { sid: "x" } },
+    { type: PacketType.DISCONNECT, nsp: "/admin" },
+    { type: PacketType.BINARY_EVENT, nsp: "/", data: ["plain"] },
+  ];
+  for (const packet of packets) {
+    assert.deepEqual([encoder.encodeText(packet)], encoder.encode(packet));
+  }
+  const binary = { type: PacketType.EVENT, nsp: "/", id: 1, data: ["b", new Uint8Array([1])] };
+  assert.equal(encoder.encodeText(binary), null);
+  assert.deepEqual(encoder.encode(binary), [
+    '51-1["b",{"_placeholder":true,"num":0}]',
+    new Uint8Array([1]),
+  ]);
+});

@@ -8,6 +8,7 @@
 
 import { ProtocolError } from "../protocol/errors.ts";
 import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
+import { SocketEncoder } from "../protocol/socket_io.ts";
 import type { BroadcastFlags } from "./adapter.ts";
 import type {
   ConnectionHandler,
@@ -167,7 +168,16 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
     const options = flags.compress === false ? { compress: false } : undefined;
-    const frames = this.#server.encoder.encode(packet);
+    const encoder = this.#server.encoder;
+    if (encoder instanceof SocketEncoder) {
+      // The default parser: a packet without binary is one string, no array around it.
+      const text = encoder.encodeText(packet);
+      if (text !== null) {
+        conn.send(text, options);
+        return;
+      }
+    }
+    const frames = encoder.encode(packet);
     for (let i = 0; i < frames.length; i++) conn.send(frames[i], options);
   }
 
