@@ -591,6 +591,14 @@ export class EngineSession extends Emitter<SessionEvents>
       } else socket.close(1009);
       return;
     }
+    if (
+      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
+      this.protocol === 4 && !this.hasListeners("packet") && !this.hasListeners("message")
+    ) {
+      // The usual frame, a v4 text message on the session's socket: no packet object.
+      this.handler.onMessage(data.slice(1));
+      return;
+    }
     let packet: EnginePacket;
     try {
       packet = this.#codec.decodeFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
