@@ -18,6 +18,7 @@ import {
   type HeaderRecord,
   parseQuery,
   pathStart,
+  queryValue,
   serializeCookie,
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
@@ -330,8 +331,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
         "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
       );
     }
-    const query = parseQuery(url);
-    const transport = query.transport as TransportName | undefined;
+    // The record of every parameter is made for handshakes only; polls read their few names.
+    const transport = queryValue(url, "transport") as TransportName | undefined;
     // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
     const upgrade = transport === "websocket" ? request.headers.get("upgrade") : null;
     const isUpgrade = upgrade !== null && upgrade.toLowerCase() === "websocket";
@@ -350,7 +351,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     if (!transport || !this.options.transports.includes(transport)) {
       return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
     }
-    const sid = query.sid;
+    const sid = queryValue(url, "sid");
     if (sid) {
       const session = this.clients.get(sid);
       if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
@@ -377,7 +378,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
         this.responseHeaders(request),
         (headers) =>
           method === "GET"
-            ? session.handlePoll(request, !("b64" in query), headers)
+            ? session.handlePoll(request, queryValue(url, "b64") === undefined, headers)
             : session.handlePost(request, headers),
       );
     }
@@ -395,7 +396,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       this.#allowed(request),
       (allowed) =>
         allowed
-          ? this.#handshake(request, context, bridge, url, query, transport)
+          ? this.#handshake(request, context, bridge, url, parseQuery(url), transport)
           : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
     );
   }

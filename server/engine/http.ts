@@ -100,6 +100,31 @@ export function parseQuery(url: string): Record<string, string> {
   return query;
 }
 
+/**
+ * One query parameter of a request URL, as `parseQuery(url)[name]` gives it,
+ * without making the record: what every poll needs (`sid`, `transport`,
+ * `b64`) is read by scanning. A query with escapes takes `parseQuery`.
+ */
+export function queryValue(url: string, name: string): string | undefined {
+  const q = url.indexOf("?");
+  if (q === -1) return undefined;
+  if (url.indexOf("%", q) !== -1 || url.indexOf("+", q) !== -1) return parseQuery(url)[name];
+  const hash = url.indexOf("#", q);
+  const end = hash === -1 ? url.length : hash;
+  let start = q + 1;
+  while (start < end) {
+    let amp = url.indexOf("&", start);
+    if (amp === -1 || amp > end) amp = end;
+    const after = start + name.length;
+    if (amp > start && after <= amp && url.startsWith(name, start)) {
+      if (after === amp) return "";
+      if (url.charCodeAt(after) === 61 /* = */) return url.slice(after + 1, amp);
+    }
+    start = amp + 1;
+  }
+  return undefined;
+}
+
 /** Thrown by {@linkcode readBody} when the body is larger than allowed. */
 export class PayloadTooLargeError extends RangeError {
   /** @param limit The limit in bytes. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "../../tests/harness.ts";
-import { parseQuery, PayloadTooLargeError, readBody } from "./http.ts";
+import { parseQuery, PayloadTooLargeError, queryValue, readBody } from "./http.ts";
 
 test("parseQuery: agrees with URLSearchParams (first value of each name)", () => {
   const cases = [
@@ -24,6 +24,24 @@ test("parseQuery: agrees with URLSearchParams (first value of each name)", () =>
   }
   assert.equal("b64" in parseQuery("http://h/?b64=1"), true);
   assert.equal("toString" in parseQuery("http://h/?a=1"), false);
+});
+
+test("queryValue: the value parseQuery gives, for every name of every case", () => {
+  const cases = [
+    "http://h/socket.io/",
+    "http://h/socket.io/?",
+    "http://h/socket.io/?EIO=4&transport=polling&t=Pabc&sid=s1",
+    "http://h/socket.io/?b64&EIO=4&&transport=polling",
+    "http://h/socket.io/?sidx=1&sid=2&sid=3&si=4",
+    "http://h/socket.io/?transport=&b64=1&eq=a=b",
+    "http://h/socket.io/?%73id=escaped&plus=a+b",
+    "http://h/socket.io/?sid=s1#transport=x",
+  ];
+  const names = ["EIO", "transport", "sid", "b64", "t", "si", "sidx", "eq", "plus", "x", ""];
+  for (const url of cases) {
+    const query = parseQuery(url);
+    for (const name of names) assert.equal(queryValue(url, name), query[name], `${url} ${name}`);
+  }
 });
 
 function post(body: BodyInit, headers: Record<string, string> = {}): Request {
