@@ -76,20 +76,27 @@ test("engine options: allowRequest sync, async and callback forms", async () => 
 test(
   "engine options: httpCompression compresses large polling responses only",
   withEngine({ httpCompression: { threshold: 100 } }, async (engine) => {
-    let sid = "";
+    const bodies = ["x".repeat(500), "\u20ac".repeat(40), "\u00e9".repeat(40)];
+    const sids: string[] = [];
     engine.on("connection", (conn) => {
-      sid = conn.id;
-      conn.send("x".repeat(500));
+      sids.push(conn.id);
+      conn.send(bodies[sids.length - 1]);
     });
-    await handshake(engine);
-    const res = await engine.handler()(
-      new Request(`${base}?EIO=4&transport=polling&sid=${sid}`, {
-        headers: { "accept-encoding": "gzip" },
-      }),
-    );
-    assert.equal(res.headers.get("content-encoding"), "gzip");
-    const text = await new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text();
-    assert.equal(text, "4" + "x".repeat(500));
+    // 501 bytes and 121 bytes (40 three-byte characters) are over the threshold; 81 bytes
+    // (40 two-byte characters, 41 UTF-16 units) are not.
+    for (const [i, expected] of ["gzip", "gzip", null].entries()) {
+      await handshake(engine);
+      const res = await engine.handler()(
+        new Request(`${base}?EIO=4&transport=polling&sid=${sids[i]}`, {
+          headers: { "accept-encoding": "gzip" },
+        }),
+      );
+      assert.equal(res.headers.get("content-encoding"), expected);
+      const text = expected
+        ? await new Response(res.body!.pipeThrough(new DecompressionStream("gzip"))).text()
+        : await res.text();
+      assert.equal(text, "4" + bodies[i]);
+    }
     const small = await handshake(engine, { headers: { "accept-encoding": "gzip" } });
     assert.equal(small.res.headers.get("content-encoding"), null);
   }),

@@ -681,7 +681,8 @@ function compressible(
   const headers: HeaderRecord = hasAny(extra)
     ? { "content-type": type, ...extra }
     : { "content-type": type };
-  if (threshold !== false) {
+  // A string of n UTF-16 units is at most 3n UTF-8 bytes: short ones need no encoding to tell.
+  if (threshold !== false && (typeof body !== "string" || body.length * 3 >= threshold)) {
     const bytes = typeof body === "string" ? textEncoder.encode(body) : body;
     if (bytes.byteLength >= threshold) {
       const accept = request.headers.get("accept-encoding") ?? "";
