@@ -393,7 +393,7 @@ export class Socket<
     for (const listener of this.#any) this.#guard(() => listener.apply(this, args as [string]));
     if (this.#fns.length === 0) {
       // No socket middleware: straight to the listeners, no per-packet continuation.
-      if (this.#connected) this.#dispatch(args);
+      if (this.#connected) this.#call(args, undefined);
       return;
     }
     this.#run(args, (error) => {
@@ -401,7 +401,7 @@ export class Socket<
         this.#reportError(error);
         return;
       }
-      if (this.#connected) this.#dispatch(args);
+      if (this.#connected) this.#call(args, undefined);
     });
   }
 
@@ -421,24 +421,11 @@ export class Socket<
     next();
   }
 
-  /** Calls the listeners of `args[0]`; errors they throw (or reject with) are reported, not lost. */
-  #dispatch(args: unknown[]): void {
-    const listeners = this.rawListeners(args[0] as keyof (L & ReservedSocketEvents));
-    if (listeners.length === 0) return;
-    const rest = args.slice(1);
-    for (const listener of listeners) {
-      try {
-        const result = (listener as (...a: unknown[]) => unknown).apply(this, rest);
-        if (result instanceof Promise) result.catch((error) => this.#reportError(error));
-      } catch (error) {
-        this.#reportError(error);
-      }
-    }
-  }
-
   /**
    * Calls the listeners of `args[0]` with the rest of `args`, then `ack` when
-   * there is one: an event of up to two arguments takes no array of its own.
+   * there is one (after middlewares the ack is already in `args`); errors they
+   * throw or reject with are reported, not lost. An event of up to two
+   * arguments takes no array of its own.
    */
   #call(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): void {
     const listeners = this.rawListeners(args[0] as keyof (L & ReservedSocketEvents));
