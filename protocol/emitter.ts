@@ -22,6 +22,94 @@ export type EventListener<M extends EventsMap, E extends keyof M> = M[E];
 const EMPTY: readonly never[] = Object.freeze([]);
 
 /**
+ * Event name -> listeners: one function as it is (the usual case, no array
+ * per event), an array from the second. A null-prototype object rather than
+ * a Map: objects of the same event names share one shape, about half the
+ * memory of a Map per socket. Arrays are never mutated (copied on write), so
+ * an emit in progress keeps iterating its own snapshot.
+ */
+type Table = Record<PropertyKey, Listener | readonly Listener[]>;
+
+/** What a table holds for one event: a function, a list, or nothing. */
+export type ListenerEntry<L> = L | readonly L[] | undefined;
+
+function entryOf(listener: Listener): Listener | undefined {
+  return (listener as { listener?: Listener }).listener;
+}
+
+function matches(stored: Listener, listener: Listener): boolean {
+  return stored === listener || entryOf(stored) === listener;
+}
+
+function tableAdd(table: Table | null, event: PropertyKey, listener: Listener): Table {
+  const t = table ?? Object.create(null) as Table;
+  const current = t[event];
+  t[event] = current === undefined
+    ? listener
+    : typeof current === "function"
+    ? [current, listener]
+    : [...current, listener];
+  return t;
+}
+
+/** `table` without `listener` for `event`; `listener` undefined: without any of `event`. */
+function tableRemove(table: Table, event: PropertyKey, listener: Listener | undefined): void {
+  const current = table[event];
+  if (current === undefined) return;
+  if (listener === undefined) {
+    delete table[event];
+  } else if (typeof current === "function") {
+    if (matches(current, listener)) delete table[event];
+  } else {
+    const index = current.findIndex((l) => matches(l, listener));
+    if (index === -1) return;
+    const next = current.slice();
+    next.splice(index, 1);
+    table[event] = next.length === 1 ? next[0] : next;
+  }
+}
+
+function tableEmit(
+  self: unknown,
+  table: Table | null,
+  event: PropertyKey,
+  args: unknown[],
+): boolean {
+  const entry = table?.[event];
+  if (entry === undefined) return false;
+  if (typeof entry === "function") {
+    entry.apply(self, args);
+    return true;
+  }
+  for (const listener of entry) listener.apply(self, args);
+  return true;
+}
+
+function tableList(table: Table | null, event: PropertyKey): readonly Listener[] {
+  const entry = table?.[event];
+  return entry === undefined ? EMPTY : typeof entry === "function" ? [entry] : entry;
+}
+
+function tableCount(table: Table | null, event: PropertyKey): number {
+  const entry = table?.[event];
+  return entry === undefined ? 0 : typeof entry === "function" ? 1 : entry.length;
+}
+
+/** `listener` called once: the wrapper removes itself first; `listener` stays findable by off(). */
+function onceWrapper(listener: Listener, off: (wrapper: Listener) => void): Listener {
+  const wrapper = (...args: unknown[]) => {
+    off(wrapper);
+    listener(...args);
+  };
+  (wrapper as { listener?: Listener }).listener = listener;
+  return wrapper;
+}
+
+function unwrap(list: readonly Listener[]): Listener[] {
+  return list.map((l) => entryOf(l) ?? l);
+}
+
+/**
  * Typed emitter: `on`, `once`, `off`, `emit`, `listeners`, `listenerCount`,
  * `removeAllListeners`. Listeners run in order of registration; a listener
  * added during an emit is not called for that emit.
@@ -35,19 +123,12 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * ```
  */
 export class Emitter<M extends EventsMap = EventsMap> {
-  /**
-   * Event name -> listeners, made on the first listener. A null-prototype
-   * object rather than a Map: objects of the same event names share one
-   * shape, about half the memory of a Map per socket.
-   */
-  #listeners: Record<PropertyKey, Listener[]> | null = null;
+  /** Made on the first listener. */
+  #listeners: Table | null = null;
 
   /** Adds `listener` for `event`. */
   on<E extends keyof M>(event: E, listener: M[E]): this {
-    // Copy on write: an emit in progress keeps iterating its own snapshot.
-    const table = this.#listeners ??= Object.create(null) as Record<PropertyKey, Listener[]>;
-    const list = table[event];
-    table[event] = list ? [...list, listener] : [listener];
+    this.#listeners = tableAdd(this.#listeners, event, listener);
     return this;
   }
 
@@ -58,37 +139,16 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Adds `listener` for the next `event` only. */
   once<E extends keyof M>(event: E, listener: M[E]): this {
-    const wrapper = ((...args: unknown[]) => {
-      this.off(event, wrapper);
-      listener(...args);
-    }) as M[E];
-    (wrapper as { listener?: Listener }).listener = listener;
-    return this.on(event, wrapper);
+    return this.on(
+      event,
+      onceWrapper(listener, (wrapper) => this.off(event, wrapper as M[E])) as M[E],
+    );
   }
 
   /** Removes `listener` for `event`; with no listener, every listener of `event`; with nothing, all. */
   off<E extends keyof M>(event?: E, listener?: M[E]): this {
-    const table = this.#listeners;
-    if (!table) return this;
-    if (event === undefined) {
-      this.#listeners = null;
-      return this;
-    }
-    if (listener === undefined) {
-      delete table[event];
-      return this;
-    }
-    const list = table[event];
-    if (!list) return this;
-    const index = list.findIndex((l) =>
-      l === listener || (l as { listener?: Listener }).listener === listener
-    );
-    if (index !== -1) {
-      const next = list.slice();
-      next.splice(index, 1);
-      if (next.length === 0) delete table[event];
-      else table[event] = next;
-    }
+    if (event === undefined) this.#listeners = null;
+    else if (this.#listeners) tableRemove(this.#listeners, event, listener);
     return this;
   }
 
@@ -104,40 +164,36 @@ export class Emitter<M extends EventsMap = EventsMap> {
 
   /** Calls the listeners of `event` with `args`; returns whether there were any. */
   emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
-    const list = this.#listeners?.[event];
-    if (!list) return false;
-    if (list.length === 1) {
-      list[0].apply(this, args);
-      return true;
-    }
-    for (const listener of list) listener.apply(this, args);
-    return true;
+    return tableEmit(this, this.#listeners, event, args);
   }
 
   /**
-   * The registered functions of `event` as stored (`once` wrappers included),
-   * without copying: the array is never mutated (listeners are copied on
-   * write), so it is safe to iterate while listeners change. For hot paths.
+   * What is registered for `event` as stored (`once` wrappers included), not
+   * copied: a function, a list that is never mutated (safe to iterate while
+   * listeners change), or `undefined`. For hot paths: no array per event.
    */
+  rawListener<E extends keyof M>(event: E): ListenerEntry<M[E]> {
+    return this.#listeners?.[event] as ListenerEntry<M[E]>;
+  }
+
+  /** The registered functions of `event` as stored (`once` wrappers included). */
   rawListeners<E extends keyof M>(event: E): readonly M[E][] {
-    return (this.#listeners?.[event] ?? EMPTY) as readonly M[E][];
+    return tableList(this.#listeners, event) as readonly M[E][];
   }
 
   /** The listeners of `event`. */
   listeners<E extends keyof M>(event: E): M[E][] {
-    return (this.#listeners?.[event] ?? []).map((l) =>
-      ((l as { listener?: Listener }).listener ?? l) as M[E]
-    );
+    return unwrap(tableList(this.#listeners, event)) as M[E][];
   }
 
   /** How many listeners `event` has. */
   listenerCount<E extends keyof M>(event: E): number {
-    return this.#listeners?.[event]?.length ?? 0;
+    return tableCount(this.#listeners, event);
   }
 
   /** Whether `event` has listeners. */
   hasListeners<E extends keyof M>(event: E): boolean {
-    return this.listenerCount(event) > 0;
+    return this.#listeners?.[event] !== undefined;
   }
 }
 
@@ -154,15 +210,12 @@ export class Emitter<M extends EventsMap = EventsMap> {
  * ```
  */
 export class Listeners<M extends EventsMap> {
-  #lazy: Emitter<M> | null = null;
-
-  get #emitter(): Emitter<M> {
-    return this.#lazy ??= new Emitter<M>();
-  }
+  /** Made on the first listener (the same table as an Emitter's, held directly). */
+  #listeners: Table | null = null;
 
   /** Adds a listener. */
   on<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    this.#emitter.on(event, listener);
+    this.#listeners = tableAdd(this.#listeners, event, listener);
     return this;
   }
 
@@ -173,13 +226,16 @@ export class Listeners<M extends EventsMap> {
 
   /** Adds a listener for the next event only. */
   once<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    this.#emitter.once(event, listener);
-    return this;
+    return this.on(
+      event,
+      onceWrapper(listener, (wrapper) => this.off(event, wrapper as M[Ev])) as M[Ev],
+    );
   }
 
   /** Removes a listener (or all of an event, or all). */
   off<Ev extends keyof M>(event?: Ev, listener?: M[Ev]): this {
-    this.#emitter.off(event, listener);
+    if (event === undefined) this.#listeners = null;
+    else if (this.#listeners) tableRemove(this.#listeners, event, listener);
     return this;
   }
 
@@ -190,27 +246,31 @@ export class Listeners<M extends EventsMap> {
 
   /** Removes every listener of an event, or of all events. */
   removeAllListeners<Ev extends keyof M>(event?: Ev): this {
-    this.#emitter.off(event);
-    return this;
+    return this.off(event);
   }
 
   /** The listeners of an event. */
   listeners<Ev extends keyof M>(event: Ev): M[Ev][] {
-    return this.#lazy?.listeners(event) ?? [];
+    return unwrap(tableList(this.#listeners, event)) as M[Ev][];
   }
 
   /** How many listeners an event has. */
   listenerCount<Ev extends keyof M>(event: Ev): number {
-    return this.#lazy?.listenerCount(event) ?? 0;
+    return tableCount(this.#listeners, event);
   }
 
-  /** The registered functions of an event, not copied (see {@linkcode Emitter.rawListeners}). */
+  /** The registered functions of an event as stored (see {@linkcode Emitter.rawListeners}). */
   rawListeners<Ev extends keyof M>(event: Ev): readonly M[Ev][] {
-    return this.#lazy?.rawListeners(event) ?? EMPTY;
+    return tableList(this.#listeners, event) as readonly M[Ev][];
+  }
+
+  /** What is registered for an event, not copied (see {@linkcode Emitter.rawListener}). */
+  rawListener<Ev extends keyof M>(event: Ev): ListenerEntry<M[Ev]> {
+    return this.#listeners?.[event] as ListenerEntry<M[Ev]>;
   }
 
   /** @internal Calls the local listeners of an event. */
   emitLocal<Ev extends keyof M>(event: Ev, ...args: Parameters<M[Ev]>): boolean {
-    return this.#lazy?.emit(event, ...args) ?? false;
+    return tableEmit(this, this.#listeners, event, args);
   }
 }

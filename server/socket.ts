@@ -12,7 +12,7 @@ import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "./engine/engine.ts";
 import { pathStart } from "./engine/http.ts";
 import type { Client } from "./client.ts";
-import { Listeners } from "../protocol/emitter.ts";
+import { type ListenerEntry, Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
 import type { Namespace } from "./namespace.ts";
 import type {
@@ -428,31 +428,49 @@ export class Socket<
    * arguments takes no array of its own.
    */
   #call(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): void {
-    const listeners = this.rawListeners(args[0] as keyof (L & ReservedSocketEvents));
-    if (listeners.length === 0) return;
+    const entry = this.rawListener(args[0] as keyof (L & ReservedSocketEvents)) as ListenerEntry<
+      (...a: unknown[]) => unknown
+    >;
+    if (entry === undefined) return;
+    if (typeof entry === "function") {
+      this.#invoke(entry, args, ack, null);
+      return;
+    }
+    // Several listeners share one argument list when they need one.
+    const shared: { rest: unknown[] | null } = { rest: null };
+    for (let i = 0; i < entry.length; i++) {
+      this.#invoke(entry[i], args, ack, shared);
+    }
+  }
+
+  /** Calls one listener with the event's arguments (`args` after the name), then `ack`. */
+  #invoke(
+    listener: (...a: unknown[]) => unknown,
+    args: unknown[],
+    ack: ((...args: unknown[]) => void) | undefined,
+    shared: { rest: unknown[] | null } | null,
+  ): void {
     const count = args.length - 1;
-    let rest: unknown[] | null = null;
-    for (let i = 0; i < listeners.length; i++) {
-      const listener = listeners[i] as (...a: unknown[]) => unknown;
-      try {
-        let result: unknown;
-        if (count === 1) {
-          result = ack ? listener.call(this, args[1], ack) : listener.call(this, args[1]);
-        } else if (count === 0) {
-          result = ack ? listener.call(this, ack) : listener.call(this);
-        } else if (count === 2 && !ack) {
-          result = listener.call(this, args[1], args[2]);
-        } else {
-          if (!rest) {
-            rest = args.slice(1);
-            if (ack) rest.push(ack);
-          }
-          result = listener.apply(this, rest);
+    try {
+      let result: unknown;
+      if (count === 1) {
+        result = ack ? listener.call(this, args[1], ack) : listener.call(this, args[1]);
+      } else if (count === 0) {
+        result = ack ? listener.call(this, ack) : listener.call(this);
+      } else if (count === 2 && !ack) {
+        result = listener.call(this, args[1], args[2]);
+      } else {
+        let rest = shared?.rest;
+        if (!rest) {
+          rest = args.slice(1);
+          if (ack) rest.push(ack);
+          if (shared) shared.rest = rest;
         }
-        if (result instanceof Promise) result.catch((error) => this.#reportError(error));
-      } catch (error) {
-        this.#reportError(error);
+        result = listener.apply(this, rest);
       }
+      if (result instanceof Promise) result.catch((error) => this.#reportError(error));
+    } catch (error) {
+      this.#reportError(error);
     }
   }
 
