@@ -11,6 +11,7 @@ import type { BroadcastFlags, Room, Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "./engine/engine.ts";
 import { pathStart } from "./engine/http.ts";
+import { intern } from "./engine/intern.ts";
 import type { Client } from "./client.ts";
 import { type ListenerEntry, Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
@@ -696,7 +697,7 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   // The path and query of the request URL, without a URL object.
   const full = conn.url;
   const hash = full.indexOf("#");
-  const url = full.slice(pathStart(full), hash === -1 ? undefined : hash);
+  const url = intern(full.slice(pathStart(full), hash === -1 ? undefined : hash));
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;
   const now = Date.now();

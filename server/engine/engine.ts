@@ -23,6 +23,7 @@ import {
 } from "./http.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
 import { DeadlineQueue } from "./deadlines.ts";
+import { intern } from "./intern.ts";
 import { EngineSession, type SessionHost } from "./session.ts";
 import type { Publisher, RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
 import type { EngineHandler, PreparedMessage, TransportName } from "./types.ts";
@@ -102,9 +103,12 @@ export function prepareMessage(data: EngineData): PreparedMessage {
 }
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const ID_CODES = Array.from(ID_ALPHABET, (c) => c.charCodeAt(0));
 /** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves about 200 ids. */
 const randomPool = new Uint8Array(4096);
 let randomAt = randomPool.length;
+/** The character codes of a 20-character id, reused (the usual length). */
+const idScratch: number[] = new Array(20).fill(0);
 
 /**
  * `length` random URL-safe characters, 6 random bits each. Session and
@@ -116,9 +120,10 @@ export function randomId(length: number): string {
     crypto.getRandomValues(randomPool);
     randomAt = 0;
   }
-  let id = "";
-  for (let i = 0; i < length; i++) id += ID_ALPHABET[randomPool[randomAt++] & 63];
-  return id;
+  // One flat string from its character codes: no rope of `length` concatenations.
+  const codes = length === idScratch.length ? idScratch : new Array<number>(length);
+  for (let i = 0; i < length; i++) codes[i] = ID_CODES[randomPool[randomAt++] & 63];
+  return String.fromCharCode.apply(null, codes);
 }
 
 function generateId(): string {
@@ -144,23 +149,11 @@ const REPEATED_HEADERS = new Set([
   "upgrade",
   "user-agent",
 ]);
-const INTERNED_MAX = 1024;
-const interned = new Map<string, string>();
-
-function intern(value: string): string {
-  const known = interned.get(value);
-  if (known !== undefined) return known;
-  // Bounded: past the limit the table starts over (values stay right, only less shared).
-  if (interned.size >= INTERNED_MAX) interned.clear();
-  interned.set(value, value);
-  return value;
-}
-
 /** The headers as a plain record, lower-case names (Headers iterates them so). */
 function headerRecord(headers: Headers): Record<string, string> {
   const record: Record<string, string> = {};
   headers.forEach((value, name) => {
-    record[name] = REPEATED_HEADERS.has(name) && value.length <= 256 ? intern(value) : value;
+    record[name] = REPEATED_HEADERS.has(name) ? intern(value) : value;
   });
   return record;
 }
@@ -396,7 +389,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       this.#allowed(request),
       (allowed) =>
         allowed
-          ? this.#handshake(request, context, bridge, url, parseQuery(url), transport)
+          ? this.#handshake(request, context, bridge, url, transport)
           : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
     );
   }
@@ -405,10 +398,15 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     request: Request,
     context: unknown,
     bridge: RuntimeBridge,
-    url: string,
-    query: Record<string, string>,
+    requestUrl: string,
     transport: TransportName,
   ): Response | undefined | Promise<Response | undefined> {
+    // The URL, its query values and the address live as long as the session: clients that
+    // send the same ones share one string (query values are slices that would keep the
+    // whole URL alive).
+    const url = intern(requestUrl);
+    const query = parseQuery(url);
+    for (const name in query) query[name] = intern(query[name]);
     const eio = query.EIO;
     const codec: SessionCodec | null = eio === "4"
       ? CODEC_V4
@@ -428,9 +426,10 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       // What rebuilds a copy of the request on demand (Deno closes the original once the
       // response is sent); the headers record is also the Socket.IO handshake's.
       request: { url, method: request.method, headers: headerRecord(request.headers), query },
-      remoteAddress: this.#address(request, context, bridge),
+      remoteAddress: intern(this.#address(request, context, bridge)),
       secure: this.#secure(request, url),
-      transport,
+      // The name itself, not the slice of the URL it was read from.
+      transport: transport === "websocket" ? "websocket" : "polling",
     });
     return then(this.#handshakeHeaders(request, session.id), (headers) => {
       if (transport === "websocket") {
