@@ -121,10 +121,13 @@ export class Client implements ConnectionHandler, DeadlineOwner {
   #connect(name: string, auth: Record<string, unknown>): void {
     const server = this.#server;
     const existing = server.namespaces.get(name);
-    const report = (error: unknown) =>
-      server.reportError(error instanceof Error ? error : new Error(String(error)));
     if (existing) {
-      existing.add(this, auth).catch(report);
+      // Synchronous unless a session is restored: no promise or closure per connection.
+      try {
+        existing.add(this, auth)?.catch((error) => this.#report(error));
+      } catch (error) {
+        this.#report(error);
+      }
       return;
     }
     server.checkNamespace(name, auth).then((nsp) => {
@@ -135,7 +138,11 @@ export class Client implements ConnectionHandler, DeadlineOwner {
         : { message: "Invalid namespace" };
       this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data }, {});
       return undefined;
-    }).catch(report);
+    }).catch((error) => this.#report(error));
+  }
+
+  #report(error: unknown): void {
+    this.#server.reportError(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** Engine upgrade to WebSocket: the sockets may now take broadcasts through pub/sub. */

@@ -9,7 +9,7 @@
 
 import type { Packet } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
-import type { Adapter, AdapterNamespace, Room, SocketId } from "./adapter.ts";
+import type { Adapter, AdapterNamespace, Room, Session, SocketId } from "./adapter.ts";
 import type { PreparedMessage } from "./engine/types.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
@@ -99,17 +99,34 @@ export class Namespace<
     return this.#fns;
   }
 
-  /** @internal A client asks to join: create the socket, run middlewares, connect. */
-  async add(client: Client, auth: Record<string, unknown>): Promise<void> {
-    let previous = null;
+  /**
+   * @internal A client asks to join: create the socket, run middlewares,
+   * connect. A promise only when a session is looked up for recovery.
+   */
+  add(client: Client, auth: Record<string, unknown>): void | Promise<void> {
     const recovery = this.server.recoveryOptions;
     if (recovery && typeof auth.pid === "string" && typeof auth.offset === "string") {
-      try {
-        previous = await this.adapter.restoreSession(auth.pid, auth.offset);
-      } catch {
-        previous = null;
-      }
+      return this.#restore(client, auth, auth.pid, auth.offset);
     }
+    this.#admit(client, auth, null);
+  }
+
+  async #restore(
+    client: Client,
+    auth: Record<string, unknown>,
+    pid: string,
+    offset: string,
+  ): Promise<void> {
+    let previous = null;
+    try {
+      previous = await this.adapter.restoreSession(pid, offset);
+    } catch {
+      previous = null;
+    }
+    this.#admit(client, auth, previous);
+  }
+
+  #admit(client: Client, auth: Record<string, unknown>, previous: Session | null): void {
     if (client.conn.state !== "open") return;
     const socket = new Socket<L, E, D>(
       this as unknown as Namespace,
@@ -117,8 +134,15 @@ export class Namespace<
       auth,
       previous ?? undefined,
     );
-    if (previous && recovery?.skipMiddlewares) {
+    if (previous && this.server.recoveryOptions?.skipMiddlewares) {
       this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
+      return;
+    }
+    if (this.#fns.length === 0) {
+      // No middleware: connected at once, no continuation per connection.
+      if (previous) {
+        this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
+      } else this.#connect(socket, client);
       return;
     }
     this.#run(socket, (error) => {

@@ -131,12 +131,15 @@ test("server: errors thrown by handlers are reported, not lost", async () => {
         throw new Error("async boom");
       });
     });
+    ctx.io.on("connection", () => {
+      throw new Error("connection boom");
+    });
     const c = ctx.client();
     await nextEvent(c, "connect");
     c.emit("sync");
     c.emit("async");
-    await until(() => reported.length === 2, 3000, "two reports");
-    assert.deepEqual(reported.sort(), ["async boom", "sync boom"]);
+    await until(() => reported.length === 3, 3000, "three reports");
+    assert.deepEqual(reported.sort(), ["async boom", "connection boom", "sync boom"]);
   } finally {
     await ctx.close();
   }
@@ -165,3 +168,24 @@ test(
   },
   { timeout: 30_000 },
 );
+
+test("server: a session store that fails while restoring gives a fresh session, not a lost client", async () => {
+  const ctx = await setup({ connectionStateRecovery: {} });
+  try {
+    const adapter = ctx.io.sockets.adapter as any;
+    let lookups = 0;
+    adapter.restoreSession = () => {
+      lookups++;
+      return Promise.reject(new Error("store down"));
+    };
+    const recovered = Promise.withResolvers<boolean>();
+    ctx.io.on("connection", (socket) => recovered.resolve(socket.recovered));
+    const c = ctx.client("", { auth: { pid: "gone", offset: "0-1" } });
+    await nextEvent(c, "connect");
+    assert.equal(await recovered.promise, false);
+    assert.equal(lookups, 1);
+    assert.equal(ctx.io.sockets.sockets.size, 1);
+  } finally {
+    await ctx.close();
+  }
+});
