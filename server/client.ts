@@ -34,13 +34,13 @@ export class Client implements ConnectionHandler, DeadlineOwner {
    */
   #sockets: Socket | Map<string, Socket> | null = null;
   #server: Server;
-  #decoder: Decoder;
+  /** Its own decoder, from the first packet with attachments on; the server's shared one before. */
+  #decoder: Decoder | null = null;
 
   /** Takes over the connection's events. */
   constructor(server: Server, conn: EngineConnection) {
     this.#server = server;
     this.conn = conn;
-    this.#decoder = server.parser.createDecoder({ binaryType: "uint8array" });
     conn.handler = this;
     if (conn.protocol === 3) {
       // Socket.IO v2 clients are in the main namespace without asking.
@@ -83,15 +83,24 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** Engine message: decode, then route. */
   onMessage(data: EngineData): void {
+    const own = this.#decoder;
+    const decoder = own ?? this.#server.sharedDecoder;
     let packet: Packet | null;
     try {
-      packet = this.#decoder.add(data);
+      packet = decoder.add(data);
     } catch (error) {
+      // Whatever state a throwing decoder kept stays out of the other clients' way.
+      if (!own) this.#server.renewSharedDecoder();
       if (!(error instanceof ProtocolError)) throw error;
       this.#onParseError(error);
       return;
     }
     if (packet) this.#route(packet);
+    else if (!own) {
+      // Attachments expected: the decoder now holds this client's packet.
+      this.#decoder = decoder;
+      this.#server.renewSharedDecoder();
+    }
   }
 
   #route(packet: Packet): void {
@@ -225,6 +234,6 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     this.#server.connectDeadlines.delete(this);
     for (const socket of this.#list()) socket.onClose(reason, description);
     this.#sockets = null;
-    this.#decoder.destroy();
+    this.#decoder?.destroy();
   }
 }

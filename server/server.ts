@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Encoder, Parser } from "../protocol/parser.ts";
+import type { Decoder, Encoder, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import {
   type Adapter,
@@ -89,6 +89,7 @@ export class Server<
   readonly parser: Parser;
   /** @internal The one encoder (stateless) shared by every client. */
   readonly encoder: Encoder;
+  #sharedDecoder: Decoder | null = null;
   /** @internal */
   readonly connectTimeout: number;
   /** @internal The connectTimeout deadlines of every client, on one timer. */
@@ -210,6 +211,22 @@ export class Server<
       return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
     };
     return serveHandler(fetch, engine.options);
+  }
+
+  /**
+   * @internal The decoder of every client that waits for no attachments. A
+   * decoder holds state only while its `add` returns null (attachments
+   * expected), so clients share one until a binary packet begins: that client
+   * then keeps it (see {@linkcode Server.renewSharedDecoder}). No decoder per
+   * idle connection.
+   */
+  get sharedDecoder(): Decoder {
+    return this.#sharedDecoder ??= this.parser.createDecoder({ binaryType: "uint8array" });
+  }
+
+  /** @internal The shared decoder became one client's, or threw: the others get a new one. */
+  renewSharedDecoder(): void {
+    this.#sharedDecoder = null;
   }
 
   /** Adds a middleware to the main namespace. */

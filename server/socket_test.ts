@@ -240,3 +240,49 @@ test(
   },
   opts,
 );
+
+test("client decoders: a packet waiting for its attachments is not disturbed by other clients' packets", async () => {
+  const io = new Server({ pingInterval: 5000, pingTimeout: 5000 });
+  io.on("connection", (socket) => {
+    socket.on("bin", (data: Uint8Array, ack: (sum: number) => void) => {
+      ack(data.reduce((sum, byte) => sum + byte, 0));
+    });
+    socket.on("txt", (text: string, ack: (text: string) => void) => ack(text));
+  });
+  const http = await serve(io.handler());
+  const url = wsUrl(http.url, "EIO=4&transport=websocket", "/socket.io/");
+  const sockets: Awaited<ReturnType<typeof openSocket>>[] = [];
+  const join = async () => {
+    const ws = await openSocket(url);
+    sockets.push(ws);
+    assert.equal((await ws.nextText())[0], "0");
+    ws.send("40");
+    assert.match(await ws.nextText(), /^40\{"sid"/);
+    return ws;
+  };
+  try {
+    const [a, b, c] = [await join(), await join(), await join()];
+    const header = (id: number) => `451-${id}["bin",{"_placeholder":true,"num":0}]`;
+    a.send(header(1)); // a's packet now waits for its attachment
+    b.send('421["txt","b"]');
+    assert.equal(await b.nextText(), '431["b"]');
+    b.send(header(2));
+    b.send(new Uint8Array([5, 5]));
+    assert.equal(await b.nextText(), "432[10]");
+    c.send("42not json"); // a parse error closes c, and only c
+    await withTimeout(c.closed, 3000, "c closed");
+    b.send('423["txt","again"]');
+    assert.equal(await b.nextText(), '433["again"]');
+    a.send(new Uint8Array([1, 2, 3]));
+    assert.equal(await a.nextText(), "431[6]");
+    // A binary frame nobody announced is a parse error for that client alone.
+    b.send(new Uint8Array([9]));
+    await withTimeout(b.closed, 3000, "b closed");
+    a.send('424["txt","still"]');
+    assert.equal(await a.nextText(), '434["still"]');
+  } finally {
+    for (const ws of sockets) await ws.close().catch(() => {});
+    await io.close();
+    await http.close();
+  }
+});
