@@ -9,6 +9,7 @@
  * @module
  */
 
+import { ENGINE_PACKET_CODES } from "./engine_io.ts";
 import { ProtocolError } from "./errors.ts";
 import {
   type Decoder,
@@ -150,6 +151,26 @@ export class SocketEncoder implements Encoder {
    * What the server's write path uses, without an array per packet.
    */
   encodeText(packet: Packet): string | null {
+    return this.#encodePlain(packet, TYPE_CHARS);
+  }
+
+  /**
+   * The Engine.IO v4 text frame carrying a packet without binary values: the
+   * message type "4" and the packet's text, made in one concatenation (a
+   * frame built as "4" + text costs a second string join per packet). `null`
+   * when the packet carries binary.
+   *
+   * @example
+   * ```ts
+   * import { SocketEncoder } from "./socket_io.ts";
+   * new SocketEncoder().encodeFrame({ type: 3, nsp: "/", id: 12, data: ["ok"] }); // '4312["ok"]'
+   * ```
+   */
+  encodeFrame(packet: Packet): string | null {
+    return this.#encodePlain(packet, MESSAGE_TYPE_CHARS);
+  }
+
+  #encodePlain(packet: Packet, typeChars: readonly string[]): string | null {
     const { type } = packet;
     if (
       (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT ||
@@ -160,7 +181,7 @@ export class SocketEncoder implements Encoder {
       : type === PacketType.BINARY_ACK
       ? PacketType.ACK
       : type;
-    return encodeText(plainType, packet.nsp, packet.id, packet.data, -1);
+    return encodeText(plainType, packet.nsp, packet.id, packet.data, -1, typeChars);
   }
 
   /** A packet with binary values: the text header, then one message per attachment. */
@@ -183,6 +204,8 @@ export class SocketEncoder implements Encoder {
 
 /** The packet type digits, as strings (spec "Packet encoding"). */
 const TYPE_CHARS = ["0", "1", "2", "3", "4", "5", "6"];
+/** The same behind the Engine.IO message type "4": the start of a v4 text frame. */
+const MESSAGE_TYPE_CHARS = TYPE_CHARS.map((c) => ENGINE_PACKET_CODES.message + c);
 
 function encodeText(
   type: PacketType,
@@ -190,15 +213,16 @@ function encodeText(
   id: number | undefined,
   data: unknown,
   attachments: number,
+  typeChars: readonly string[] = TYPE_CHARS,
 ): string {
   const hasData = data !== undefined && data !== null;
   if (attachments < 0 && (!nsp || nsp === "/") && hasData) {
     // The usual packet (an event or ack in the main namespace): one concatenation.
     return id === undefined || id === null
-      ? TYPE_CHARS[type] + JSON.stringify(data)
-      : TYPE_CHARS[type] + id + JSON.stringify(data);
+      ? typeChars[type] + JSON.stringify(data)
+      : typeChars[type] + id + JSON.stringify(data);
   }
-  let out = attachments >= 0 ? `${type}${attachments}-` : TYPE_CHARS[type];
+  let out = attachments >= 0 ? typeChars[type] + attachments + "-" : typeChars[type];
   if (nsp && nsp !== "/") out += nsp + ",";
   if (id !== undefined && id !== null) out += id;
   if (hasData) out += JSON.stringify(data);

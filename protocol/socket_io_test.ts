@@ -180,7 +180,7 @@ test("socket_io: Blobs are resolved to bytes, then extracted like any binary", a
   assert.deepEqual(frames[1], new Uint8Array([1, 2, 3]));
 });
 
-test("socket_io: encodeText is encode's one message, and null for packets with binary", () => {
+test("socket_io: encodeText is encode's one message, encodeFrame its v4 frame, null with binary", () => {
   const encoder = new SocketEncoder();
   const packets = [
     { type: PacketType.EVENT, nsp: "/", data: ["a", 1] },
@@ -192,9 +192,13 @@ test("socket_io: encodeText is encode's one message, and null for packets with b
   ];
   for (const packet of packets) {
     assert.deepEqual([encoder.encodeText(packet)], encoder.encode(packet));
+    // The v4 WebSocket frame of the same message: the Engine.IO message type first.
+    assert.equal(encoder.encodeFrame(packet), "4" + encoder.encodeText(packet));
   }
+  assert.equal(encoder.encodeFrame(packets[1]), '4212["a"]');
   const binary = { type: PacketType.EVENT, nsp: "/", id: 1, data: ["b", new Uint8Array([1])] };
   assert.equal(encoder.encodeText(binary), null);
+  assert.equal(encoder.encodeFrame(binary), null);
   assert.deepEqual(encoder.encode(binary), [
     '51-1["b",{"_placeholder":true,"num":0}]',
     new Uint8Array([1]),

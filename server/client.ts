@@ -186,10 +186,11 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     const options = flags.compress === false ? { compress: false } : undefined;
     const encoder = this.#server.encoder;
     if (encoder instanceof SocketEncoder) {
-      // The default parser: a packet without binary is one string, no array around it.
-      const text = encoder.encodeText(packet);
-      if (text !== null) {
-        conn.send(text, options);
+      // The default parser: a packet without binary is one string, built with its engine frame
+      // type in the same concatenation, no array around it.
+      const frame = encoder.encodeFrame(packet);
+      if (frame !== null) {
+        conn.sendFrame(frame, options);
         return;
       }
     }

@@ -253,6 +253,16 @@ export class EngineSession extends Emitter<SessionEvents>
     this.#sendPacket({ type: "message", data }, options);
   }
 
+  /** Queues a text message given as its v4 frame: "4" + data (see `EngineConnection.sendFrame`). */
+  sendFrame(frame: string, options?: SendOptions): void {
+    const socket = this.#direct();
+    if (socket) {
+      socket.send(frame, options?.compress);
+      return;
+    }
+    this.#sendPacket({ type: "message", data: frame.slice(1) }, options);
+  }
+
   /** Alias of {@linkcode EngineSession.send}, as engine.io names it. */
   write(data: EngineData, options?: SendOptions): void {
     this.send(data, options);

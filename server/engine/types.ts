@@ -75,6 +75,12 @@ export interface EngineConnection {
   send(data: EngineData, options?: SendOptions): void;
   /** Queues a message prepared once for many sessions (see `prepareMessage`). */
   sendPrepared(message: PreparedMessage, options?: SendOptions): void;
+  /**
+   * Queues a text message given as its v4 WebSocket frame ("4" + data), as
+   * an encoder builds it in one concatenation: sent as it is on a WebSocket,
+   * its data (the frame without the "4") on long-polling.
+   */
+  sendFrame(frame: string, options?: SendOptions): void;
   /** Closes the session after flushing; `onClose` follows with "forced close" by default. */
   close(reason?: EngineCloseReason): void;
   /**
