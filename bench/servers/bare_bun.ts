@@ -23,32 +23,32 @@ type Data = { room: string | null; binaryAck: string | null };
 
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
-const server = Bun.serve({
-  port: Number(process.env.PORT ?? 3000),
-  hostname: "127.0.0.1",
-  fetch(
-    request: Request,
-    server: { upgrade(r: Request, o: unknown): boolean },
-  ) {
-    if (request.url.includes("transport=polling")) return barePolling(request);
-    const room = new URL(request.url).searchParams.get("room");
-    if (server.upgrade(request, { data: { room, binaryAck: null } })) {
-      return undefined;
-    }
-    return new Response("bare", { status: 400 });
-  },
-  websocket: {
-    open(
-      ws: { data: Data; send(m: string): void; subscribe(t: string): void },
-    ) {
+
+type BareSocket = {
+  data: Data;
+  send(m: string | Uint8Array): void;
+  subscribe(t: string): void;
+};
+
+/**
+ * The bare WebSocket handlers: with `decodeJson` the echo pays the JSON
+ * decode and encode; `publish` is the server's (fan-out). Also driven
+ * in-process by bench/dispatch.ts.
+ */
+export function bareWebsocket(
+  decodeJson: boolean,
+  publish: (topic: string, message: string) => void,
+): {
+  open(ws: BareSocket): void;
+  message(ws: BareSocket, message: string | Uint8Array): void;
+} {
+  return {
+    open(ws) {
       ws.send(OPEN);
       ws.subscribe("all");
       if (ws.data.room) ws.subscribe(ws.data.room);
     },
-    message(
-      ws: { data: Data; send(m: string | Uint8Array): void },
-      message: string | Uint8Array,
-    ) {
+    message(ws, message) {
       if (typeof message !== "string") {
         if (ws.data.binaryAck) ws.send(ws.data.binaryAck);
         ws.data.binaryAck = null;
@@ -60,23 +60,44 @@ const server = Bun.serve({
       if (message.startsWith("451-")) {
         // 451-<id>["echo",{placeholder}] -> 461-<id>[{placeholder}] once the attachment came.
         const bracket = message.indexOf("[");
-        ws.data.binaryAck = "461-" + message.slice(4, bracket) +
-          BINARY_ACK_TAIL;
+        ws.data.binaryAck = "461-" + message.slice(4, bracket) + BINARY_ACK_TAIL;
         return;
       }
       const bracket = message.indexOf("[");
       const body = message.slice(bracket);
       if (body.startsWith('["echo",')) {
-        if (DECODE_JSON) {
+        if (decodeJson) {
           const args = JSON.parse(body) as unknown[];
           ws.send("43" + message.slice(2, bracket) + JSON.stringify(args.slice(1)));
         } else ws.send("43" + message.slice(2, bracket) + "[" + body.slice(8));
       } else if (body.startsWith('["fan",')) {
-        server.publish("all", message);
+        publish("all", message);
       } else if (body.startsWith('["room",')) {
         const end = body.indexOf('"', 9);
-        server.publish(body.slice(9, end), '42["fan",' + body.slice(end + 2));
+        publish(body.slice(9, end), '42["fan",' + body.slice(end + 2));
       }
     },
-  },
-});
+  };
+}
+
+if (import.meta.main) {
+  const server = Bun.serve({
+    port: Number(process.env.PORT ?? 3000),
+    hostname: "127.0.0.1",
+    fetch(
+      request: Request,
+      server: { upgrade(r: Request, o: unknown): boolean },
+    ) {
+      if (request.url.includes("transport=polling")) return barePolling(request);
+      const room = new URL(request.url).searchParams.get("room");
+      if (server.upgrade(request, { data: { room, binaryAck: null } })) {
+        return undefined;
+      }
+      return new Response("bare", { status: 400 });
+    },
+    websocket: bareWebsocket(
+      DECODE_JSON,
+      (topic: string, message: string) => server.publish(topic, message),
+    ),
+  });
+}
