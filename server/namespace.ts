@@ -134,15 +134,9 @@ export class Namespace<
       auth,
       previous ?? undefined,
     );
-    if (previous && this.server.recoveryOptions?.skipMiddlewares) {
-      this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
-      return;
-    }
-    if (this.#fns.length === 0) {
-      // No middleware: connected at once, no continuation per connection.
-      if (previous) {
-        this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
-      } else this.#connect(socket, client);
+    if (this.#fns.length === 0 || (previous && this.server.recoveryOptions?.skipMiddlewares)) {
+      // No middleware to run: connected at once, no continuation per connection.
+      this.#connect(socket, client, previous);
       return;
     }
     this.#run(socket, (error) => {
@@ -158,25 +152,18 @@ export class Namespace<
         );
         return;
       }
-      if (previous) {
-        this.#connect(socket, client, previous.rooms, previous.data, previous.missedPackets);
-      } else this.#connect(socket, client);
+      this.#connect(socket, client, previous);
     });
   }
 
-  #connect(
-    socket: Socket<L, E, D>,
-    client: Client,
-    rooms?: Room[],
-    data?: unknown,
-    missed?: unknown[][],
-  ): void {
+  /** The socket joins, with a restored session's rooms, data and missed packets. */
+  #connect(socket: Socket<L, E, D>, client: Client, previous: Session | null): void {
     this.sockets.set(socket.id, socket);
-    if (rooms) {
-      socket.data = data as D;
-      socket.join(rooms);
+    if (previous) {
+      socket.data = previous.data as D;
+      socket.join(previous.rooms);
     }
-    socket.onConnect(missed);
+    socket.onConnect(previous?.missedPackets);
     client.added(socket as unknown as Socket);
     try {
       this.emitLocal("connect", socket);

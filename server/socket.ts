@@ -437,19 +437,21 @@ export class Socket<
       this.#invoke(entry, args, ack, null);
       return;
     }
-    // Several listeners share one argument list when they need one.
-    const shared: { rest: unknown[] | null } = { rest: null };
-    for (let i = 0; i < entry.length; i++) {
-      this.#invoke(entry[i], args, ack, shared);
-    }
+    // Several listeners share one argument list, made only when the arity needs one.
+    const count = args.length - 1;
+    const rest = count > 2 || (count === 2 && ack) ? restOf(args, ack) : null;
+    for (let i = 0; i < entry.length; i++) this.#invoke(entry[i], args, ack, rest);
   }
 
-  /** Calls one listener with the event's arguments (`args` after the name), then `ack`. */
+  /**
+   * Calls one listener with the event's arguments (`args` after the name),
+   * then `ack`; `rest` is that list when the caller made it already.
+   */
   #invoke(
     listener: (...a: unknown[]) => unknown,
     args: unknown[],
     ack: ((...args: unknown[]) => void) | undefined,
-    shared: { rest: unknown[] | null } | null,
+    rest: unknown[] | null,
   ): void {
     const count = args.length - 1;
     try {
@@ -461,13 +463,7 @@ export class Socket<
       } else if (count === 2 && !ack) {
         result = listener.call(this, args[1], args[2]);
       } else {
-        let rest = shared?.rest;
-        if (!rest) {
-          rest = args.slice(1);
-          if (ack) rest.push(ack);
-          if (shared) shared.rest = rest;
-        }
-        result = listener.apply(this, rest);
+        result = listener.apply(this, rest ?? restOf(args, ack));
       }
       if (result instanceof Promise) result.catch((error) => this.#reportError(error));
     } catch (error) {
@@ -691,6 +687,13 @@ function timeString(ms: number): string {
     timeSecond = second;
   }
   return timeText;
+}
+
+/** The arguments after the event name, then the ack when there is one. */
+function restOf(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): unknown[] {
+  const rest = args.slice(1);
+  if (ack) rest.push(ack);
+  return rest;
 }
 
 function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
