@@ -46,6 +46,8 @@ test("socket_io: text vectors encode and decode for every packet type", () => {
     assert.deepEqual(encoded, [wire === "1/admin," ? "1/admin," : wire]);
     const decoded = new SocketDecoder().add(wire);
     assert.deepEqual(decoded, packet, wire);
+    // The same message read from its v4 WebSocket frame, past the "4".
+    assert.deepEqual(new SocketDecoder().addFrame("4" + wire), packet, wire);
   }
 });
 
@@ -145,7 +147,18 @@ test("socket_io: malformed packets throw ProtocolError", () => {
   ];
   for (const wire of bad) {
     assert.throws(() => new SocketDecoder().add(wire), ProtocolError, JSON.stringify(wire));
+    assert.throws(() => new SocketDecoder().addFrame("4" + wire), ProtocolError, wire);
   }
+  // A binary header read from its frame, then its attachment.
+  const framed = new SocketDecoder();
+  assert.equal(framed.addFrame('451-2["b",{"_placeholder":true,"num":0}]'), null);
+  assert.deepEqual(framed.add(new Uint8Array([9])), {
+    type: PacketType.EVENT,
+    nsp: "/",
+    id: 2,
+    data: ["b", new Uint8Array([9])],
+    attachments: 1,
+  });
 });
 
 test("socket_io: out-of-place chunks and placeholder mismatches throw ProtocolError", () => {

@@ -8,7 +8,7 @@
 
 import { ProtocolError } from "../protocol/errors.ts";
 import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
-import { SocketEncoder } from "../protocol/socket_io.ts";
+import type { SocketDecoder } from "../protocol/socket_io.ts";
 import type { BroadcastFlags } from "./adapter.ts";
 import type {
   ConnectionHandler,
@@ -83,11 +83,22 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** Engine message: decode, then route. */
   onMessage(data: EngineData): void {
+    this.#decode(data, false);
+  }
+
+  /** A v4 text frame ("4" + message): the default decoder reads it in place. */
+  onFrame(frame: string): void {
+    if (this.#server.frameEncoder) this.#decode(frame, true);
+    else this.onMessage(frame.slice(1));
+  }
+
+  /** Decodes one message (`framed`: a v4 text frame, for the default decoder), then routes. */
+  #decode(data: EngineData, framed: boolean): void {
     const own = this.#decoder;
     const decoder = own ?? this.#server.sharedDecoder;
     let packet: Packet | null;
     try {
-      packet = decoder.add(data);
+      packet = framed ? (decoder as SocketDecoder).addFrame(data as string) : decoder.add(data);
     } catch (error) {
       // Whatever state a throwing decoder kept stays out of the other clients' way.
       if (!own) this.#server.renewSharedDecoder();
@@ -184,17 +195,17 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
     const options = flags.compress === false ? { compress: false } : undefined;
-    const encoder = this.#server.encoder;
-    if (encoder instanceof SocketEncoder) {
+    const frameEncoder = this.#server.frameEncoder;
+    if (frameEncoder) {
       // The default parser: a packet without binary is one string, built with its engine frame
       // type in the same concatenation, no array around it.
-      const frame = encoder.encodeFrame(packet);
+      const frame = frameEncoder.encodeFrame(packet);
       if (frame !== null) {
         conn.sendFrame(frame, options);
         return;
       }
     }
-    const frames = encoder.encode(packet);
+    const frames = this.#server.encoder.encode(packet);
     for (let i = 0; i < frames.length; i++) conn.send(frames[i], options);
   }
 

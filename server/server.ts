@@ -6,7 +6,7 @@
  */
 
 import type { Decoder, Encoder, Parser } from "../protocol/parser.ts";
-import { defaultParser } from "../protocol/socket_io.ts";
+import { defaultParser, type SocketEncoder } from "../protocol/socket_io.ts";
 import {
   type Adapter,
   type AdapterFactory,
@@ -89,6 +89,12 @@ export class Server<
   readonly parser: Parser;
   /** @internal The one encoder (stateless) shared by every client. */
   readonly encoder: Encoder;
+  /**
+   * @internal The same encoder when the parser is the default one (its
+   * decoders are then `SocketDecoder`s too): WebSocket frames are built and
+   * read in place. Null with another parser, whose methods must be called.
+   */
+  readonly frameEncoder: SocketEncoder | null;
   #sharedDecoder: Decoder | null = null;
   /** @internal */
   readonly connectTimeout: number;
@@ -108,6 +114,7 @@ export class Server<
   constructor(options: ServerOptions = {}) {
     this.parser = options.parser ?? defaultParser;
     this.encoder = this.parser.createEncoder();
+    this.frameEncoder = this.parser === defaultParser ? this.encoder as SocketEncoder : null;
     this.connectTimeout = options.connectTimeout ?? 45_000;
     this.connectDeadlines = new DeadlineQueue(this.connectTimeout);
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;

@@ -5,6 +5,8 @@ import { serve } from "../tests/serve.ts";
 import { openSocket, pollingHandshake, wsUrl } from "../tests/conformance/wire.ts";
 import { io as connect, Manager } from "../client/mod.ts";
 import { Engine, Server } from "./mod.ts";
+import type { DecoderOptions, Packet } from "../protocol/parser.ts";
+import { SocketDecoder, SocketEncoder } from "../protocol/socket_io.ts";
 
 const opts = { sanitize: false };
 
@@ -282,6 +284,47 @@ test("client decoders: a packet waiting for its attachments is not disturbed by 
     assert.equal(await a.nextText(), '434["still"]');
   } finally {
     for (const ws of sockets) await ws.close().catch(() => {});
+    await io.close();
+    await http.close();
+  }
+});
+
+test("socket: a parser built on the default classes has its own methods called", async () => {
+  // Only the default parser is read and written in place (frames past the "4"); a subclass
+  // that overrides add or encode is called like any other parser.
+  const seen = { decoded: 0, encoded: 0 };
+  const parser = {
+    name: "counting",
+    createEncoder: () =>
+      new (class extends SocketEncoder {
+        override encode(packet: Packet) {
+          seen.encoded++;
+          return super.encode(packet);
+        }
+      })(),
+    createDecoder: (options?: DecoderOptions) =>
+      new (class extends SocketDecoder {
+        override add(chunk: Parameters<SocketDecoder["add"]>[0]) {
+          seen.decoded++;
+          return super.add(chunk);
+        }
+      })(options),
+  };
+  const io = new Server({ parser });
+  io.on("connection", (socket) => {
+    socket.on("txt", (text: string, ack: (text: string) => void) => ack(text));
+  });
+  const http = await serve(io.handler());
+  const ws = await openSocket(wsUrl(http.url, "EIO=4&transport=websocket", "/socket.io/"));
+  try {
+    assert.equal((await ws.nextText())[0], "0");
+    ws.send("40");
+    assert.match(await ws.nextText(), /^40\{"sid"/);
+    ws.send('427["txt","x"]');
+    assert.equal(await ws.nextText(), '437["x"]');
+    assert.deepEqual(seen, { decoded: 2, encoded: 2 });
+  } finally {
+    await ws.close().catch(() => {});
     await io.close();
     await http.close();
   }

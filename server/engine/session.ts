@@ -606,7 +606,9 @@ export class EngineSession extends Emitter<SessionEvents>
       this.protocol === 4 && !this.hasListeners("packet") && !this.hasListeners("message")
     ) {
       // The usual frame, a v4 text message on the session's socket: no packet object.
-      this.handler.onMessage(data.slice(1));
+      const handler = this.handler;
+      if (handler.onFrame) handler.onFrame(data);
+      else handler.onMessage(data.slice(1));
       return;
     }
     let packet: EnginePacket;

@@ -34,6 +34,12 @@ export interface SendOptions {
 export interface ConnectionHandler {
   /** One Engine.IO message arrived: text, or binary bytes. */
   onMessage(data: EngineData): void;
+  /**
+   * One v4 text message arrived as its WebSocket frame, the message type "4"
+   * first (the usual case): what `onMessage(frame.slice(1))` would get, for a
+   * handler that can read past the "4" without the copy. Optional.
+   */
+  onFrame?(frame: string): void;
   /** The session closed; called once. */
   onClose(reason: EngineCloseReason, description?: unknown): void;
   /** Every queued packet has been written out. */
