@@ -207,6 +207,32 @@ const TYPE_CHARS = ["0", "1", "2", "3", "4", "5", "6"];
 /** The same behind the Engine.IO message type "4": the start of a v4 text frame. */
 const MESSAGE_TYPE_CHARS = TYPE_CHARS.map((c) => ENGINE_PACKET_CODES.message + c);
 
+/** The decimal text of 0..999, then the same padded to three digits (made on first use). */
+let digits: string[] | null = null;
+
+/**
+ * The decimal text of a packet id below one million, from a table of digits:
+ * converting the number makes a new string per packet, which cost more than
+ * the rest of a small ack frame's concatenation. Other values are returned
+ * as they are, to be concatenated like any number.
+ */
+function idDigits(id: number): string | number {
+  if ((id >>> 0) !== id || id >= 1_000_000) return id;
+  const table = digits ??= makeDigits();
+  if (id < 1000) return table[id];
+  const high = (id / 1000) | 0;
+  return table[high] + table[1000 + id - high * 1000];
+}
+
+function makeDigits(): string[] {
+  const table = new Array<string>(2000);
+  for (let i = 0; i < 1000; i++) {
+    table[i] = String(i);
+    table[1000 + i] = table[i].padStart(3, "0");
+  }
+  return table;
+}
+
 function encodeText(
   type: PacketType,
   nsp: string,
@@ -220,11 +246,11 @@ function encodeText(
     // The usual packet (an event or ack in the main namespace): one concatenation.
     return id === undefined || id === null
       ? typeChars[type] + JSON.stringify(data)
-      : typeChars[type] + id + JSON.stringify(data);
+      : typeChars[type] + idDigits(id) + JSON.stringify(data);
   }
   let out = attachments >= 0 ? typeChars[type] + attachments + "-" : typeChars[type];
   if (nsp && nsp !== "/") out += nsp + ",";
-  if (id !== undefined && id !== null) out += id;
+  if (id !== undefined && id !== null) out += idDigits(id);
   if (hasData) out += JSON.stringify(data);
   return out;
 }
