@@ -170,6 +170,22 @@ export class SocketEncoder implements Encoder {
     return this.#encodePlain(packet, MESSAGE_TYPE_CHARS);
   }
 
+  /**
+   * The v4 text frame of an ack (see {@linkcode SocketEncoder.encodeFrame})
+   * from its parts, without a packet object: `null` when `data` carries binary.
+   *
+   * @example
+   * ```ts
+   * import { SocketEncoder } from "./socket_io.ts";
+   * new SocketEncoder().encodeAckFrame("/", 7, ["ok"]); // '437["ok"]'
+   * ```
+   */
+  encodeAckFrame(nsp: string, id: number, data: unknown[]): string | null {
+    return hasBinary(data)
+      ? null
+      : encodeText(PacketType.ACK, nsp, id, data, -1, MESSAGE_TYPE_CHARS);
+  }
+
   #encodePlain(packet: Packet, typeChars: readonly string[]): string | null {
     const { type } = packet;
     if (

@@ -212,6 +212,17 @@ test("socket_io: encodeText is encode's one message, encodeFrame its v4 frame, n
   const binary = { type: PacketType.EVENT, nsp: "/", id: 1, data: ["b", new Uint8Array([1])] };
   assert.equal(encoder.encodeText(binary), null);
   assert.equal(encoder.encodeFrame(binary), null);
+  // An ack's frame from its parts is the frame of the ack packet.
+  for (
+    const [nsp, id, data] of [["/", 7, ["ok"]], ["/chat", 1234, [1, { a: null }]], ["/", 0, []]]
+  ) {
+    const packet = { type: PacketType.ACK, nsp, id, data } as Packet;
+    assert.equal(
+      encoder.encodeAckFrame(nsp as string, id as number, data as unknown[]),
+      encoder.encodeFrame(packet),
+    );
+  }
+  assert.equal(encoder.encodeAckFrame("/", 1, [new Uint8Array(2)]), null);
   assert.deepEqual(encoder.encode(binary), [
     '51-1["b",{"_placeholder":true,"num":0}]',
     new Uint8Array([1]),

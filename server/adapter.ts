@@ -33,6 +33,9 @@ export interface BroadcastFlags {
   expectSingleResponse?: boolean;
 }
 
+/** @internal The flags of a plain emit, shared (never mutated). */
+export const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
 /** Who a broadcast goes to. */
 export interface BroadcastOptions {
   /** Only sockets in these rooms; every socket when empty. */

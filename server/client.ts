@@ -9,7 +9,7 @@
 import { ProtocolError } from "../protocol/errors.ts";
 import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
 import type { SocketDecoder } from "../protocol/socket_io.ts";
-import type { BroadcastFlags } from "./adapter.ts";
+import { type BroadcastFlags, NO_FLAGS } from "./adapter.ts";
 import type {
   ConnectionHandler,
   EngineCloseReason,
@@ -207,6 +207,13 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     }
     const frames = this.#server.encoder.encode(packet);
     for (let i = 0; i < frames.length; i++) conn.send(frames[i], options);
+  }
+
+  /** Writes the ack of an event this client sent (no flags): the usual reply, no packet object. */
+  writeAck(nsp: string, id: number, data: unknown[]): void {
+    const frame = this.#server.frameEncoder?.encodeAckFrame(nsp, id, data);
+    if (!frame) this.writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS);
+    else if (this.conn.state === "open") this.conn.sendFrame(frame);
   }
 
   /** Writes frames encoded once for many clients. */

@@ -7,7 +7,7 @@
 
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
-import type { BroadcastFlags, Room, Session } from "./adapter.ts";
+import { type BroadcastFlags, NO_FLAGS, type Room, type Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "./engine/engine.ts";
 import { pathStart } from "./engine/http.ts";
@@ -40,8 +40,6 @@ type ReservedSocketEvents = {
 
 const TIMEOUT_ERROR = "operation has timed out";
 const NONE: readonly never[] = Object.freeze([]);
-/** The flags of a plain emit, shared (never mutated). */
-const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /**
  * One client connected to one namespace.
@@ -496,7 +494,7 @@ export class Socket<
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
-      this.packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+      this.client.writeAck(this.nsp.name, id, args);
     };
   }
 
