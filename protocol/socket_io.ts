@@ -181,9 +181,16 @@ export class SocketEncoder implements Encoder {
    * ```
    */
   encodeAckFrame(nsp: string, id: number, data: unknown[]): string | null {
-    return hasBinary(data)
-      ? null
-      : encodeText(PacketType.ACK, nsp, id, data, -1, MESSAGE_TYPE_CHARS);
+    if (hasBinary(data)) return null;
+    if (nsp !== "/" || (id >>> 0) !== id || id >= 1_000_000) {
+      return encodeText(PacketType.ACK, nsp, id, data, -1, MESSAGE_TYPE_CHARS);
+    }
+    // The usual ack: "43" + id + JSON from at most three flat strings (a concatenation nested
+    // in the frame's costs another pass when the frame is flattened on send).
+    const prefixed = ackFramePrefixes ??= prefixedDigits(MESSAGE_TYPE_CHARS[PacketType.ACK]);
+    if (id < 1000) return prefixed[id] + JSON.stringify(data);
+    const high = (id / 1000) | 0;
+    return prefixed[high] + digitTable()[1000 + id - high * 1000] + JSON.stringify(data);
   }
 
   #encodePlain(packet: Packet, typeChars: readonly string[]): string | null {
@@ -225,28 +232,39 @@ const MESSAGE_TYPE_CHARS = TYPE_CHARS.map((c) => ENGINE_PACKET_CODES.message + c
 
 /** The decimal text of 0..999, then the same padded to three digits (made on first use). */
 let digits: string[] | null = null;
+/** "43" (an ack's v4 frame) followed by 0..999 (made on first use). */
+let ackFramePrefixes: string[] | null = null;
 
-/**
- * The decimal text of a packet id below one million, from a table of digits:
- * converting the number makes a new string per packet, which cost more than
- * the rest of a small ack frame's concatenation. Other values are returned
- * as they are, to be concatenated like any number.
- */
-function idDigits(id: number): string | number {
-  if ((id >>> 0) !== id || id >= 1_000_000) return id;
-  const table = digits ??= makeDigits();
-  if (id < 1000) return table[id];
-  const high = (id / 1000) | 0;
-  return table[high] + table[1000 + id - high * 1000];
-}
-
-function makeDigits(): string[] {
+function digitTable(): string[] {
+  if (digits) return digits;
   const table = new Array<string>(2000);
   for (let i = 0; i < 1000; i++) {
     table[i] = String(i);
     table[1000 + i] = table[i].padStart(3, "0");
   }
-  return table;
+  return digits = table;
+}
+
+/** `prefix` followed by 0..999, each one flat string (joined: a concatenation stays a rope). */
+function prefixedDigits(prefix: string): string[] {
+  const table = digitTable();
+  const out = new Array<string>(1000);
+  for (let i = 0; i < 1000; i++) out[i] = [prefix, table[i]].join("");
+  return out;
+}
+
+/**
+ * The decimal text of a packet id below one million, from the digit table:
+ * converting the number makes a new string per packet, which cost more than
+ * the rest of a small frame's concatenation. Other values are returned as
+ * they are, to be concatenated like any number.
+ */
+function idDigits(id: number): string | number {
+  if ((id >>> 0) !== id || id >= 1_000_000) return id;
+  const table = digitTable();
+  if (id < 1000) return table[id];
+  const high = (id / 1000) | 0;
+  return table[high] + table[1000 + id - high * 1000];
 }
 
 function encodeText(

@@ -232,7 +232,7 @@ test("socket_io: encodeText is encode's one message, encodeFrame its v4 frame, n
 test("socket_io: packet ids are written in decimal at every size", () => {
   const encoder = new SocketEncoder();
   const ids = [0, 7, 10, 99, 100, 999, 1000, 1001, 1010, 12_005, 99_999, 100_000, 999_999];
-  ids.push(1_000_000, 4_294_967_295, 4_294_967_296, Number.MAX_SAFE_INTEGER);
+  ids.push(1_000_000, 4_294_967_295, 4_294_967_296, Number.MAX_SAFE_INTEGER, 1.5, -3);
   for (let i = 0; i < 2000; i++) ids.push(Math.floor(Math.random() * 2_000_000));
   for (const id of ids) {
     const text = String(id);
@@ -244,7 +244,9 @@ test("socket_io: packet ids are written in decimal at every size", () => {
       encoder.encodeFrame({ type: PacketType.EVENT, nsp: "/a", id, data: ["e"] }),
       `42/a,${text}["e"]`,
     );
+    assert.equal(encoder.encodeAckFrame("/", id, ["ok"]), `43${text}["ok"]`);
+    assert.equal(encoder.encodeAckFrame("/b", id, []), `43/b,${text}[]`);
     // The decoder takes ids of up to 15 digits (exact as doubles).
-    if (text.length <= 15) assert.equal(new SocketDecoder().add(`3${text}[]`)?.id, id);
+    if (/^\d{1,15}$/.test(text)) assert.equal(new SocketDecoder().add(`3${text}[]`)?.id, id);
   }
 });
