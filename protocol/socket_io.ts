@@ -182,7 +182,7 @@ export class SocketEncoder implements Encoder {
    */
   encodeAckFrame(nsp: string, id: number, data: unknown[]): string | null {
     if (hasBinary(data)) return null;
-    if (nsp !== "/" || (id >>> 0) !== id || id >= 1_000_000) {
+    if (nsp !== "/" || !inDigitTable(id)) {
       return encodeText(PacketType.ACK, nsp, id, data, -1, MESSAGE_TYPE_CHARS);
     }
     // The usual ack: "43" + id + JSON from at most three flat strings (a concatenation nested
@@ -245,6 +245,11 @@ function digitTable(): string[] {
   return digits = table;
 }
 
+/** Whether an id is written from the digit tables: an integer from 0 to 999,999. */
+function inDigitTable(id: number): boolean {
+  return (id >>> 0) === id && id < 1_000_000;
+}
+
 /** `prefix` followed by 0..999, each one flat string (joined: a concatenation stays a rope). */
 function prefixedDigits(prefix: string): string[] {
   const table = digitTable();
@@ -260,7 +265,7 @@ function prefixedDigits(prefix: string): string[] {
  * they are, to be concatenated like any number.
  */
 function idDigits(id: number): string | number {
-  if ((id >>> 0) !== id || id >= 1_000_000) return id;
+  if (!inDigitTable(id)) return id;
   const table = digitTable();
   if (id < 1000) return table[id];
   const high = (id / 1000) | 0;

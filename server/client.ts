@@ -211,9 +211,10 @@ export class Client implements ConnectionHandler, DeadlineOwner {
 
   /** Writes the ack of an event this client sent (no flags): the usual reply, no packet object. */
   writeAck(nsp: string, id: number, data: unknown[]): void {
+    if (this.conn.state !== "open") return;
     const frame = this.#server.frameEncoder?.encodeAckFrame(nsp, id, data);
-    if (!frame) this.writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS);
-    else if (this.conn.state === "open") this.conn.sendFrame(frame);
+    if (frame) this.conn.sendFrame(frame);
+    else this.writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS);
   }
 
   /** Writes frames encoded once for many clients. */
