@@ -496,7 +496,8 @@ function decodeText(text: string, start: number, maxAttachments: number): Packet
     i++;
   }
 
-  if (text.charCodeAt(i) === CHAR_SLASH) {
+  // Reads stay below `length`: a read past the end (NaN) makes optimized code bail out.
+  if (i < length && text.charCodeAt(i) === CHAR_SLASH) {
     const comma = text.indexOf(",", i);
     const end = comma === -1 ? length : comma;
     nsp = text.slice(i, end);
@@ -508,11 +509,11 @@ function decodeText(text: string, start: number, maxAttachments: number): Packet
     }
   }
 
-  if (isDigit(text.charCodeAt(i))) {
+  if (i < length && isDigit(text.charCodeAt(i))) {
     // Digits only, at most MAX_DIGITS of them: exact as a double, no substring.
     const from = i;
     let value = 0;
-    for (let c = text.charCodeAt(i); isDigit(c); c = text.charCodeAt(++i)) {
+    for (let c = text.charCodeAt(i); isDigit(c); c = ++i < length ? text.charCodeAt(i) : 0) {
       value = value * 10 + c - CHAR_0;
     }
     if (i - from > MAX_DIGITS) throw new ProtocolError("Cannot decode packet: invalid ack id");

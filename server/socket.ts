@@ -698,7 +698,7 @@ function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): 
   // The path and query of the request URL, without a URL object.
   const full = conn.url;
   const hash = full.indexOf("#");
-  const url = intern(full.slice(pathStart(full), hash === -1 ? undefined : hash));
+  const url = intern(full.slice(pathStart(full), hash === -1 ? full.length : hash));
   // The connection's own record, as socket.io shares `request.headers` with the handshake.
   const headers = conn.headers;
   const now = Date.now();
