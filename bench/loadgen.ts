@@ -45,6 +45,8 @@ interface Config {
   hold?: number;
   /** Handshakes in flight at once in the connection scenario. */
   parallel?: number;
+  /** Connection scenario: seconds after the first burst closed, then a second (warm) burst. */
+  warm?: number;
 }
 
 const config: Config = JSON.parse(process.argv[2] ?? "{}");
@@ -519,23 +521,44 @@ function closeAll(conns: Conn[]): void {
   }
 }
 
-async function connections(): Promise<Record<string, unknown>> {
-  emit({ event: "start" }); // the harness samples the server's CPU from here to "holding"
+/** One burst of `config.clients` connections, between the events `<prefix>start` and `<prefix>holding`. */
+async function burst(prefix: string): Promise<{ conns: Conn[]; seconds: number; cpu: number }> {
+  emit({ event: prefix + "start" }); // the harness samples the server's CPU from here to "holding"
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const conns = await openAll(config.clients, (i) => new Conn(i, port(i)), config.parallel ?? 128);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  emit({ event: "holding", connections: conns.length });
+  emit({ event: prefix + "holding", connections: conns.length });
+  return { conns, seconds, cpu: (cpu.user + cpu.system) / 1e6 / seconds };
+}
+
+/**
+ * The first burst into a fresh server (its connect path not yet compiled: what a restarted
+ * server meets when every client reconnects), held while the harness reads the server's
+ * memory; with `warm`, a second burst after the first one's connections closed, as every other
+ * scenario measures after a warm-up.
+ */
+async function connections(): Promise<Record<string, unknown>> {
+  const cold = await burst("");
   // Idle connections stay open (answering pings) while the harness reads the server's memory.
   await sleep((config.hold ?? 3) * 1000);
-  const alive = conns.filter((c) => !c.closed).length;
-  closeAll(conns);
-  return {
-    connectsPerSec: conns.length / seconds,
+  const alive = cold.conns.filter((c) => !c.closed).length;
+  closeAll(cold.conns);
+  const result: Record<string, unknown> = {
+    connectsPerSec: cold.conns.length / cold.seconds,
     alive,
-    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+    generatorCpu: cold.cpu,
   };
+  if (config.warm) {
+    await sleep(config.warm * 1000); // the server closes the first burst's connections
+    const warm = await burst("warm-");
+    await sleep(500);
+    closeAll(warm.conns);
+    result.connectsPerSecWarm = warm.conns.length / warm.seconds;
+    result.generatorCpuWarm = warm.cpu;
+  }
+  return result;
 }
 
 // ---- long-polling ----------------------------------------------------------------------

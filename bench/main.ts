@@ -215,6 +215,16 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
+/** Busy and total jiffies of one core (`/proc/stat`): everything but idle and iowait is busy. */
+function coreTimes(core: number): [number, number] {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n").find((l) =>
+    l.startsWith(`cpu${core} `)
+  );
+  const v = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return [total - (v[3] ?? 0) - (v[4] ?? 0), total];
+}
+
 // ---- one measurement --------------------------------------------------------------------
 
 interface LoadConfig {
@@ -226,6 +236,14 @@ interface LoadConfig {
 interface Sample {
   result: Record<string, number>;
   serverCpu?: number;
+  /** Connection scenario: server CPU (seconds, all servers) of the burst. */
+  serverCpuSeconds?: number;
+  /** Connection scenario: how busy the generator's core was (softirq included), 0-1. */
+  generatorCore?: number;
+  /** The same for the warm burst. */
+  serverCpuWarm?: number;
+  serverCpuSecondsWarm?: number;
+  generatorCoreWarm?: number;
   baselineRss?: number;
   loadedRss?: number;
   halfRss?: number;
@@ -243,6 +261,7 @@ async function load(
   ], {});
   const sample: Sample = { result: {} };
   let cpu0 = 0;
+  let core0: [number, number] = [0, 0];
   let t0 = 0;
   const lines = child.stdout.pipeThrough(new TextDecoderStream());
   const errors = new Response(child.stderr).text();
@@ -254,8 +273,20 @@ async function load(
     while ((nl = rest.indexOf("\n")) !== -1) {
       const line = JSON.parse(rest.slice(0, nl));
       rest = rest.slice(nl + 1);
-      if (line.event === "start") {
+      if (line.event === "warm-start") {
         cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
+        core0 = coreTimes(1);
+        t0 = performance.now();
+      } else if (line.event === "warm-holding") {
+        const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+        const core = coreTimes(1);
+        sample.serverCpuWarm = cpu / ((performance.now() - t0) / 1000) / pids.length;
+        sample.serverCpuSecondsWarm = cpu;
+        sample.generatorCoreWarm = (core[0] - core0[0]) / (core[1] - core0[1]);
+        t0 = 0;
+      } else if (line.event === "start") {
+        cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
+        core0 = coreTimes(1);
         t0 = performance.now();
         if (config.scenario === "soak") sample.baselineRss = rss(pids[0]);
       } else if (line.event === "half") {
@@ -264,8 +295,11 @@ async function load(
         if (t0) {
           // The connect window only: the idle hold that follows would dilute it.
           const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+          const core = coreTimes(1);
           sample.serverCpu = cpu / ((performance.now() - t0) / 1000) /
             pids.length;
+          sample.serverCpuSeconds = cpu;
+          sample.generatorCore = (core[0] - core0[0]) / (core[1] - core0[1]);
           t0 = 0;
         }
         await sleep(1500);
@@ -365,6 +399,7 @@ const scenarios: Scenario[] = [
       clients: quick ? 2000 : 10_000,
       parallel: Number(args.get("parallel") ?? 128),
       hold: 3,
+      warm: 2,
     },
   },
   {
@@ -479,6 +514,18 @@ async function measureOnce(
     if (sample.serverCpu !== undefined) {
       row.serverCpu = round(sample.serverCpu, 2);
     }
+    if (sample.serverCpuSeconds !== undefined) {
+      // Server CPU per connection (us): the server's cost when the generator sets the pace.
+      row.serverUsPerConnection = round(sample.serverCpuSeconds * 1e6 / s.config.clients);
+      row.generatorCore = round(sample.generatorCore ?? 0, 2);
+    }
+    if (sample.serverCpuSecondsWarm !== undefined) {
+      row.serverCpuWarm = round(sample.serverCpuWarm ?? 0, 2);
+      row.serverUsPerConnectionWarm = round(
+        sample.serverCpuSecondsWarm * 1e6 / s.config.clients,
+      );
+      row.generatorCoreWarm = round(sample.generatorCoreWarm ?? 0, 2);
+    }
     if (sample.loadedRss !== undefined) {
       row.rssPerConnection = Math.round(
         (sample.loadedRss - baseline) / s.config.clients,
@@ -500,9 +547,12 @@ async function measureOnce(
         1,
       );
     }
-    const genCpu = Number(sample.result.generatorCpu ?? 0);
+    const genCpu = Math.max(Number(sample.result.generatorCpu ?? 0), sample.generatorCore ?? 0);
     if (genCpu > 0.95 && (sample.serverCpu ?? 1) < 0.9) {
       row.generatorBound = true;
+    }
+    if ((sample.generatorCoreWarm ?? 0) > 0.95 && (sample.serverCpuWarm ?? 1) < 0.9) {
+      row.generatorBoundWarm = true;
     }
     return row;
   } finally {
@@ -580,6 +630,9 @@ for (const s of scenarios) {
       record(s.name, impl, implRows, s.metric);
       if (s.name === "connections") {
         record("rss-per-connection", impl, implRows, "rssPerConnection");
+        record("server-us-per-connection", impl, implRows, "serverUsPerConnection");
+        record("connections-warm", impl, implRows, "connectsPerSecWarm");
+        record("server-us-per-connection-warm", impl, implRows, "serverUsPerConnectionWarm");
       }
       if (s.name.endsWith("latency")) {
         record(s.name.replace("latency", "p50"), impl, implRows, "p50");
@@ -656,6 +709,22 @@ const RATIO_TARGETS: [string, string, Impl, Impl, number, boolean][] = [
     "socketio-bun",
     1.5,
     true,
+  ],
+  [
+    "bun connects/s after a warm-up burst / socket.io+bun-engine",
+    "connections-warm",
+    "webio-bun",
+    "socketio-bun",
+    1.5,
+    true,
+  ],
+  [
+    "bun server CPU per connection, warm / socket.io+bun-engine",
+    "server-us-per-connection-warm",
+    "webio-bun",
+    "socketio-bun",
+    0.67,
+    false,
   ],
   [
     "bun RSS per connection / socket.io+bun-engine",
