@@ -233,17 +233,47 @@ interface LoadConfig {
   [key: string]: unknown;
 }
 
+/** A measured window's start: the servers' CPU seconds, the generator core's jiffies, the time. */
+interface WindowStart {
+  cpu: number;
+  core: [number, number];
+  t: number;
+}
+
+/** What a window measured. */
+interface WindowSample {
+  /** The servers' CPU share (per server) over the window. */
+  share: number;
+  /** The servers' CPU seconds in all. */
+  cpuSeconds: number;
+  /** How busy the generator's core was (softirq included), 0-1. */
+  generatorCore: number;
+}
+
+function openWindow(pids: number[]): WindowStart {
+  return {
+    cpu: pids.reduce((s, p) => s + cpuSeconds(p), 0),
+    core: coreTimes(1),
+    t: performance.now(),
+  };
+}
+
+function closeWindow(pids: number[], start: WindowStart): WindowSample {
+  const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - start.cpu;
+  const core = coreTimes(1);
+  return {
+    share: cpu / ((performance.now() - start.t) / 1000) / pids.length,
+    cpuSeconds: cpu,
+    generatorCore: (core[0] - start.core[0]) / (core[1] - start.core[1]),
+  };
+}
+
 interface Sample {
   result: Record<string, number>;
   serverCpu?: number;
-  /** Connection scenario: server CPU (seconds, all servers) of the burst. */
-  serverCpuSeconds?: number;
-  /** Connection scenario: how busy the generator's core was (softirq included), 0-1. */
-  generatorCore?: number;
-  /** The same for the warm burst. */
-  serverCpuWarm?: number;
-  serverCpuSecondsWarm?: number;
-  generatorCoreWarm?: number;
+  /** Connection scenario: the first burst's window, and the warm burst's. */
+  burst?: WindowSample;
+  warm?: WindowSample;
   baselineRss?: number;
   loadedRss?: number;
   halfRss?: number;
@@ -260,9 +290,7 @@ async function load(
     JSON.stringify({ ...config, ports }),
   ], {});
   const sample: Sample = { result: {} };
-  let cpu0 = 0;
-  let core0: [number, number] = [0, 0];
-  let t0 = 0;
+  let window: WindowStart | null = null;
   const lines = child.stdout.pipeThrough(new TextDecoderStream());
   const errors = new Response(child.stderr).text();
   let rest = "";
@@ -273,43 +301,25 @@ async function load(
     while ((nl = rest.indexOf("\n")) !== -1) {
       const line = JSON.parse(rest.slice(0, nl));
       rest = rest.slice(nl + 1);
-      if (line.event === "warm-start") {
-        cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
-        core0 = coreTimes(1);
-        t0 = performance.now();
-      } else if (line.event === "warm-holding") {
-        const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-        const core = coreTimes(1);
-        sample.serverCpuWarm = cpu / ((performance.now() - t0) / 1000) / pids.length;
-        sample.serverCpuSecondsWarm = cpu;
-        sample.generatorCoreWarm = (core[0] - core0[0]) / (core[1] - core0[1]);
-        t0 = 0;
-      } else if (line.event === "start") {
-        cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
-        core0 = coreTimes(1);
-        t0 = performance.now();
+      if (line.event === "start" || line.event === "warm-start") {
+        window = openWindow(pids);
         if (config.scenario === "soak") sample.baselineRss = rss(pids[0]);
+      } else if (line.event === "warm-holding") {
+        if (window) sample.warm = closeWindow(pids, window);
+        window = null;
       } else if (line.event === "half") {
         sample.halfRss = rss(pids[0]);
       } else if (line.event === "holding") {
-        if (t0) {
+        if (window) {
           // The connect window only: the idle hold that follows would dilute it.
-          const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-          const core = coreTimes(1);
-          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) /
-            pids.length;
-          sample.serverCpuSeconds = cpu;
-          sample.generatorCore = (core[0] - core0[0]) / (core[1] - core0[1]);
-          t0 = 0;
+          sample.burst = closeWindow(pids, window);
+          sample.serverCpu = sample.burst.share;
+          window = null;
         }
         await sleep(1500);
         sample.loadedRss = pids.reduce((s, p) => s + rss(p), 0);
       } else if (line.event === "result") {
-        if (t0) {
-          const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-          sample.serverCpu = cpu / ((performance.now() - t0) / 1000) /
-            pids.length;
-        }
+        if (window) sample.serverCpu = closeWindow(pids, window).share;
         delete line.event;
         sample.result = line;
       } else if (line.event === "error") {
@@ -514,17 +524,15 @@ async function measureOnce(
     if (sample.serverCpu !== undefined) {
       row.serverCpu = round(sample.serverCpu, 2);
     }
-    if (sample.serverCpuSeconds !== undefined) {
+    if (sample.burst) {
       // Server CPU per connection (us): the server's cost when the generator sets the pace.
-      row.serverUsPerConnection = round(sample.serverCpuSeconds * 1e6 / s.config.clients);
-      row.generatorCore = round(sample.generatorCore ?? 0, 2);
+      row.serverUsPerConnection = round(sample.burst.cpuSeconds * 1e6 / s.config.clients);
+      row.generatorCore = round(sample.burst.generatorCore, 2);
     }
-    if (sample.serverCpuSecondsWarm !== undefined) {
-      row.serverCpuWarm = round(sample.serverCpuWarm ?? 0, 2);
-      row.serverUsPerConnectionWarm = round(
-        sample.serverCpuSecondsWarm * 1e6 / s.config.clients,
-      );
-      row.generatorCoreWarm = round(sample.generatorCoreWarm ?? 0, 2);
+    if (sample.warm) {
+      row.serverCpuWarm = round(sample.warm.share, 2);
+      row.serverUsPerConnectionWarm = round(sample.warm.cpuSeconds * 1e6 / s.config.clients);
+      row.generatorCoreWarm = round(sample.warm.generatorCore, 2);
     }
     if (sample.loadedRss !== undefined) {
       row.rssPerConnection = Math.round(
@@ -547,11 +555,14 @@ async function measureOnce(
         1,
       );
     }
-    const genCpu = Math.max(Number(sample.result.generatorCpu ?? 0), sample.generatorCore ?? 0);
+    const genCpu = Math.max(
+      Number(sample.result.generatorCpu ?? 0),
+      sample.burst?.generatorCore ?? 0,
+    );
     if (genCpu > 0.95 && (sample.serverCpu ?? 1) < 0.9) {
       row.generatorBound = true;
     }
-    if ((sample.generatorCoreWarm ?? 0) > 0.95 && (sample.serverCpuWarm ?? 1) < 0.9) {
+    if (sample.warm && sample.warm.generatorCore > 0.95 && sample.warm.share < 0.9) {
       row.generatorBoundWarm = true;
     }
     return row;

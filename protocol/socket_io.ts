@@ -496,7 +496,8 @@ function decodeText(text: string, start: number, maxAttachments: number): Packet
     i++;
   }
 
-  // Reads stay below `length`: a read past the end (NaN) makes optimized code bail out.
+  // A well-formed packet's reads stay below `length`: a read past the end (NaN) makes optimized
+  // code bail out.
   if (i < length && text.charCodeAt(i) === CHAR_SLASH) {
     const comma = text.indexOf(",", i);
     const end = comma === -1 ? length : comma;
