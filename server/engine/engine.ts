@@ -385,8 +385,11 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       });
     }
     if (this.#closed) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
+    const allowed = this.#allowed(request);
+    // No allowRequest (or a synchronous yes): no continuation per handshake.
+    if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
     return then(
-      this.#allowed(request),
+      allowed,
       (allowed) =>
         allowed
           ? this.#handshake(request, context, bridge, url, transport)
@@ -431,23 +434,39 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       // The name itself, not the slice of the URL it was read from.
       transport: transport === "websocket" ? "websocket" : "polling",
     });
-    return then(this.#handshakeHeaders(request, session.id), (headers) => {
-      if (transport === "websocket") {
-        return this.#upgrade(request, context, bridge, session, headers);
-      }
-      this.clients.set(session.id, session);
-      const body = codec.payload([{ type: "open", data: session.handshake() }], !("b64" in query));
-      const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
-        headers: {
-          ...headers,
-          "content-type": typeof body === "string"
-            ? "text/plain; charset=UTF-8"
-            : "application/octet-stream",
-        },
-      });
-      this.#open(session);
-      return response;
+    const headers = this.#handshakeHeaders(request, session.id);
+    // Headers at hand (no CORS origin function to await): no continuation per handshake.
+    if (!(headers instanceof Promise)) {
+      return this.#answerHandshake(request, context, bridge, session, headers);
+    }
+    return headers.then((headers) =>
+      this.#answerHandshake(request, context, bridge, session, headers)
+    );
+  }
+
+  /** The open packet: the WebSocket upgrade, or the first long-polling response. */
+  #answerHandshake(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    session: EngineSession,
+    headers: HeaderRecord,
+  ): Response | undefined {
+    if (session.transport === "websocket") {
+      return this.#upgrade(request, context, bridge, session, headers);
+    }
+    this.clients.set(session.id, session);
+    const body = session.openPayload();
+    const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
+      headers: {
+        ...headers,
+        "content-type": typeof body === "string"
+          ? "text/plain; charset=UTF-8"
+          : "application/octet-stream",
+      },
     });
+    this.#open(session);
+    return response;
   }
 
   #open(session: EngineSession): void {

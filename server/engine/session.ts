@@ -221,6 +221,11 @@ export class EngineSession extends Emitter<SessionEvents>
     return JSON.stringify(open);
   }
 
+  /** The first long-polling response's body: the open packet (base64 framing when asked, v3). */
+  openPayload(): string | Uint8Array {
+    return this.#codec.payload([{ type: "open", data: this.handshake() }], !("b64" in this.query));
+  }
+
   /** Starts the heartbeat; called once the open packet is on its way. */
   start(): void {
     if (this.protocol === 4) this.#schedulePing();
