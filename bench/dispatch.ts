@@ -15,13 +15,9 @@
 import process from "node:process";
 import { Server } from "../mod.ts";
 import { bareWebsocket } from "./servers/bare_bun.ts";
+import { fakeServer, fakeSocket, flags, handshakeRequest } from "./inprocess.ts";
 
-const args = new Map(
-  process.argv.slice(2).filter((a) => a.startsWith("--")).map((a) => {
-    const [k, v] = a.slice(2).split("=");
-    return [k, v] as const;
-  }),
-);
+const args = flags(process.argv.slice(2));
 const clients = Number(args.get("clients") ?? 100);
 const rounds = Number(args.get("rounds") ?? 5000);
 const runs = Number(args.get("runs") ?? 5);
@@ -33,29 +29,10 @@ type Handlers = {
 
 let sent = 0;
 let lastCode = 0;
-/**
- * A stand-in for Bun's ServerWebSocket: sends are counted and nothing is
- * written, but a text message is read as Bun's send reads it (a string built
- * by concatenation is flattened first).
- */
-function fakeSocket(data: unknown) {
-  return {
-    data,
-    readyState: 1,
-    remoteAddress: "127.0.0.1",
-    send(message: string | Uint8Array) {
-      sent++;
-      if (typeof message === "string") lastCode = message.charCodeAt(message.length - 1);
-      return 1;
-    },
-    subscribe() {},
-    unsubscribe() {},
-    isSubscribed: () => false,
-    close() {},
-    cork(fn: () => void) {
-      fn();
-    },
-  };
+/** Counts sends; a text message is read as Bun's send reads it (a concatenation is flattened). */
+function countSend(message: string | Uint8Array): void {
+  sent++;
+  if (typeof message === "string") lastCode = message.charCodeAt(message.length - 1);
 }
 
 /** webio: a real handshake through the fetch handler (the upgrade captured), then CONNECT. */
@@ -68,26 +45,9 @@ async function webioSockets(): Promise<{ handlers: Handlers; sockets: unknown[] 
   const handlers = handler.websocket as unknown as Handlers;
   const sockets = [];
   for (let i = 0; i < clients; i++) {
-    let data: unknown;
-    const server = {
-      upgrade(_request: Request, options: { data: unknown }) {
-        data = options.data;
-        return true;
-      },
-      requestIP: () => ({ address: "127.0.0.1" }),
-    };
-    await handler.fetch(
-      new Request("http://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket", {
-        headers: {
-          upgrade: "websocket",
-          connection: "Upgrade",
-          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "sec-websocket-version": "13",
-        },
-      }),
-      server,
-    );
-    const ws = fakeSocket(data);
+    const server = fakeServer();
+    await handler.fetch(handshakeRequest(), server);
+    const ws = fakeSocket(server.take(), countSend);
     handlers.open(ws);
     handlers.message(ws, "40");
     sockets.push(ws);
@@ -99,7 +59,7 @@ function bareSockets(json: boolean): { handlers: Handlers; sockets: unknown[] } 
   const handlers = bareWebsocket(json, () => {}) as unknown as Handlers;
   const sockets = [];
   for (let i = 0; i < clients; i++) {
-    const ws = fakeSocket({ room: null, binaryAck: null });
+    const ws = fakeSocket({ room: null, binaryAck: null }, countSend);
     handlers.open(ws);
     handlers.message(ws, "40");
     sockets.push(ws);

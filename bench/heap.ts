@@ -15,14 +15,10 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { flags } from "./inprocess.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const args = new Map(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
-    const [k, v] = a.slice(2).split("=");
-    return [k, v ?? "true"] as const;
-  }),
-);
+const args = flags(Deno.args);
 const clients = Number(args.get("clients") ?? 2000);
 const top = Number(args.get("top") ?? 12);
 const IMPLS: Record<string, { file: string; env?: Record<string, string> }> = {

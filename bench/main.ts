@@ -16,14 +16,10 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { flags } from "./inprocess.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const args = new Map(
-  Deno.args.filter((a) => a.startsWith("--")).map((a) => {
-    const [k, v] = a.slice(2).split("=");
-    return [k, v ?? "true"] as const;
-  }),
-);
+const args = flags(Deno.args);
 const quick = args.has("quick");
 const runs = Number(args.get("runs") ?? 1);
 const only = args.get("only")?.split(",");
@@ -233,10 +229,11 @@ interface LoadConfig {
   [key: string]: unknown;
 }
 
-/** A measured window's start: the servers' CPU seconds, the generator core's jiffies, the time. */
+/** A measured window's start: the servers' CPU seconds, both cores' jiffies, the time. */
 interface WindowStart {
   cpu: number;
   core: [number, number];
+  serverCore: [number, number];
   t: number;
 }
 
@@ -248,12 +245,15 @@ interface WindowSample {
   cpuSeconds: number;
   /** How busy the generator's core was (softirq included), 0-1. */
   generatorCore: number;
+  /** How busy the servers' core was (softirq included), 0-1. */
+  serverCore: number;
 }
 
 function openWindow(pids: number[]): WindowStart {
   return {
     cpu: pids.reduce((s, p) => s + cpuSeconds(p), 0),
     core: coreTimes(1),
+    serverCore: coreTimes(0),
     t: performance.now(),
   };
 }
@@ -261,10 +261,12 @@ function openWindow(pids: number[]): WindowStart {
 function closeWindow(pids: number[], start: WindowStart): WindowSample {
   const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - start.cpu;
   const core = coreTimes(1);
+  const serverCore = coreTimes(0);
   return {
     share: cpu / ((performance.now() - start.t) / 1000) / pids.length,
     cpuSeconds: cpu,
     generatorCore: (core[0] - start.core[0]) / (core[1] - start.core[1]),
+    serverCore: (serverCore[0] - start.serverCore[0]) / (serverCore[1] - start.serverCore[1]),
   };
 }
 
@@ -528,11 +530,13 @@ async function measureOnce(
       // Server CPU per connection (us): the server's cost when the generator sets the pace.
       row.serverUsPerConnection = round(sample.burst.cpuSeconds * 1e6 / s.config.clients);
       row.generatorCore = round(sample.burst.generatorCore, 2);
+      row.serverCore = round(sample.burst.serverCore, 2);
     }
     if (sample.warm) {
       row.serverCpuWarm = round(sample.warm.share, 2);
       row.serverUsPerConnectionWarm = round(sample.warm.cpuSeconds * 1e6 / s.config.clients);
       row.generatorCoreWarm = round(sample.warm.generatorCore, 2);
+      row.serverCoreWarm = round(sample.warm.serverCore, 2);
     }
     if (sample.loadedRss !== undefined) {
       row.rssPerConnection = Math.round(
