@@ -386,7 +386,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     }
     if (this.#closed) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
     const allowed = this.#allowed(request);
-    // No allowRequest (or a synchronous yes): no continuation per handshake.
+    // No allowRequest: no continuation per handshake.
     if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
     return then(
       allowed,
