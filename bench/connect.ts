@@ -99,8 +99,13 @@ function round(handlers: Handlers): Record<string, number> {
   const wall = performance.now() - start;
   const used = process.cpuUsage(cpu);
   // The open packet and the CONNECT reply, for every connection.
-  if (sent - before !== 2 * connections || handlers.connected() !== connections) {
-    throw new Error(`Expected ${connections} connected, got ${handlers.connected()}`);
+  const frames = sent - before;
+  if (frames !== 2 * connections || handlers.connected() !== connections) {
+    throw new Error(
+      `Expected ${
+        2 * connections
+      } frames and ${connections} connected, got ${frames} and ${handlers.connected()}`,
+    );
   }
   const closeCpu = process.cpuUsage();
   for (const ws of sockets) handlers.close(ws, 1000, "");
