@@ -215,14 +215,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
    */
   addAll(id: SocketId, rooms: Set<Room>): void {
     let mine = this.sids.get(id);
-    if (!mine && rooms.size === 1 && rooms.has(id) && !this.rooms.has(id)) {
-      const own = new Set([id]);
-      this.sids.set(id, own);
-      this.rooms.set(id, own);
-      this.emit("create-room", id);
-      this.emit("join-room", id, id);
-      return;
-    }
+    if (!mine && rooms.size === 1 && rooms.has(id) && this.#addOwn(id)) return;
     if (!mine) this.sids.set(id, mine = new Set());
     for (const room of rooms) {
       if (!mine.has(room)) {
@@ -232,15 +225,37 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
       let members = this.rooms.get(room);
       if (!members) {
         this.rooms.set(room, members = new Set());
-        this.emit("create-room", room);
+        if (this.hasListeners("create-room")) this.emit("create-room", room);
       }
       if (!members.has(id)) {
         // The room is another socket's own room, still shared with its `sids` entry.
         if (members === this.sids.get(room)) this.rooms.set(room, members = new Set(members));
         members.add(id);
-        this.emit("join-room", room, id);
+        if (this.hasListeners("join-room")) this.emit("join-room", room, id);
       }
     }
+  }
+
+  /**
+   * @internal A new socket joins its own room, as `addAll(id, new Set([id]))`
+   * would, without the Set made only to carry the one name. False (nothing
+   * done) when the socket is in a room already, or when a subclass hooks
+   * `addAll`: the caller then goes through `addAll`.
+   */
+  addOwn(id: SocketId): boolean {
+    if (this.addAll !== InMemoryAdapter.prototype.addAll || this.sids.has(id)) return false;
+    return this.#addOwn(id);
+  }
+
+  #addOwn(id: SocketId): boolean {
+    if (this.rooms.has(id)) return false;
+    const own = new Set<Room>();
+    own.add(id);
+    this.sids.set(id, own);
+    this.rooms.set(id, own);
+    if (this.hasListeners("create-room")) this.emit("create-room", id);
+    if (this.hasListeners("join-room")) this.emit("join-room", id, id);
+    return true;
   }
 
   /** Removes a socket from a room. */
@@ -256,8 +271,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   #leave(id: SocketId, room: Room): void {
     const members = this.rooms.get(room);
     if (!members?.delete(id)) return;
-    this.emit("leave-room", room, id);
-    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+    if (this.hasListeners("leave-room")) this.emit("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room) && this.hasListeners("delete-room")) {
+      this.emit("delete-room", room);
+    }
   }
 
   /** Removes a socket from every room. */

@@ -83,8 +83,8 @@ test("adapter: random joins and leaves agree with a model (own rooms shared unti
     const id = ids[rand(ids.length)];
     const op = rand(4);
     if (op === 0 && !model.has(id)) {
-      // A connection: its own room first, as Socket.onConnect does.
-      a.addAll(id, new Set([id]));
+      // A connection: its own room first, as Socket.onConnect does (either way in).
+      if (step % 2 === 0 || !a.addOwn(id)) a.addAll(id, new Set([id]));
       model.set(id, new Set([id]));
     } else if (op === 1) {
       const room = names[rand(names.length)];
@@ -101,4 +101,44 @@ test("adapter: random joins and leaves agree with a model (own rooms shared unti
     }
     assert.deepEqual(snapshot(a), expected(model), `step ${step}`);
   }
+});
+
+test("adapter: addOwn joins a new socket to its own room alone, as addAll would", () => {
+  const a = adapter();
+  const events: string[] = [];
+  for (const name of ["create-room", "join-room", "leave-room", "delete-room"] as const) {
+    a.on(name, (...args: unknown[]) => events.push(`${name}:${args.join(",")}`));
+  }
+  assert.equal(a.addOwn("A"), true);
+  assert.deepEqual(snapshot(a), { rooms: [["A", ["A"]]], sids: [["A", ["A"]]] });
+  assert.deepEqual(events, ["create-room:A", "join-room:A,A"]);
+  // Already in a room, or a room of that name exists: not for addOwn, nothing changed.
+  assert.equal(a.addOwn("A"), false);
+  a.addAll("B", new Set(["C"]));
+  assert.equal(a.addOwn("B"), false);
+  assert.equal(a.addOwn("C"), false);
+  assert.deepEqual(snapshot(a), {
+    rooms: [["A", ["A"]], ["C", ["B"]]],
+    sids: [["A", ["A"]], ["B", ["C"]]],
+  });
+  a.delAll("A");
+  assert.deepEqual(events.slice(-2), ["leave-room:A,A", "delete-room:A"]);
+  // Without listeners the maps change all the same.
+  const quiet = adapter();
+  assert.equal(quiet.addOwn("Q"), true);
+  quiet.delAll("Q");
+  assert.deepEqual(snapshot(quiet), { rooms: [], sids: [] });
+});
+
+test("adapter: a subclass that overrides addAll is not bypassed by addOwn", () => {
+  const joins: string[] = [];
+  class Counting extends InMemoryAdapter {
+    override addAll(id: string, rooms: Set<string>): void {
+      joins.push(`${id}:${[...rooms].join(",")}`);
+      super.addAll(id, rooms);
+    }
+  }
+  const a = new Counting(adapter().nsp);
+  assert.equal(a.addOwn("A"), false);
+  assert.deepEqual(joins, []);
 });

@@ -561,7 +561,9 @@ export class Socket<
   /** @internal Joins its own room, replays missed packets and sends the CONNECT packet. */
   onConnect(missed: unknown[][] = []): void {
     this.#connected = true;
-    this.join(this.id);
+    // Its own room; the in-memory adapter takes the name alone, others a Set as join makes.
+    const adapter = this.nsp.adapter as Namespace["adapter"] & { addOwn?(id: string): boolean };
+    if (!adapter.addOwn?.(this.id)) this.join(this.id);
     if (this.client.conn.protocol === 3) {
       this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
     } else {
@@ -593,7 +595,10 @@ export class Socket<
   /** @internal The socket is gone: rooms left, acks released, events emitted. */
   onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.#connected) return;
-    this.#guard(() => this.#local("disconnecting", reason, description));
+    // Listeners are called only when there are some: no closure per close otherwise.
+    if (this.rawListener("disconnecting") !== undefined) {
+      this.#guard(() => this.#local("disconnecting", reason, description));
+    }
     if (this.nsp.server.recovery && this.pid && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       this.nsp.adapter.persistSession({
         sid: this.id,
@@ -613,7 +618,9 @@ export class Socket<
       clearTimeout(timer);
       this.#guard(() => ack.call(this, new Error("socket has been disconnected")));
     }
-    this.#guard(() => this.#local("disconnect", reason, description));
+    if (this.rawListener("disconnect") !== undefined) {
+      this.#guard(() => this.#local("disconnect", reason, description));
+    }
   }
 
   /** @internal Leaves every room and stops joining new ones. */

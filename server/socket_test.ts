@@ -4,7 +4,7 @@ import { deferred, nextEvent, test, until, withTimeout } from "../tests/harness.
 import { serve } from "../tests/serve.ts";
 import { openSocket, pollingHandshake, wsUrl } from "../tests/conformance/wire.ts";
 import { io as connect, Manager } from "../client/mod.ts";
-import { Engine, Server } from "./mod.ts";
+import { Engine, InMemoryAdapter, Server } from "./mod.ts";
 import type { DecoderOptions, Packet } from "../protocol/parser.ts";
 import { SocketDecoder, SocketEncoder } from "../protocol/socket_io.ts";
 
@@ -329,3 +329,54 @@ test("socket: a parser built on the default classes has its own methods called",
     await http.close();
   }
 });
+
+test(
+  "socket: the own room on connect, through a custom adapter's addAll or the default adapter's events",
+  async () => {
+    const joins: string[] = [];
+    class Counting extends InMemoryAdapter {
+      override addAll(id: string, rooms: Set<string>): void {
+        joins.push(`${id}:${[...rooms].join(",")}`);
+        super.addAll(id, rooms);
+      }
+    }
+    // "/" gets the subclass, "/plain" the default adapter.
+    const io = new Server({
+      adapter: (nsp) => nsp.name === "/" ? new Counting(nsp) : new InMemoryAdapter(nsp),
+    });
+    const plain = io.of("/plain");
+    const events: string[] = [];
+    for (const name of ["create-room", "join-room", "leave-room", "delete-room"] as const) {
+      plain.adapter.on(name, (...args: unknown[]) => events.push(`${name}:${args.join(",")}`));
+    }
+    const mainConnection = nextEvent<[any]>(io, "connection");
+    const plainConnection = nextEvent<[any]>(plain, "connection");
+    const http = await serve(io.handler());
+    const options = { forceNew: true, reconnection: false, transports: ["websocket" as const] };
+    const main = connect(http.url, options);
+    const other = connect(http.url + "/plain", options);
+    try {
+      const [[socket], [peer]] = await withTimeout(
+        Promise.all([mainConnection, plainConnection]),
+        3000,
+      );
+      assert.deepEqual(joins, [`${socket.id}:${socket.id}`]);
+      assert.deepEqual([...socket.rooms], [socket.id]);
+      assert.deepEqual(events, [`create-room:${peer.id}`, `join-room:${peer.id},${peer.id}`]);
+      assert.deepEqual([...peer.rooms], [peer.id]);
+      const gone = nextEvent(peer, "disconnect");
+      other.disconnect();
+      await withTimeout(gone, 3000);
+      assert.deepEqual(events.slice(2), [
+        `leave-room:${peer.id},${peer.id}`,
+        `delete-room:${peer.id}`,
+      ]);
+    } finally {
+      main.disconnect();
+      other.disconnect();
+      await io.close();
+      await http.close();
+    }
+  },
+  opts,
+);

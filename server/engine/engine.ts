@@ -472,7 +472,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   #open(session: EngineSession): void {
     session.start();
     this.#handler?.onConnection(session);
-    this.emit("connection", session);
+    if (this.hasListeners("connection")) this.emit("connection", session);
   }
 
   #upgrade(
