@@ -195,3 +195,61 @@ test(
     assert.equal(engine.clientsCount, 0);
   }),
 );
+
+test("engine: the open packet is its fields' JSON, in order, for engines with different options side by side", async () => {
+  const a = new Engine();
+  const b = new Engine({
+    pingInterval: 1000,
+    pingTimeout: 700,
+    maxHttpBufferSize: 500,
+    allowUpgrades: false,
+    allowEIO3: true,
+  });
+  let made = 0;
+  // Ids that need escaping in JSON (unique: the engine keys its sessions by id).
+  b.generateId = () => `id"with\\escapes${++made}`;
+  try {
+    const open = (body: string) => body.slice(body.indexOf("0") + 1);
+    for (let round = 0; round < 2; round++) {
+      const first = await handshake(a);
+      const sid = JSON.parse(open(first.body)).sid;
+      assert.equal(
+        open(first.body),
+        JSON.stringify({
+          sid,
+          upgrades: ["websocket"],
+          pingInterval: 25000,
+          pingTimeout: 20000,
+          maxPayload: 1e6,
+        }),
+      );
+      const second = await handshake(b);
+      assert.equal(
+        open(second.body),
+        JSON.stringify({
+          sid: `id"with\\escapes${made}`,
+          upgrades: [],
+          pingInterval: 1000,
+          pingTimeout: 700,
+          maxPayload: 500,
+        }),
+      );
+      // Engine.IO v3 has no maxPayload; the length prefix counts the packet.
+      const v3 = await handshake(b, {}, "EIO=3&transport=polling&b64=1");
+      const packet = JSON.stringify({
+        sid: `id"with\\escapes${made}`,
+        upgrades: [],
+        pingInterval: 1000,
+        pingTimeout: 700,
+      });
+      assert.equal(v3.body, `${packet.length + 1}:0${packet}`);
+    }
+    // An option changed on a running engine shows in the next handshake.
+    a.options.pingInterval = 5000;
+    const later = await handshake(a);
+    assert.equal(JSON.parse(open(later.body)).pingInterval, 5000);
+  } finally {
+    a.close();
+    b.close();
+  }
+});

@@ -207,18 +207,13 @@ export class EngineSession extends Emitter<SessionEvents>
   /** The open packet payload. */
   handshake(): string {
     const o = this.#host.options;
-    const upgrades =
-      this.#transport === "polling" && o.allowUpgrades && o.transports.includes("websocket")
-        ? ["websocket"]
-        : [];
-    const open: Record<string, unknown> = {
-      sid: this.id,
-      upgrades,
-      pingInterval: o.pingInterval,
-      pingTimeout: o.pingTimeout,
-    };
-    if (this.protocol === 4) open.maxPayload = o.maxHttpBufferSize;
-    return JSON.stringify(open);
+    const upgrades = this.#transport === "polling" && o.allowUpgrades &&
+      o.transports.includes("websocket");
+    const maxPayload = this.protocol === 4 ? o.maxHttpBufferSize : undefined;
+    // JSON.stringify({ sid, upgrades, pingInterval, pingTimeout, maxPayload }), the same text,
+    // with what follows the id written once for every session.
+    return '{"sid":' + JSON.stringify(this.id) +
+      openTail(upgrades, o.pingInterval, o.pingTimeout, maxPayload);
   }
 
   /** The first long-polling response's body: the open packet (base64 framing when asked, v3). */
@@ -363,7 +358,7 @@ export class EngineSession extends Emitter<SessionEvents>
     try {
       this.handler.onClose(reason, description);
     } finally {
-      this.emit("close", reason, description);
+      if (this.hasListeners("close")) this.emit("close", reason, description);
     }
   }
 
@@ -375,9 +370,13 @@ export class EngineSession extends Emitter<SessionEvents>
   // ---- heartbeat -------------------------------------------------------------------------
 
   #schedulePing(): void {
-    const queue = this.#host.deadlines("ping", this.#host.options.pingInterval);
-    if (this.#pingQueue !== queue) this.#pingQueue?.delete(this);
-    this.#pingQueue = queue;
+    const interval = this.#host.options.pingInterval;
+    let queue = this.#pingQueue;
+    // The engine keeps one queue per delay: the one at hand while the interval is unchanged.
+    if (queue?.delay !== interval) {
+      queue?.delete(this);
+      this.#pingQueue = queue = this.#host.deadlines("ping", interval);
+    }
     queue.set(this);
   }
 
@@ -678,6 +677,38 @@ export class EngineSession extends Emitter<SessionEvents>
       this.#probe = null;
     }
   }
+}
+
+let tailUpgrades = false;
+let tailInterval = NaN;
+let tailTimeout = NaN;
+let tailMaxPayload: number | undefined = NaN;
+let tailText = "";
+
+/** The open packet's JSON after the session id; remade only when an option changed. */
+function openTail(
+  upgrades: boolean,
+  pingInterval: number,
+  pingTimeout: number,
+  maxPayload: number | undefined,
+): string {
+  if (
+    upgrades !== tailUpgrades || pingInterval !== tailInterval || pingTimeout !== tailTimeout ||
+    maxPayload !== tailMaxPayload
+  ) {
+    const rest = JSON.stringify({
+      upgrades: upgrades ? ["websocket"] : [],
+      pingInterval,
+      pingTimeout,
+      maxPayload,
+    });
+    tailText = "," + rest.slice(1);
+    tailUpgrades = upgrades;
+    tailInterval = pingInterval;
+    tailTimeout = pingTimeout;
+    tailMaxPayload = maxPayload;
+  }
+  return tailText;
 }
 
 function hasAny(headers: HeaderRecord): boolean {
