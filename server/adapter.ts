@@ -281,8 +281,13 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   delAll(id: SocketId): void {
     const mine = this.sids.get(id);
     if (!mine) return;
-    // A copy: leaving the own room empties `mine` itself while it is shared.
-    for (const room of [...mine]) this.#leave(id, room);
+    if (mine.size === 1 && mine === this.rooms.get(id)) {
+      // In its own room only, the one Set both maps share: no copy to walk.
+      this.#leave(id, id);
+    } else {
+      // A copy: leaving the own room empties `mine` itself while it is shared.
+      for (const room of [...mine]) this.#leave(id, room);
+    }
     this.sids.delete(id);
   }
 

@@ -97,11 +97,21 @@ test("broadcasts: a socket's own room (no topic of its own) reaches it, and othe
     server(a).join("pair");
     server(b).join("pair");
     io.to("pair").emit("pair", 3); // a shared room: one publish on Bun
+    assert.deepEqual([...server(a).rooms].sort(), [a.id!, "pair"].sort());
+    // a leaves its own room: "pair" is then its one room, and keeps its topic when a leaves
+    // pub/sub (an outgoing catch-all listener) and comes back.
+    server(a).leave(a.id!);
+    const listener = () => {};
+    server(a).onAnyOutgoing(listener);
+    io.to("pair").emit("pair", 5); // a out of pub/sub: through the loop only, once
+    server(a).offAnyOutgoing(listener);
+    assert.equal(server(a).published, runtime === "bun");
+    io.to("pair").emit("pair", 6); // and back in: through the topic, once
     io.emit("end", 4);
     await until(() => got.a.includes("end4") && got.b.includes("end4"), 5000, "end marker");
-    assert.deepEqual(got.a, ["dm1", "dm2", "pair3", "end4"]);
-    assert.deepEqual(got.b, ["dm2", "pair3", "end4"]);
-    assert.deepEqual([...server(a).rooms].sort(), [a.id!, "pair"].sort());
+    assert.deepEqual(got.a, ["dm1", "dm2", "pair3", "pair5", "pair6", "end4"]);
+    assert.deepEqual(got.b, ["dm2", "pair3", "pair5", "pair6", "end4"]);
+    assert.deepEqual([...server(a).rooms], ["pair"]);
   } finally {
     a.disconnect();
     b.disconnect();

@@ -163,7 +163,9 @@ export class Socket<
     const conn = this.client.conn;
     if (!conn.subscribe(this.nsp.topic(null))) return;
     this.#published = true;
-    for (const room of this.rooms) {
+    const rooms = this.#otherRooms();
+    if (rooms === null) return;
+    for (const room of rooms) {
       if (room !== this.id && !conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
     }
   }
@@ -173,7 +175,19 @@ export class Socket<
     this.#published = false;
     const conn = this.client.conn;
     conn.unsubscribe(this.nsp.topic(null));
-    for (const room of this.rooms) if (room !== this.id) conn.unsubscribe(this.nsp.topic(room));
+    const rooms = this.#otherRooms();
+    if (rooms === null) return;
+    for (const room of rooms) if (room !== this.id) conn.unsubscribe(this.nsp.topic(room));
+  }
+
+  /**
+   * The socket's rooms when it is in any besides its own (those have topics),
+   * else null: the usual socket, in its own room only, walks no Set.
+   */
+  #otherRooms(): Set<Room> | null {
+    const rooms = this.nsp.adapter.socketRooms(this.id);
+    if (!rooms || rooms.size === 0 || (rooms.size === 1 && rooms.has(this.id))) return null;
+    return rooms;
   }
 
   // ---- emitting --------------------------------------------------------------------------

@@ -408,8 +408,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     // send the same ones share one string (query values are slices that would keep the
     // whole URL alive).
     const url = intern(requestUrl);
-    const query = parseQuery(url);
-    for (const name in query) query[name] = intern(query[name]);
+    const query = parseQuery(url, intern);
     const eio = query.EIO;
     const codec: SessionCodec | null = eio === "4"
       ? CODEC_V4

@@ -65,7 +65,8 @@ function decodeComponent(value: string): string {
 /**
  * The query parameters of a request URL as a record (the first value of
  * each name, decoded as `URLSearchParams` decodes), without building a
- * `URL`: the engine reads a few names of every request.
+ * `URL`: the engine reads a few names of every request. `share` maps each
+ * value as it is stored (the handshake interns them).
  *
  * @example
  * ```ts
@@ -73,7 +74,10 @@ function decodeComponent(value: string): string {
  * parseQuery("http://h/socket.io/?EIO=4&transport=polling").transport; // "polling"
  * ```
  */
-export function parseQuery(url: string): Record<string, string> {
+export function parseQuery(
+  url: string,
+  share?: (value: string) => string,
+): Record<string, string> {
   const query: Record<string, string> = Object.create(null);
   let start = url.indexOf("?");
   if (start === -1) return query;
@@ -92,7 +96,8 @@ export function parseQuery(url: string): Record<string, string> {
       const name = plain ? rawName : decodeComponent(rawName);
       if (!(name in query)) {
         const value = split === amp ? "" : url.slice(split + 1, amp);
-        query[name] = plain ? value : decodeComponent(value);
+        const decoded = plain ? value : decodeComponent(value);
+        query[name] = share ? share(decoded) : decoded;
       }
     }
     start = amp + 1;

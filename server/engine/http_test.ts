@@ -24,6 +24,11 @@ test("parseQuery: agrees with URLSearchParams (first value of each name)", () =>
   }
   assert.equal("b64" in parseQuery("http://h/?b64=1"), true);
   assert.equal("toString" in parseQuery("http://h/?a=1"), false);
+  // `share` sees each stored value once, decoded; later duplicates are not stored.
+  const seen: string[] = [];
+  const shared = parseQuery("http://h/?a=x%20y&b=&a=2&c", (v) => (seen.push(v), v.toUpperCase()));
+  assert.deepEqual({ ...shared }, { a: "X Y", b: "", c: "" });
+  assert.deepEqual(seen, ["x y", "", ""]);
 });
 
 test("queryValue: the value parseQuery gives, for every name of every case", () => {
