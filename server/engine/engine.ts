@@ -21,7 +21,12 @@ import {
   queryValue,
   serializeCookie,
 } from "./http.ts";
-import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
+import {
+  type CorsOptions,
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from "./options.ts";
 import { DeadlineQueue } from "./deadlines.ts";
 import { intern } from "./intern.ts";
 import { EngineSession, type SessionHost } from "./session.ts";
@@ -156,6 +161,18 @@ function headerRecord(headers: Headers): Record<string, string> {
     record[name] = REPEATED_HEADERS.has(name) ? intern(value) : value;
   });
   return record;
+}
+
+/** Whether `request` asks for a WebSocket upgrade. */
+function isUpgrade(request: Request): boolean {
+  const upgrade = request.headers.get("upgrade");
+  return upgrade !== null && upgrade.toLowerCase() === "websocket";
+}
+
+function noBridge(): never {
+  throw new TypeError(
+    "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
+  );
 }
 
 /** `fn(value)`, after `value` settles when it is a promise: no tick for values at hand. */
@@ -313,73 +330,32 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     return this.#onPath(url) ? this.#route(request, context, url) : null;
   }
 
+  // The request paths are split by kind, each its own small function: JavaScriptCore optimizes a
+  // function after a number of calls that grows with its size, so the handshake path reaches its
+  // optimized tiers sooner, and closures of the rarer paths capture no scope on the usual one.
   #route(
     request: Request,
     context: unknown,
     url: string,
   ): Response | undefined | Promise<Response | undefined> {
     const bridge = this.#bridge ?? defaultBridge;
-    if (!bridge) {
-      throw new TypeError(
-        "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
-      );
-    }
+    if (!bridge) return noBridge();
     // The record of every parameter is made for handshakes only; polls read their few names.
     const transport = queryValue(url, "transport") as TransportName | undefined;
-    // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
-    const upgrade = transport === "websocket" ? request.headers.get("upgrade") : null;
-    const isUpgrade = upgrade !== null && upgrade.toLowerCase() === "websocket";
-
     const cors = this.options.cors;
     if (cors && request.method === "OPTIONS" && !cors.preflightContinue) {
-      return corsHeaders(cors, request, true).then((headers) => {
-        if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
-        return new Response(null, {
-          status: cors.optionsSuccessStatus ?? 204,
-          headers: this.#hook(headers, request),
-        });
-      });
+      return this.#preflight(request, cors);
     }
-
     if (!transport || !this.options.transports.includes(transport)) {
       return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
     }
     const sid = queryValue(url, "sid");
-    if (sid) {
-      const session = this.clients.get(sid);
-      if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
-      if (isUpgrade) {
-        if (transport !== "websocket" || !this.options.allowUpgrades) {
-          return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
-        }
-        return then(
-          this.#allowed(request),
-          (allowed) =>
-            allowed
-              ? this.#upgrade(request, context, bridge, session)
-              : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
-        );
-      }
-      if (session.transport !== transport) {
-        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
-      }
-      const method = request.method;
-      if (method !== "GET" && method !== "POST") {
-        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
-      }
-      return then(
-        this.responseHeaders(request),
-        (headers) =>
-          method === "GET"
-            ? session.handlePoll(request, queryValue(url, "b64") === undefined, headers)
-            : session.handlePost(request, headers),
-      );
-    }
-
+    if (sid) return this.#routeSession(request, context, bridge, url, transport, sid);
     if (request.method !== "GET") {
       return this.#refuse(request, ENGINE_ERRORS.BAD_HANDSHAKE_METHOD, { method: request.method });
     }
-    if (transport === "websocket" && !isUpgrade) {
+    // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
+    if (transport === "websocket" && !isUpgrade(request)) {
       return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
         name: "TRANSPORT_HANDSHAKE_ERROR",
       });
@@ -388,6 +364,68 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     const allowed = this.#allowed(request);
     // No allowRequest: no continuation per handshake.
     if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
+    return this.#handshakeIfAllowed(request, context, bridge, url, transport, allowed);
+  }
+
+  /** A CORS preflight answered here (not handed on to the application). */
+  #preflight(request: Request, cors: CorsOptions): Promise<Response> {
+    return corsHeaders(cors, request, true).then((headers) => {
+      if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
+      return new Response(null, {
+        status: cors.optionsSuccessStatus ?? 204,
+        headers: this.#hook(headers, request),
+      });
+    });
+  }
+
+  /** A request of an open session (`sid`): a poll, a POST, or the WebSocket upgrade. */
+  #routeSession(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    url: string,
+    transport: TransportName,
+    sid: string,
+  ): Response | undefined | Promise<Response | undefined> {
+    const session = this.clients.get(sid);
+    if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
+    if (transport === "websocket" && isUpgrade(request)) {
+      if (!this.options.allowUpgrades) {
+        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+      }
+      return then(
+        this.#allowed(request),
+        (allowed) =>
+          allowed
+            ? this.#upgrade(request, context, bridge, session)
+            : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
+      );
+    }
+    if (session.transport !== transport) {
+      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+    }
+    const method = request.method;
+    if (method !== "GET" && method !== "POST") {
+      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
+    }
+    return then(
+      this.responseHeaders(request),
+      (headers) =>
+        method === "GET"
+          ? session.handlePoll(request, queryValue(url, "b64") === undefined, headers)
+          : session.handlePost(request, headers),
+    );
+  }
+
+  /** A handshake once `allowRequest` answered. */
+  #handshakeIfAllowed(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    url: string,
+    transport: TransportName,
+    allowed: boolean | Promise<boolean>,
+  ): Response | undefined | Promise<Response | undefined> {
     return then(
       allowed,
       (allowed) =>
@@ -438,6 +476,17 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     if (!(headers instanceof Promise)) {
       return this.#answerHandshake(request, context, bridge, session, headers);
     }
+    return this.#answerLater(request, context, bridge, session, headers);
+  }
+
+  /** The handshake's answer once a CORS origin function settled its headers. */
+  #answerLater(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    session: EngineSession,
+    headers: Promise<HeaderRecord>,
+  ): Promise<Response | undefined> {
     return headers.then((headers) =>
       this.#answerHandshake(request, context, bridge, session, headers)
     );

@@ -597,22 +597,28 @@ export class EngineSession extends Emitter<SessionEvents>
   /** A frame arrived on one of this session's sockets. */
   onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
     if (this.#state !== "open") return;
+    if (
+      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
+      this.protocol === 4 && data.length <= this.#host.options.maxHttpBufferSize &&
+      !this.hasListeners("packet") && !this.hasListeners("message")
+    ) {
+      // The usual frame, a v4 text message on the session's socket: no packet object. The rest is
+      // in other functions, so that this one stays small (optimized after fewer calls).
+      const handler = this.handler;
+      if (handler.onFrame) handler.onFrame(data);
+      else handler.onMessage(data.slice(1));
+      return;
+    }
+    this.#onOtherMessage(socket, data);
+  }
+
+  #onOtherMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
     const size = typeof data === "string" ? data.length : data.byteLength;
     if (size > this.#host.options.maxHttpBufferSize) {
       // Deno buffers the whole frame before we see it; Bun enforces maxPayloadLength itself.
       if (socket === this.#socket) {
         this.#fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
       } else socket.close(1009);
-      return;
-    }
-    if (
-      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
-      this.protocol === 4 && !this.hasListeners("packet") && !this.hasListeners("message")
-    ) {
-      // The usual frame, a v4 text message on the session's socket: no packet object.
-      const handler = this.handler;
-      if (handler.onFrame) handler.onFrame(data);
-      else handler.onMessage(data.slice(1));
       return;
     }
     let packet: EnginePacket;
@@ -624,10 +630,12 @@ export class EngineSession extends Emitter<SessionEvents>
       else this.#abortProbe(socket);
       return;
     }
-    if (socket === this.#socket) {
-      this.#onPacket(packet);
-      return;
-    }
+    if (socket === this.#socket) this.#onPacket(packet);
+    else this.#onProbeMessage(socket, packet);
+  }
+
+  /** A packet on the socket of an upgrade in progress: the probe, then the upgrade. */
+  #onProbeMessage(socket: RawSocket, packet: EnginePacket): void {
     const probe = this.#probe;
     if (!probe || probe.socket !== socket) return;
     if (packet.type === "ping" && packet.data === "probe") {
