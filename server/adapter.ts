@@ -487,9 +487,12 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
       }
       return;
     }
-    for (const [id, socket] of sockets) {
-      if (!except?.has(id)) fn(socket);
+    if (except) {
+      for (const [id, socket] of sockets) if (!except.has(id)) fn(socket);
+      return;
     }
+    // No entry arrays on the usual path, a broadcast to everyone.
+    for (const socket of sockets.values()) fn(socket);
   }
 
   #exceptIds(except: Set<Room> | undefined): Set<SocketId> | undefined {
