@@ -17,6 +17,7 @@
 
 import { fileURLToPath } from "node:url";
 import { flags } from "./inprocess.ts";
+import { goalText, type Impl, judge, median, round, TARGETS } from "./targets.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const args = flags(Deno.args);
@@ -77,14 +78,6 @@ if (installCode !== 0) throw new Error("bun install in bench/ failed");
 
 // ---- servers ----------------------------------------------------------------------------
 
-type Impl =
-  | "webio-bun"
-  | "webio-deno"
-  | "socketio-node"
-  | "socketio-bun"
-  | "bare-bun"
-  | "bare-bun-json"
-  | "bare-deno";
 const IMPLS: Record<
   Impl,
   { cmd: string; argv: string[]; env?: Record<string, string> }
@@ -575,14 +568,12 @@ async function measureOnce(
   }
 }
 
-function round(n: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+/** The short commit of the tree, with "+changes" when tracked files differ; "?" without git. */
+async function commitOf(): Promise<string> {
+  const [code, head] = await output("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
+  if (code !== 0) return "?";
+  const [, changes] = await output("git", ["-C", root, "status", "--porcelain", "-uno"]);
+  return changes ? head + "+changes" : head;
 }
 
 // ---- run --------------------------------------------------------------------------------
@@ -595,12 +586,16 @@ const versions = {
   cpu: (Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/)
     ?.[1] ?? "?").trim(),
   cores: navigator.hardwareConcurrency,
+  // The code measured: the commit, marked when tracked files differ from it.
+  commit: await commitOf(),
 };
 console.log(JSON.stringify({ event: "versions", ...versions }));
 Deno.mkdirSync(root + "bench/results", { recursive: true });
 const log = root + `bench/results/${versions.date.slice(0, 10)}.jsonl`;
 
 const table = new Map<string, Map<Impl, number>>();
+/** Every row of this run, by scenario and implementation, for the targets. */
+const allRows = new Map<string, Map<Impl, Record<string, unknown>[]>>();
 /** Puts the median of `field` over `rows` in the summary table under `key`. */
 function record(
   key: string,
@@ -634,12 +629,17 @@ for (const s of scenarios) {
             { append: true },
           );
         } catch (error) {
-          console.log(
-            JSON.stringify({ scenario: s.name, impl, error: String(error) }),
-          );
+          // Logged too, so that the runs after it keep their index (bench/pool.ts pairs by it).
+          const row = { scenario: s.name, impl, error: String(error) };
+          rows.get(impl)!.push(row);
+          console.log(JSON.stringify(row));
+          Deno.writeTextFileSync(log, JSON.stringify({ ...row, ...versions }) + "\n", {
+            append: true,
+          });
         }
       }
     }
+    allRows.set(s.name, rows);
     for (const impl of impls) {
       const implRows = rows.get(impl)!;
       record(s.name, impl, implRows, s.metric);
@@ -687,126 +687,16 @@ for (const [name, values] of table) {
   console.log(`| ${name} | ${cells.join(" | ")} |`);
 }
 
-const get = (scenario: string, impl: Impl) => table.get(scenario)?.get(impl);
-const ratio = (
-  a?: number,
-  b?: number,
-) => (a !== undefined && b ? round(a / b, 2) : undefined);
-const targets: [string, number | undefined, string, boolean | undefined][] = [];
-const check = (
-  name: string,
-  value: number | undefined,
-  goal: number,
-  higher = true,
-) =>
-  targets.push([
-    name,
-    value,
-    `${higher ? ">=" : "<="} ${goal}`,
-    value === undefined ? undefined : higher ? value >= goal : value <= goal,
-  ]);
-/** [target, scenario, ours, theirs, goal, higher is better] */
-const RATIO_TARGETS: [string, string, Impl, Impl, number, boolean][] = [
-  [
-    "bun echo / socket.io+bun-engine",
-    "echo",
-    "webio-bun",
-    "socketio-bun",
-    2,
-    true,
-  ],
-  ["bun echo / bare bun", "echo", "webio-bun", "bare-bun", 0.7, true],
-  ["bun fan-out / bare bun", "fanout", "webio-bun", "bare-bun", 0.75, true],
-  [
-    "bun connects/s / socket.io+bun-engine",
-    "connections",
-    "webio-bun",
-    "socketio-bun",
-    1.5,
-    true,
-  ],
-  [
-    "bun connects/s after a warm-up burst / socket.io+bun-engine",
-    "connections-warm",
-    "webio-bun",
-    "socketio-bun",
-    1.5,
-    true,
-  ],
-  [
-    "bun server CPU per connection, warm / socket.io+bun-engine",
-    "server-us-per-connection-warm",
-    "webio-bun",
-    "socketio-bun",
-    0.67,
-    false,
-  ],
-  [
-    "bun RSS per connection / socket.io+bun-engine",
-    "rss-per-connection",
-    "webio-bun",
-    "socketio-bun",
-    0.5,
-    false,
-  ],
-  ["deno echo / bare deno", "echo", "webio-deno", "bare-deno", 0.85, true],
-  ["deno fan-out / bare deno", "fanout", "webio-deno", "bare-deno", 0.85, true],
-  [
-    "deno RSS per connection / bare deno",
-    "rss-per-connection",
-    "webio-deno",
-    "bare-deno",
-    1.3,
-    false,
-  ],
-  [
-    "bun polling / socket.io node",
-    "polling",
-    "webio-bun",
-    "socketio-node",
-    2,
-    true,
-  ],
-  [
-    "deno polling / socket.io node",
-    "polling",
-    "webio-deno",
-    "socketio-node",
-    2,
-    true,
-  ],
-];
-for (const [name, scenario, ours, theirs, goal, higher] of RATIO_TARGETS) {
-  check(name, ratio(get(scenario, ours), get(scenario, theirs)), goal, higher);
+/** The median of `field` over one implementation's rows of a scenario in this run. */
+function medianOf(scenario: string, impl: Impl, field: string): number | undefined {
+  const values = (allRows.get(scenario)?.get(impl) ?? []).map((r) => Number(r[field]))
+    .filter(Number.isFinite);
+  return values.length > 0 ? median(values) : undefined;
 }
-for (
-  const [scenario, bare] of [["echo-latency", "bare"], [
-    "fanout-latency",
-    "bare",
-  ]] as const
-) {
-  for (const rt of ["bun", "deno"] as const) {
-    const ours = get(scenario, `webio-${rt}`);
-    const ceiling = get(scenario, `${bare}-${rt}`);
-    if (ours !== undefined && ceiling !== undefined) {
-      targets.push([
-        `${rt} ${scenario} p99 (ms) vs bare + 1`,
-        round(ours, 2),
-        `<= ${round(ceiling + 1, 2)}`,
-        ours <= ceiling + 1,
-      ]);
-    }
-  }
-}
-for (const rt of ["bun", "deno"] as const) {
-  const growth = get("soak-rss-growth-MB", `webio-${rt}`);
-  targets.push([
-    `${rt} soak RSS growth over the 2nd half of the cycles (MB)`,
-    growth,
-    "<= 5",
-    growth === undefined ? undefined : growth <= 5,
-  ]);
-}
+const targets = TARGETS.map((target) => {
+  const verdict = judge(target, (impl) => medianOf(target.scenario, impl, target.field));
+  return [target.name, verdict.value, goalText(target, verdict.bound), verdict.met] as const;
+});
 console.log("\n| target | measured | goal | met |\n|---|---|---|---|");
 for (const [name, value, goal, met] of targets) {
   console.log(
