@@ -9,9 +9,10 @@
  * the harness judged it (on its medians).
  *
  * Usage: `deno run -A bench/pool.ts [--since=2026-12-03T13:21] [--until=...] [--commit=abc1234]
- * [results.jsonl ...]` (default: every file in bench/results). An invocation is the rows of one
- * `date` stamp; `--since`/`--until` compare with it as text (ISO prefixes), `--commit` with the
- * commit the harness recorded (rows written before it recorded one have none).
+ * [--full] [results.jsonl ...]` (default: every file in bench/results). An invocation is the rows
+ * of one `date` stamp; `--since`/`--until` compare with it as text (ISO prefixes), `--commit` with
+ * the commit the harness recorded (rows written before it recorded one have none); `--full` keeps
+ * the invocations that ran every scenario a target names.
  *
  * @module
  */
@@ -88,6 +89,18 @@ export function pool(rows: Row[], targets: Target[] = TARGETS): Pooled[] {
   });
 }
 
+/** The rows of the invocations that measured every scenario a target names (full runs). */
+export function fullRuns(rows: Row[], targets: Target[] = TARGETS): Row[] {
+  const needed = new Set(targets.map((t) => t.scenario));
+  const seen = new Map<string, Set<string>>();
+  for (const row of rows) {
+    let scenarios = seen.get(row.date);
+    if (!scenarios) seen.set(row.date, scenarios = new Set());
+    scenarios.add(row.scenario);
+  }
+  return rows.filter((row) => [...needed].every((s) => seen.get(row.date)!.has(s)));
+}
+
 /** Reads result files, keeping the rows the filters select. */
 export function readRows(
   texts: string[],
@@ -145,11 +158,12 @@ if (import.meta.main) {
     files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".jsonl"))
       .map((e) => dir + e.name).sort();
   }
-  const rows = readRows(files.map((f) => Deno.readTextFileSync(f)), {
+  let rows = readRows(files.map((f) => Deno.readTextFileSync(f)), {
     since: args.get("since"),
     until: args.get("until"),
     commit: args.get("commit"),
   });
+  if (args.has("full")) rows = fullRuns(rows);
   const stamps = new Map<string, { rows: number; commit: string }>();
   for (const row of rows) {
     const s = stamps.get(row.date) ?? { rows: 0, commit: row.commit ?? "-" };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "../tests/harness.ts";
-import { figureOf, pool, readRows, report, type Row } from "./pool.ts";
+import { figureOf, fullRuns, pool, readRows, report, type Row } from "./pool.ts";
 import { judge, type Target, TARGETS } from "./targets.ts";
 
 const byName = (name: string) => TARGETS.find((t) => t.name === name)!;
@@ -114,4 +114,17 @@ test("judge: ratios judged as printed, margins on the unrounded figures", () => 
   const margin = judge(denoFanoutP99, (impl) => (impl === "webio-deno" ? 35.004 : 34));
   assert.deepEqual(margin, { value: 35, bound: 35, met: false });
   assert.deepEqual(judge(t, () => undefined), {});
+});
+
+test("fullRuns: keeps the invocations that ran every scenario the targets name", () => {
+  const full = "2026-12-03T10:00:00.000Z";
+  const partial = "2026-12-03T11:00:00.000Z";
+  const rows = [
+    ...invocation(full, "echo", "msgPerSec", [{ "webio-bun": 1, "socketio-bun": 1 }]),
+    ...invocation(full, "soak", "rssGrowthSecondHalfMB", [{ "webio-bun": 0 }]),
+    ...invocation(partial, "echo", "msgPerSec", [{ "webio-bun": 1, "socketio-bun": 1 }]),
+  ];
+  const kept = fullRuns(rows, [echoVsEngine, bunSoak]);
+  assert.deepEqual([...new Set(kept.map((r) => r.date))], [full]);
+  assert.equal(kept.length, 3);
 });
