@@ -17,7 +17,7 @@
 
 import { fileURLToPath } from "node:url";
 import { flags } from "./inprocess.ts";
-import { goalText, type Impl, judge, median, round, TARGETS } from "./targets.ts";
+import { goalText, type Impl, judge, medianOf, round, TARGETS } from "./targets.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const args = flags(Deno.args);
@@ -603,10 +603,10 @@ function record(
   rows: Record<string, unknown>[],
   field: string,
 ): void {
-  const values = rows.map((r) => Number(r[field])).filter(Number.isFinite);
-  if (values.length === 0) return;
+  const value = medianOf(rows, field);
+  if (value === undefined) return;
   if (!table.has(key)) table.set(key, new Map());
-  table.get(key)!.set(impl, median(values));
+  table.get(key)!.set(impl, value);
 }
 for (const s of scenarios) {
   if (only && !only.includes(s.name)) continue;
@@ -687,14 +687,11 @@ for (const [name, values] of table) {
   console.log(`| ${name} | ${cells.join(" | ")} |`);
 }
 
-/** The median of `field` over one implementation's rows of a scenario in this run. */
-function medianOf(scenario: string, impl: Impl, field: string): number | undefined {
-  const values = (allRows.get(scenario)?.get(impl) ?? []).map((r) => Number(r[field]))
-    .filter(Number.isFinite);
-  return values.length > 0 ? median(values) : undefined;
-}
 const targets = TARGETS.map((target) => {
-  const verdict = judge(target, (impl) => medianOf(target.scenario, impl, target.field));
+  const verdict = judge(
+    target,
+    (impl) => medianOf(allRows.get(target.scenario)?.get(impl) ?? [], target.field),
+  );
   return [target.name, verdict.value, goalText(target, verdict.bound), verdict.met] as const;
 });
 console.log("\n| target | measured | goal | met |\n|---|---|---|---|");

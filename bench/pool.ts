@@ -19,7 +19,16 @@
 
 import { fileURLToPath } from "node:url";
 import { flags } from "./inprocess.ts";
-import { type Impl, judge, median, round, type Target, TARGETS, type Verdict } from "./targets.ts";
+import {
+  type Impl,
+  judge,
+  median,
+  medianOf,
+  round,
+  type Target,
+  TARGETS,
+  type Verdict,
+} from "./targets.ts";
 
 /** One line of a result file. */
 export interface Row {
@@ -70,19 +79,17 @@ export function pool(rows: Row[], targets: Target[] = TARGETS): Pooled[] {
     for (const stamp of stamps) {
       const impls = byStamp.get(stamp)!.get(target.scenario);
       if (!impls) continue;
-      const values = (impl: Impl) => (impls.get(impl) ?? []).map((r) => Number(r[target.field]));
+      const rowsOf = (impl: Impl) => impls.get(impl) ?? [];
       const count = Math.max(0, ...[...impls.values()].map((list) => list.length));
       for (let run = 0; run < count; run++) {
-        const verdict = judge(target, (impl) => {
-          const v = values(impl)[run];
-          return Number.isFinite(v) ? v : undefined;
-        });
+        // The figure of run `run` alone (undefined when that run failed or is missing).
+        const verdict = judge(
+          target,
+          (impl) => medianOf(rowsOf(impl).slice(run, run + 1), target.field),
+        );
         if (verdict.met !== undefined) result.runs.push({ stamp, run, verdict });
       }
-      const verdict = judge(target, (impl) => {
-        const finite = values(impl).filter(Number.isFinite);
-        return finite.length > 0 ? median(finite) : undefined;
-      });
+      const verdict = judge(target, (impl) => medianOf(rowsOf(impl), target.field));
       if (verdict.met !== undefined) result.invocations.push({ stamp, verdict });
     }
     return result;

@@ -140,6 +140,15 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The median of `field` over `rows`, its non-numbers left out; undefined when none is left. */
+export function medianOf(
+  rows: readonly Record<string, unknown>[],
+  field: string,
+): number | undefined {
+  const values = rows.map((r) => Number(r[field])).filter(Number.isFinite);
+  return values.length > 0 ? median(values) : undefined;
+}
+
 /** Rounds to `digits` decimals. */
 export function round(n: number, digits = 0): number {
   const f = 10 ** digits;
