@@ -1,0 +1,40 @@
+/**
+ * How the client reports an error thrown by application code (a listener, an
+ * ack callback): as an uncaught error of the program, never as a network
+ * failure of the connection that delivered the event.
+ *
+ * @module
+ */
+
+/**
+ * Reports `error` as uncaught: through `reportError` where the runtime has it
+ * (browsers, Deno, Bun: an `error` event on the global scope, which a page or
+ * program may `preventDefault()`), else by rethrowing it on a fresh task. The
+ * caller goes on either way, so the connection survives a listener's bug.
+ */
+export function reportUncaught(error: unknown): void {
+  const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+  if (typeof report === "function") {
+    report.call(globalThis, error);
+  } else {
+    setTimeout(() => {
+      throw error;
+    }, 0);
+  }
+}
+
+/**
+ * Calls `fn` with `args` on `self`; an exception it throws is reported with
+ * {@linkcode reportUncaught} instead of reaching the caller.
+ */
+export function callUser<A extends unknown[]>(
+  self: unknown,
+  fn: (...args: A) => unknown,
+  args: A,
+): void {
+  try {
+    fn.apply(self, args);
+  } catch (error) {
+    reportUncaught(error);
+  }
+}
