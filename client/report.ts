@@ -27,10 +27,11 @@ export function reportUncaught(error: unknown): void {
  * Calls `fn` with `args` on `self`; an exception it throws is reported with
  * {@linkcode reportUncaught} instead of reaching the caller.
  */
-export function callUser<A extends unknown[]>(
+export function callUser(
   self: unknown,
-  fn: (...args: A) => unknown,
-  args: A,
+  // deno-lint-ignore no-explicit-any
+  fn: (...args: any[]) => unknown,
+  args: readonly unknown[],
 ): void {
   try {
     fn.apply(self, args);
