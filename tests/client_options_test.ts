@@ -5,7 +5,7 @@ import { serve } from "./serve.ts";
 import { io, Manager } from "../client/mod.ts";
 import { type ServeHandler, Server, type ServerOptions } from "../server/mod.ts";
 
-const opts = { sanitize: false };
+const opts = {};
 
 async function start(options: ServerOptions = {}) {
   const server = new Server({ pingInterval: 1000, pingTimeout: 500, ...options });
