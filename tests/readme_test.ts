@@ -72,5 +72,5 @@ test(
       rmSync(dir, { recursive: true, force: true });
     }
   },
-  { sanitize: false, timeout: 30_000 },
+  { timeout: 30_000 },
 );

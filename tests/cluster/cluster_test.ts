@@ -10,7 +10,7 @@ import type { Socket } from "../../client/mod.ts";
 import { ask, connectUser } from "./user.ts";
 
 const NODE = fileURLToPath(new URL("./node.ts", import.meta.url));
-const opts = { sanitize: false, timeout: 60_000 };
+const opts = { timeout: 60_000 };
 
 async function startCluster(redisPort: number) {
   const runtimes = ["deno", "bun", "deno"] as const;

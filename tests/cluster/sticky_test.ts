@@ -72,5 +72,5 @@ test(
       }
     });
   },
-  { sanitize: false, timeout: 40_000 },
+  { timeout: 40_000 },
 );

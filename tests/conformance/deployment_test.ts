@@ -6,7 +6,7 @@ import { startServer } from "./spawn.ts";
 import { openSocket, wsUrl } from "./wire.ts";
 
 const SCRIPT = new URL("./default_export.ts", import.meta.url).pathname;
-const opts = { sanitize: false, timeout: 20_000 };
+const opts = { timeout: 20_000 };
 
 async function checkServes(url: string): Promise<string> {
   const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
