@@ -34,7 +34,7 @@ export function callUser(
   args: readonly unknown[],
 ): void {
   try {
-    fn.apply(self, args);
+    fn.apply(self, args as unknown[]);
   } catch (error) {
     reportUncaught(error);
   }
