@@ -7,6 +7,8 @@
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
 import { Emitter } from "../../protocol/emitter.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { callUser } from "../report.ts";
 import { CookieJar } from "./cookie_jar.ts";
 import { isBrowser, type TlsOptions } from "./runtime.ts";
 import {
@@ -46,7 +48,11 @@ export interface EngineClientOptions extends TlsOptions {
   extraHeaders?: Record<string, string>;
   /** Send cookies: `credentials: "include"` in browsers, a cookie jar in Deno/Bun. @default false */
   withCredentials?: boolean;
-  /** Send binary as base64 text. @default false */
+  /**
+   * Send binary as base64 text ("b" + base64) and ask the server, with
+   * `b64=1` in the query of the polling handshake and of every WebSocket, to
+   * do the same. @default false
+   */
   forceBase64?: boolean;
   /** Add a timestamp to every request. @default true */
   timestampRequests?: boolean;
@@ -56,7 +62,17 @@ export interface EngineClientOptions extends TlsOptions {
   requestTimeout?: number;
   /** WebSocket sub-protocols. */
   protocols?: string | string[];
-  /** Close the connection when the page unloads (browsers). @default false */
+  /**
+   * Close the connection silently on the global `beforeunload` event, like
+   * engine.io-client: the transport closes (the server sees the client
+   * leave) but nothing is reported up, so the Socket.IO sockets emit no
+   * "disconnect" and the Manager does not reconnect. Where the event does not
+   * unload the program (a cancelled unload, or a runtime that dispatches it
+   * and keeps running), the session ends later with "ping timeout". Browsers
+   * fire it when the page unloads; Deno fires it when its event loop is about
+   * to run dry; the option needs a global `addEventListener`.
+   * @default false
+   */
   closeOnBeforeunload?: boolean;
   /** Options per transport, overriding the ones above. */
   transportOptions?: Partial<Record<TransportName, Partial<EngineClientOptions>>>;
@@ -191,12 +207,11 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized },
       cookieJar: o.withCredentials && !isBrowser() ? new CookieJar() : undefined,
     };
-    if (o.closeOnBeforeunload && isBrowser()) {
-      this.#beforeUnload = () => {
-        if (this.transport) {
-          this.transport.close();
-        }
-      };
+    if (
+      o.closeOnBeforeunload && typeof addEventListener === "function" &&
+      typeof removeEventListener === "function"
+    ) {
+      this.#beforeUnload = () => this.#closeSilently();
       addEventListener("beforeunload", this.#beforeUnload, false);
     }
     this.#open();
@@ -205,6 +220,23 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   /** The connection state. */
   get readyState(): State {
     return this.#state;
+  }
+
+  /**
+   * Calls the listeners of `event`. A listener that throws (the layer above,
+   * or the user's code) is reported as an uncaught error
+   * ({@linkcode callUser}) and the other listeners still run: it never
+   * reaches the transport, so it never looks like a network failure.
+   */
+  override emit<E extends keyof EngineClientEvents>(
+    event: E,
+    ...args: Parameters<EngineClientEvents[E]>
+  ): boolean {
+    const entry = this.rawListener(event);
+    if (entry === undefined) return false;
+    if (typeof entry === "function") callUser(this, entry, args);
+    else for (const listener of entry) callUser(this, listener, args);
+    return true;
   }
 
   #transportOptions(name: TransportName): TransportOptions {
@@ -260,13 +292,12 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.emit("packet", packet);
     this.emit("heartbeat");
     switch (packet.type) {
-      case "open":
-        try {
-          this.#onHandshake(JSON.parse(packet.data as string));
-        } catch (error) {
-          this.#onClose("parse error", error);
-        }
+      case "open": {
+        const data = parseHandshake(packet.data);
+        if (data instanceof Error) this.#onClose("parse error", data);
+        else this.#onHandshake(data);
         return;
+      }
       case "ping":
         this.#resetPingTimeout();
         this.#sendPacket({ type: "pong" });
@@ -460,9 +491,31 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     const close = () => {
       this.#onClose("forced close");
     };
-    if (this.#writeBuffer.length > 0) this.once("drain", close);
-    else close();
+    // A transport closed by "beforeunload" drains nothing: close at once.
+    if (this.#writeBuffer.length > 0 && this.transport?.state !== "closed") {
+      this.once("drain", close);
+    } else close();
     return this;
+  }
+
+  /**
+   * The page is unloading: the transport (and a probe) close without a word
+   * to the layers above, as engine.io-client does, so no "disconnect" and no
+   * reconnection follow. The session stays "open" with its ping timer: if the
+   * unload is cancelled, the missing pings end it with "ping timeout".
+   */
+  #closeSilently(): void {
+    const probe = this.#probe;
+    if (probe) {
+      this.#probe = null;
+      this.#upgrading = false;
+      probe.silence();
+      probe.close();
+    }
+    const transport = this.transport;
+    if (!transport) return;
+    transport.silence();
+    transport.close();
   }
 
   #onClose(reason: EngineCloseReason, description?: unknown): void {
@@ -485,6 +538,25 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.#upgrading = false;
     this.emit("close", reason, description);
   }
+}
+
+/** The open packet's JSON, checked: an Error when it is not a handshake. */
+function parseHandshake(data: unknown): HandshakeData | Error {
+  let value: Partial<HandshakeData>;
+  try {
+    value = JSON.parse(data as string);
+  } catch (error) {
+    return error as Error;
+  }
+  if (
+    value === null || typeof value !== "object" || typeof value.sid !== "string" ||
+    !Array.isArray(value.upgrades) || typeof value.pingInterval !== "number" ||
+    typeof value.pingTimeout !== "number"
+  ) {
+    return new ProtocolError("Cannot decode the handshake: not an open packet's JSON");
+  }
+  if (typeof value.maxPayload !== "number") value.maxPayload = 0;
+  return value as HandshakeData;
 }
 
 function utf8Length(s: string): number {

@@ -15,6 +15,7 @@ import {
   type EnginePacket,
 } from "../../protocol/engine_io.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
+import { reportUncaught } from "../report.ts";
 import type { CookieJar } from "./cookie_jar.ts";
 import { fetchTlsInit, isBrowser, openWebSocket, type TlsOptions } from "./runtime.ts";
 
@@ -59,6 +60,17 @@ export interface TransportOptions {
   cookieJar?: CookieJar;
 }
 
+const ignore = (): void => {};
+
+/** The handler of a silenced transport. */
+const SILENT: TransportHandler = {
+  onTransportOpen: ignore,
+  onTransportPacket: ignore,
+  onTransportDrain: ignore,
+  onTransportError: ignore,
+  onTransportClose: ignore,
+};
+
 type TransportState = "closed" | "opening" | "open" | "pausing" | "paused";
 
 let timestampCounter = 0;
@@ -78,7 +90,7 @@ export abstract class Transport {
   /** The query (the engine sets `sid` after the handshake). */
   readonly query: Record<string, string>;
   protected readonly options: TransportOptions;
-  protected readonly handler: TransportHandler;
+  protected handler: TransportHandler;
 
   /** @param options Connection options. @param handler Where events go. */
   constructor(options: TransportOptions, handler: TransportHandler) {
@@ -104,6 +116,14 @@ export abstract class Transport {
   /** Sends packets (only when open). */
   send(packets: EnginePacket[]): void {
     if (this.state === "open") this.write(packets);
+  }
+
+  /**
+   * Stops reporting to the engine: what the transport does from now on
+   * (its close included) goes nowhere.
+   */
+  silence(): void {
+    this.handler = SILENT;
   }
 
   /** Drops the transport without telling the server (after an upgrade). */
@@ -138,6 +158,7 @@ export abstract class Transport {
   protected onClose(description?: unknown): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    this.writable = false;
     this.handler.onTransportClose(this, description);
   }
 
@@ -146,7 +167,9 @@ export abstract class Transport {
     const o = this.options;
     const query: Record<string, string> = { ...this.query };
     if (o.timestampRequests) query[o.timestampParam] = timestamp();
-    if (this.name === "polling" && o.forceBase64 && !query.sid) query.b64 = "1";
+    // Binary as base64 text: asked on the polling handshake (the session keeps it) and on
+    // every WebSocket, the upgrade probe included (each WebSocket is a new transport).
+    if (o.forceBase64 && (this.name === "websocket" || !query.sid)) query.b64 = "1";
     const defaultPort = o.secure ? "443" : "80";
     const port = o.port && o.port !== defaultPort ? `:${o.port}` : "";
     const host = o.hostname.includes(":") && !o.hostname.startsWith("[")
@@ -201,16 +224,23 @@ export class PollingTransport extends Transport {
   }
 
   protected doClose(): void {
-    if (this.state === "open") this.write([{ type: "close" }]);
-    // The pending GET is abandoned; the POST carrying the close packet still goes out.
-    this.#controller.abort();
+    const controller = this.#controller;
+    if (this.state !== "open") {
+      controller.abort();
+      return;
+    }
+    // The pending GET is dropped once the close packet went out, not before: a GET aborted
+    // first can reach the server first, which then sees a failed poll ("transport error").
+    this.#request("POST", encodePayload([{ type: "close" }]))
+      .then(discard, ignore)
+      .finally(() => controller.abort());
   }
 
   protected write(packets: EnginePacket[]): void {
     this.writable = false;
     const body = encodePayload(packets);
     this.#request("POST", body).then(async (response) => {
-      await response.body?.cancel();
+      await discard(response);
       if (this.state === "closed") return;
       if (!response.ok) {
         this.onError("xhr post error", response.status);
@@ -223,25 +253,37 @@ export class PollingTransport extends Transport {
       this.handler.onTransportDrain(this);
     }, (error) => {
       if (this.state !== "closed") this.onError("xhr post error", error);
-    });
+    }).catch(reportUncaught);
   }
 
   #poll(): void {
     this.#polling = true;
+    // Only the request and reading its body are network failures; what the
+    // packets then trigger further up is not (a bug there is reported as
+    // uncaught, never turned into "xhr poll error").
     this.#request("GET").then(async (response) => {
-      if (this.state === "closed") {
-        await response.body?.cancel();
-        return;
-      }
+      if (this.state === "closed") return discard(response);
       if (!response.ok) {
-        await response.body?.cancel();
+        await discard(response);
         this.onError("xhr poll error", response.status);
         return;
       }
-      this.#onData(await response.text());
-    }).catch((error) => {
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (this.#live()) this.onError("xhr poll error", error);
+        return;
+      }
+      // The transport may have closed while the body was read.
+      if (this.#live()) this.#onData(text);
+    }, (error) => {
       if (this.state !== "closed") this.onError("xhr poll error", error);
-    });
+    }).catch(reportUncaught);
+  }
+
+  #live(): boolean {
+    return this.state !== "closed";
   }
 
   #onData(data: string): void {
@@ -249,6 +291,7 @@ export class PollingTransport extends Transport {
     try {
       packets = decodePayload(data);
     } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
       this.onError("parse error", error);
       return;
     }
@@ -301,6 +344,7 @@ export class WebSocketTransport extends Transport {
   /** "websocket". */
   readonly name = "websocket" as const;
   #ws: WebSocket | null = null;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   protected doOpen(): void {
     const o = this.options;
@@ -362,12 +406,30 @@ export class WebSocketTransport extends Transport {
       }
     }
     // Like the reference: writable again on the next tick, then drain.
-    setTimeout(() => {
-      if (this.state === "closed") return;
-      this.writable = true;
-      this.handler.onTransportDrain(this);
-    }, 0);
+    this.#drainTimer = setTimeout(this.#drained, 0);
   }
+
+  #drained = (): void => {
+    this.#drainTimer = undefined;
+    if (this.state === "closed") return;
+    this.writable = true;
+    this.handler.onTransportDrain(this);
+  };
+
+  protected override onClose(description?: unknown): void {
+    clearTimeout(this.#drainTimer);
+    super.onClose(description);
+  }
+
+  protected override doDiscard(): void {
+    clearTimeout(this.#drainTimer);
+    this.doClose();
+  }
+}
+
+/** Drops a response's body unread (a failure to cancel is of no interest). */
+function discard(response: Response): Promise<void> | undefined {
+  return response.body?.cancel().catch(() => {});
 }
 
 /** Makes a transport by name. */
