@@ -50,6 +50,42 @@ export function diffValues(a: unknown, b: unknown, path = ""): string[] {
   return lines;
 }
 
+/**
+ * A line diff of two sequences (longest common subsequence): unchanged
+ * entries indented, the reference's alone marked "-", webio's alone "+".
+ */
+export function diffSequences(a: unknown[], b: unknown[]): string[] {
+  const x = a.map((v) => JSON.stringify(v));
+  const y = b.map((v) => JSON.stringify(v));
+  const lcs: number[][] = Array.from(
+    { length: x.length + 1 },
+    () => new Array(y.length + 1).fill(0),
+  );
+  for (let i = x.length - 1; i >= 0; i--) {
+    for (let j = y.length - 1; j >= 0; j--) {
+      lcs[i][j] = x[i] === y[j]
+        ? lcs[i + 1][j + 1] + 1
+        : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      out.push(`  ${x[i++]}`);
+      j++;
+    } else if (
+      j < y.length && (i === x.length || lcs[i][j + 1] >= lcs[i + 1][j])
+    ) {
+      out.push(`+ ${y[j++]}`);
+    } else {
+      out.push(`- ${x[i++]}`);
+    }
+  }
+  return out;
+}
+
 /** A probe left out of the comparison, and why (an intended deviation). */
 export type Skips = Record<string, string>;
 
@@ -63,6 +99,19 @@ export function compareObservations(
   webio: Observations,
   skips: Skips = {},
 ): { report: string; failed: string[]; compared: number } {
+  const differ = (
+    a: Observation | undefined,
+    b: Observation | undefined,
+  ): string[] => {
+    // An event log (`{events: [...]}`) reads best as a line diff.
+    if (Array.isArray(a?.events) && Array.isArray(b?.events)) {
+      const lines = diffSequences(a.events, b.events);
+      return lines.some((l) => !l.startsWith("  "))
+        ? ["(- reference only, + webio only)", ...lines]
+        : [];
+    }
+    return diffValues(a, b);
+  };
   const failed: string[] = [];
   const blocks: string[] = [];
   let compared = 0;
@@ -77,7 +126,7 @@ export function compareObservations(
       ? ["(probe missing from webio's run)"]
       : !reference.has(name)
       ? ["(probe missing from the reference's run)"]
-      : diffValues(reference.get(name), webio.get(name));
+      : differ(reference.get(name), webio.get(name));
     if (lines.length === 0) continue;
     failed.push(name);
     blocks.push(`- ${name}\n${lines.map((l) => "    " + l).join("\n")}`);
