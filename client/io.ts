@@ -92,6 +92,8 @@ export interface IoFunction {
   readonly Socket: typeof Socket;
   /** Same as `io`, as `io.connect` in socket.io-client. */
   connect(uri?: string | IoOptions, options?: IoOptions): Socket;
+  /** Same as `io`, as `io.io` in socket.io-client. */
+  io(uri?: string | IoOptions, options?: IoOptions): Socket;
 }
 
 /**
@@ -111,4 +113,5 @@ export const io: IoFunction = Object.assign(lookup, {
   Manager,
   Socket,
   connect: lookup,
+  io: lookup,
 });

@@ -11,17 +11,18 @@ import type { Decoder, Encoder, Packet, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import { Backoff } from "./backoff.ts";
 import { EngineClient, type EngineClientOptions, type EngineCloseReason } from "./engine/socket.ts";
-import { Socket, type SocketOptions } from "./socket.ts";
+import { callUser } from "./report.ts";
+import { callEach, type Fn, Socket, type SocketOptions } from "./socket.ts";
 
 /** Options of the Manager (socket.io-client names and defaults). */
 export interface ManagerOptions extends EngineClientOptions {
   /** Reconnect automatically. @default true */
   reconnection?: boolean;
-  /** Attempts before giving up. @default Infinity */
+  /** Attempts before giving up; 0 means the default, as in socket.io-client. @default Infinity */
   reconnectionAttempts?: number;
-  /** First delay in ms. @default 1000 */
+  /** First delay in ms; 0 means the default, as in socket.io-client. @default 1000 */
   reconnectionDelay?: number;
-  /** Largest delay in ms. @default 5000 */
+  /** Largest delay in ms; 0 means the default, as in socket.io-client. @default 5000 */
   reconnectionDelayMax?: number;
   /** Jitter, 0 to 1. @default 0.5 */
   randomizationFactor?: number;
@@ -96,9 +97,10 @@ export class Manager extends Emitter<ManagerEvents> {
     this.uri = uri;
     this.opts = { ...options, path: options.path ?? "/socket.io" };
     this.#reconnection = options.reconnection !== false;
-    this.#reconnectionAttempts = options.reconnectionAttempts ?? Infinity;
-    this.#reconnectionDelay = options.reconnectionDelay ?? 1000;
-    this.#reconnectionDelayMax = options.reconnectionDelayMax ?? 5000;
+    // socket.io-client takes a falsy value (0 included) as "the default" here.
+    this.#reconnectionAttempts = options.reconnectionAttempts || Infinity;
+    this.#reconnectionDelay = options.reconnectionDelay || 1000;
+    this.#reconnectionDelayMax = options.reconnectionDelayMax || 5000;
     this.#randomizationFactor = options.randomizationFactor ?? 0.5;
     this.backoff = new Backoff({
       min: this.#reconnectionDelay,
@@ -112,12 +114,15 @@ export class Manager extends Emitter<ManagerEvents> {
     if (this.#autoConnect) this.open();
   }
 
-  /** Gets or sets automatic reconnection. */
+  /**
+   * Gets automatic reconnection, or sets it (any value, read as a boolean,
+   * `undefined` included) and returns the Manager.
+   */
   reconnection(): boolean;
   reconnection(value: boolean): this;
   reconnection(value?: boolean): boolean | this {
-    if (value === undefined) return this.#reconnection;
-    this.#reconnection = value;
+    if (arguments.length === 0) return this.#reconnection;
+    this.#reconnection = !!value;
     if (!value) this.#skipReconnect = true;
     return this;
   }
@@ -185,7 +190,10 @@ export class Manager extends Emitter<ManagerEvents> {
     return this.#autoConnect;
   }
 
-  /** Opens the connection; `callback` gets an error or nothing. */
+  /**
+   * Opens the connection; `callback` gets an error or nothing. Returns the
+   * Manager (also when the connection is already open or opening).
+   */
   open(callback?: (error?: Error) => void): this {
     if (this.#state !== "closed") return this;
     const engine = new EngineClient(this.uri, this.opts);
@@ -194,13 +202,13 @@ export class Manager extends Emitter<ManagerEvents> {
     this.#skipReconnect = false;
     const onOpen = () => {
       this.#onOpen(engine);
-      callback?.();
+      if (callback) callUser(this, callback, []);
     };
     const onError = (error: Error) => {
       this.#cleanup();
       this.#state = "closed";
       this.emit("error", error);
-      if (callback) callback(error);
+      if (callback) callUser(this, callback, [error]);
       else this.#maybeReconnectOnOpen();
     };
     engine.once("open", onOpen);
@@ -215,6 +223,19 @@ export class Manager extends Emitter<ManagerEvents> {
       this.#cleanups.push(() => clearTimeout(timer));
     }
     return this;
+  }
+
+  /**
+   * Calls the listeners of `event`. What a listener throws is reported as an
+   * uncaught error of the program (`reportError`) and the other listeners
+   * still run: a bug in a `reconnect_attempt` or `packet` listener never
+   * breaks the connection or the reconnection loop.
+   */
+  override emit<E extends keyof ManagerEvents>(
+    event: E,
+    ...args: Parameters<ManagerEvents[E]>
+  ): boolean {
+    return callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
   }
 
   /** Alias of {@linkcode Manager.open}. */

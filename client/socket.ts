@@ -11,6 +11,7 @@ import { type EventsMap, Listeners } from "../protocol/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import { hasBlob, RESERVED_EVENTS, resolveBlobs } from "../protocol/socket_io.ts";
 import type { Manager, ManagerCloseReason } from "./manager.ts";
+import { callUser } from "./report.ts";
 
 /** Why a client socket disconnected: the official strings. */
 export type ClientDisconnectReason =
@@ -57,6 +58,26 @@ interface QueuedPacket {
 }
 
 type Ack = ((...args: any[]) => void) & { withError?: boolean };
+
+/** @internal */
+export type Fn = (...args: any[]) => unknown;
+
+/**
+ * @internal Calls each listener of `entry` (one function or a list, never
+ * mutated while in use) with `args`. What a listener throws is reported as
+ * uncaught and the next listener still runs: an application's bug must not
+ * look like a network failure of the connection that delivered the event.
+ */
+export function callEach(
+  self: unknown,
+  entry: Fn | readonly Fn[] | undefined,
+  args: readonly unknown[],
+): boolean {
+  if (entry === undefined) return false;
+  if (typeof entry === "function") callUser(self, entry, args);
+  else for (const listener of entry) callUser(self, listener, args);
+  return true;
+}
 
 const DEFAULT_MAP = {} as { [event: string]: (...args: any[]) => void };
 type DefaultEvents = typeof DEFAULT_MAP;
@@ -151,8 +172,10 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
   }
 
   #onOpen(): void {
-    if (typeof this.auth === "function") this.auth((data) => this.#sendConnect(data));
-    else this.#sendConnect(this.auth);
+    const auth = this.auth;
+    if (typeof auth === "function") {
+      callUser(this, auth, [(data: Record<string, unknown>) => this.#sendConnect(data)]);
+    } else this.#sendConnect(auth);
   }
 
   #sendConnect(data: Record<string, unknown> | undefined): void {
@@ -164,10 +187,11 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
 
   /**
    * Emits an event; a function as last argument receives the server's ack.
+   * Returns the socket, so calls chain (as in socket.io-client).
    *
    * @throws {Error} For reserved event names.
    */
-  emit<Ev extends keyof E & string>(event: Ev, ...args: Parameters<E[Ev]> | unknown[]): boolean {
+  emit<Ev extends keyof E & string>(event: Ev, ...args: Parameters<E[Ev]> | unknown[]): this {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const flags = this.#flags;
     this.#flags = {};
@@ -179,17 +203,18 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
         if (this.#blobChain === chain) this.#blobChain = null;
       });
       this.#blobChain = chain;
-      return true;
+      return this;
     }
-    return this.#emit(event, args as unknown[], flags);
+    this.#emit(event, args as unknown[], flags);
+    return this;
   }
 
   #blobChain: Promise<void> | null = null;
 
-  #emit(event: string, args: unknown[], flags: Flags): boolean {
+  #emit(event: string, args: unknown[], flags: Flags): void {
     if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
       this.#addToQueue([event, ...args], flags);
-      return true;
+      return;
     }
     const data: unknown[] = [event, ...args];
     const packet: Packet & { options?: { compress: boolean } } = {
@@ -206,14 +231,13 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     const engine = this.io.engine;
     const writable = engine?.transport?.writable ?? false;
     const connected = this.connected && !(engine?.hasPingExpired() ?? false);
-    if (flags.volatile && !writable) return true;
+    if (flags.volatile && !writable) return;
     if (connected) {
       this.#notifyOutgoing(data);
       this.#packet(packet);
     } else {
       this.sendBuffer.push(packet);
     }
-    return true;
   }
 
   #registerAck(id: number, ack: Ack, flagTimeout: number | undefined): void {
@@ -225,11 +249,11 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     const timer = setTimeout(() => {
       this.#acks.delete(id);
       this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
-      ack.call(this, new Error("operation has timed out"));
+      callUser(this, ack, [new Error("operation has timed out")]);
     }, timeout);
     const wrapped: Ack = (...args: unknown[]) => {
       clearTimeout(timer);
-      ack.apply(this, args);
+      callUser(this, ack, args);
     };
     wrapped.withError = true;
     (wrapped as { timer?: unknown }).timer = timer;
@@ -245,7 +269,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     });
   }
 
-  /** Emits "message". */
+  /** Emits "message"; returns the socket. */
   send(...args: unknown[]): this {
     this.emit("message", ...args);
     return this;
@@ -289,11 +313,11 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
       if (error !== null) {
         if (packet.tryCount > this.#opts.retries!) {
           this.#queue.shift();
-          ack?.(error);
+          if (ack) callUser(this, ack, [error]);
         }
       } else {
         this.#queue.shift();
-        ack?.(null, ...response);
+        if (ack) callUser(this, ack, [null, ...response]);
       }
       packet.pending = false;
       this.#drainQueue();
@@ -373,8 +397,9 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
   }
 
   #emitEvent(args: unknown[]): void {
-    for (const listener of this.#any) listener.apply(this, args as [string]);
-    (this.emitLocal as (...a: unknown[]) => boolean)(...args);
+    const any = this.#any;
+    for (const listener of any) callUser(this, listener, args);
+    callEach(this, this.rawListener(args[0] as string) as Fn | readonly Fn[], args.slice(1));
     if (this.#pid && args.length && typeof args[args.length - 1] === "string") {
       this.#lastOffset = args[args.length - 1] as string;
     }
@@ -395,7 +420,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     this.#acks.delete(packet.id!);
     const data = (packet.data as unknown[]).slice();
     if (ack.withError) data.unshift(null);
-    ack.apply(this, data);
+    callUser(this, ack, data);
   }
 
   #onConnect(id: string, pid: string | undefined): void {
@@ -454,13 +479,29 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
       this.#acks.delete(id);
       if (ack.withError) {
         clearTimeout((ack as { timer?: ReturnType<typeof setTimeout> }).timer);
-        ack.call(this, new Error("socket has been disconnected"));
+        callUser(this, ack, [new Error("socket has been disconnected")]);
       }
     }
   }
 
   #local(event: keyof ReservedEvents, ...args: unknown[]): void {
-    (this.emitLocal as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
+  }
+
+  /**
+   * @internal Calls the local listeners of an event; what a listener throws
+   * is reported as uncaught (`reportError`), not thrown.
+   */
+  override emitLocal<Ev extends keyof (L & ReservedEvents)>(
+    event: Ev,
+    ...args: Parameters<(L & ReservedEvents)[Ev]>
+  ): boolean {
+    return callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
+  }
+
+  /** Whether an event has listeners (as `hasListeners` in socket.io-client). */
+  hasListeners<Ev extends keyof (L & ReservedEvents)>(event: Ev): boolean {
+    return this.rawListener(event) !== undefined;
   }
 
   // ---- catch-all listeners ---------------------------------------------------------------
@@ -477,9 +518,9 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return this;
   }
 
-  /** Removes one catch-all listener, or all. */
+  /** Removes one catch-all listener (its first registration), or all. */
   offAny(listener?: AnyListener): this {
-    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    this.#any = listener ? withoutFirst(this.#any, listener) : [];
     return this;
   }
 
@@ -500,9 +541,9 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return this;
   }
 
-  /** Removes one outgoing catch-all listener, or all. */
+  /** Removes one outgoing catch-all listener (its first registration), or all. */
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    this.#anyOutgoing = listener ? withoutFirst(this.#anyOutgoing, listener) : [];
     return this;
   }
 
@@ -512,6 +553,13 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    for (const listener of this.#anyOutgoing) listener.apply(this, data as [string]);
+    const listeners = this.#anyOutgoing;
+    for (const listener of listeners) callUser(this, listener, data);
   }
+}
+
+/** `list` without the first occurrence of `item` (the same array when absent). */
+function withoutFirst<T>(list: T[], item: T): T[] {
+  const index = list.indexOf(item);
+  return index === -1 ? list : [...list.slice(0, index), ...list.slice(index + 1)];
 }
