@@ -9,6 +9,7 @@ import type { EngineData } from "../protocol/engine_io.ts";
 import { Emitter } from "../protocol/emitter.ts";
 import type { Decoder, Encoder, Packet, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
+import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
 import { Backoff } from "./backoff.ts";
 import { EngineClient, type EngineClientOptions, type EngineCloseReason } from "./engine/socket.ts";
 import { callUser } from "./report.ts";
@@ -30,8 +31,12 @@ export interface ManagerOptions extends EngineClientOptions {
   timeout?: number | false;
   /** Connect at once. @default true */
   autoConnect?: boolean;
-  /** The parser (default or msgpack). @default defaultParser */
-  parser?: Parser;
+  /**
+   * The parser: webio's (default or msgpack), or one written for socket.io as
+   * its npm package exports it (`Encoder` and `Decoder` classes).
+   * @default defaultParser
+   */
+  parser?: Parser | NpmParser;
   /** Upgrade only to transports that carry binary (all of ours do). @default false */
   onlyBinaryUpgrades?: boolean;
 }
@@ -108,7 +113,7 @@ export class Manager extends Emitter<ManagerEvents> {
       jitter: this.#randomizationFactor,
     });
     this.#timeout = options.timeout ?? 20_000;
-    this.#parser = options.parser ?? defaultParser;
+    this.#parser = options.parser ? toParser(options.parser) : defaultParser;
     this.encoder = this.#parser.createEncoder();
     this.#autoConnect = options.autoConnect !== false;
     if (this.#autoConnect) this.open();

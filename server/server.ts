@@ -6,6 +6,7 @@
  */
 
 import type { Decoder, Encoder, Parser } from "../protocol/parser.ts";
+import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
 import { defaultParser, type SocketEncoder } from "../protocol/socket_io.ts";
 import {
   type Adapter,
@@ -48,8 +49,14 @@ export interface ServerOptions extends EngineOptions {
   connectTimeout?: number;
   /** Remove dynamic child namespaces once their last socket leaves. @default false */
   cleanupEmptyChildNamespaces?: boolean;
-  /** The parser (default or msgpack). @default defaultParser */
-  parser?: Parser;
+  /**
+   * The parser: webio's (`defaultParser`, `msgpackParser`, any
+   * {@linkcode Parser}), or one written for socket.io as its npm package
+   * exports it (`parser: require("socket.io-msgpack-parser")`: an object
+   * with `Encoder` and `Decoder` classes), wrapped by `toParser`.
+   * @default defaultParser
+   */
+  parser?: Parser | NpmParser;
   /** Makes the adapter of each namespace. @default in-memory */
   adapter?: AdapterFactory;
   /** Serve the browser client at `<path>socket.io.js` and friends. @default true */
@@ -112,7 +119,7 @@ export class Server<
 
   /** @param options engine.io and socket.io options. */
   constructor(options: ServerOptions = {}) {
-    this.parser = options.parser ?? defaultParser;
+    this.parser = options.parser ? toParser(options.parser) : defaultParser;
     this.encoder = this.parser.createEncoder();
     this.frameEncoder = this.parser === defaultParser ? this.encoder as SocketEncoder : null;
     this.connectTimeout = options.connectTimeout ?? 45_000;
