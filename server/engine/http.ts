@@ -244,18 +244,16 @@ export async function corsHeaders(
     return null;
   }
   const headers: HeaderRecord = {};
-  if (rule === "*") {
-    // Any origin, credentials or not: browsers refuse a credentialed response that allows "*",
-    // which is npm cors's answer too; `origin: true` reflects the origin instead.
+  if (rule === "*" && !options.credentials) {
     headers["access-control-allow-origin"] = "*";
-  } else if (typeof rule === "string") {
+  } else if (typeof rule === "string" && rule !== "*") {
     headers["access-control-allow-origin"] = rule;
     headers["vary"] = "Origin";
   } else if (rule === false) {
     // No CORS headers at all.
   } else {
-    // true, RegExp or list: reflect the origin when it matches.
-    const allowed = rule === true ||
+    // true, "*" with credentials, RegExp or list: reflect the origin when it matches.
+    const allowed = rule === true || rule === "*" ||
       (origin !== undefined && originMatches(origin, rule as RegExp | Array<string | RegExp>));
     if (allowed && origin) headers["access-control-allow-origin"] = origin;
     headers["vary"] = "Origin";

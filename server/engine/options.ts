@@ -4,7 +4,6 @@
  * @module
  */
 
-import { deflateThreshold } from "./compression.ts";
 import type { TransportName } from "./types.ts";
 
 /** A CORS origin rule, as the npm `cors` package takes it. */
@@ -24,14 +23,7 @@ export type CorsOrigin =
 
 /** CORS settings (npm `cors` option names). No CORS headers are sent unless this is set. */
 export interface CorsOptions {
-  /**
-   * Allowed origins. `"*"` (or a function that answers `"*"`) sends
-   * `Access-Control-Allow-Origin: *`, with `credentials: true` too, like npm
-   * `cors`: browsers then refuse credentialed requests (cookies, the sticky
-   * cookie included). To allow credentials from any origin, use `true`, which
-   * reflects the request's `Origin`.
-   * @default "*"
-   */
+  /** Allowed origins. @default "*" */
   origin?: CorsOrigin;
   /** Allowed methods for preflight requests. @default "GET,HEAD,PUT,PATCH,POST,DELETE" */
   methods?: string | string[];
