@@ -158,8 +158,51 @@ export interface Adapter extends Emitter<AdapterEvents> {
   restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null>;
 }
 
-/** Makes an adapter for a namespace (the `adapter` option). */
+/** Makes an adapter for a namespace (the `adapter` option): webio's own form. */
 export type AdapterFactory = (nsp: AdapterNamespace) => Adapter;
+
+/**
+ * An adapter class (the `adapter` option), as socket.io takes it: each
+ * namespace gets `new Adapter(namespace)`.
+ */
+// deno-lint-ignore no-explicit-any
+export type AdapterClass = new (nsp: AdapterNamespace | any) => Adapter;
+
+/**
+ * The factory for an `adapter` option in either form. A function with a
+ * `prototype` object (a class, a subclass, a constructor written with
+ * `function`) is called with `new`, as socket.io calls its `adapter` (a
+ * class cannot be called without it, and a `function` factory that returns
+ * an object returns it under `new` too); one without (an arrow function, a
+ * method, a bound function) is called as a factory. Every adapter made is
+ * checked for the methods webio calls.
+ *
+ * @throws {TypeError} When `option` is not a function, or (from the factory) when what it made is
+ * not an adapter.
+ */
+export function toAdapterFactory(option: AdapterClass | AdapterFactory): AdapterFactory {
+  if (typeof option !== "function") {
+    throw new TypeError("Cannot use the adapter: pass an adapter class or a factory function");
+  }
+  const prototype = (option as { prototype?: unknown }).prototype;
+  const make: AdapterFactory = typeof prototype === "object" && prototype !== null
+    ? (nsp) => new (option as AdapterClass)(nsp)
+    : option as AdapterFactory;
+  return (nsp) => {
+    const adapter = make(nsp);
+    const a = adapter as Partial<Adapter> | undefined;
+    if (
+      typeof a?.broadcast !== "function" || typeof a.addAll !== "function" ||
+      typeof a.on !== "function"
+    ) {
+      throw new TypeError(
+        "Cannot create the adapter: the adapter option made no adapter (a class, or a function " +
+          "that returns an adapter, was expected)",
+      );
+    }
+    return adapter;
+  };
+}
 
 /**
  * The default adapter: rooms in memory, broadcasts encoded once, and, when

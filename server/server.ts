@@ -10,10 +10,12 @@ import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
 import { defaultParser, type SocketEncoder } from "../protocol/socket_io.ts";
 import {
   type Adapter,
+  type AdapterClass,
   type AdapterFactory,
   type AdapterNamespace,
   InMemoryAdapter,
   type Room,
+  toAdapterFactory,
 } from "./adapter.ts";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
 import { Client } from "./client.ts";
@@ -57,8 +59,16 @@ export interface ServerOptions extends EngineOptions {
    * @default defaultParser
    */
   parser?: Parser | NpmParser;
-  /** Makes the adapter of each namespace. @default in-memory */
-  adapter?: AdapterFactory;
+  /**
+   * The adapter of each namespace: a class, constructed with
+   * `new Adapter(namespace)` as socket.io does (a subclass of
+   * {@linkcode InMemoryAdapter}, say), or a factory function
+   * `(namespace) => adapter`, which socket.io does not take. A function with
+   * a `prototype` (a class, or one written with `function`) is called with
+   * `new`, as socket.io calls it; an arrow function or a method is called.
+   * @default InMemoryAdapter
+   */
+  adapter?: AdapterClass | AdapterFactory;
   /** Serve the browser client at `<path>socket.io.js` and friends. @default true */
   serveClient?: boolean;
   /** Restore sessions after short disconnects. @default off */
@@ -126,7 +136,7 @@ export class Server<
     this.connectDeadlines = new DeadlineQueue(this.connectTimeout);
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;
     this.#serveClient = options.serveClient ?? true;
-    this.#adapterFactory = options.adapter ?? ((nsp: AdapterNamespace) => new InMemoryAdapter(nsp));
+    this.#adapterFactory = toAdapterFactory(options.adapter ?? InMemoryAdapter);
     const recovery = options.connectionStateRecovery;
     this.recoveryOptions = recovery
       ? {
