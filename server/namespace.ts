@@ -15,14 +15,19 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
 import { Listeners } from "../protocol/emitter.ts";
 import type { Server } from "./server.ts";
+import { runMiddlewares } from "./middleware.ts";
 import { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventsMap, ExtendedError } from "./types.ts";
 
-/** A connection middleware: `nsp.use((socket, next) => next())`. */
+/**
+ * A connection middleware: `nsp.use((socket, next) => next())`. It may be
+ * async: an error it throws or rejects with refuses the connection like
+ * `next(error)` (socket.io lets those escape).
+ */
 export type Middleware = (
   socket: Socket<any, any, any>,
   next: (error?: ExtendedError) => void,
-) => void;
+) => void | Promise<void>;
 
 /** Events of a namespace. */
 export type NamespaceEvents<
@@ -59,7 +64,8 @@ export class Namespace<
   readonly server: Server;
   /** The adapter (rooms and broadcasts). */
   readonly adapter: Adapter;
-  #fns: Middleware[] = [];
+  // Replaced, never changed in place: a run in progress keeps the list it started with.
+  #fns: readonly Middleware[] = [];
   #ids = 0;
 
   /** Made by `io.of(name)`. */
@@ -90,12 +96,12 @@ export class Namespace<
 
   /** Adds a connection middleware. */
   use(fn: Middleware): this {
-    this.#fns.push(fn);
+    this.#fns = [...this.#fns, fn];
     return this;
   }
 
   /** @internal The middlewares (copied into dynamic children). */
-  get middlewares(): Middleware[] {
+  get middlewares(): readonly Middleware[] {
     return this.#fns;
   }
 
@@ -120,7 +126,9 @@ export class Namespace<
     let previous = null;
     try {
       previous = await this.adapter.restoreSession(pid, offset);
-    } catch {
+    } catch (error) {
+      // The client still connects, as a new session (as socket.io does); the failure is reported.
+      this.server.reportError(error instanceof Error ? error : new Error(String(error)));
       previous = null;
     }
     this.#admit(client, auth, previous);
@@ -139,7 +147,9 @@ export class Namespace<
       this.#connect(socket, client, previous);
       return;
     }
-    this.#run(socket, (error) => {
+    runMiddlewares(this.#fns, socket as unknown as Socket, (error?: ExtendedError, thrown?) => {
+      // A middleware that throws or rejects has a bug: its server hears of it, not only the client.
+      if (thrown) this.server.reportError(error!, socket as unknown as Socket);
       if (client.conn.state !== "open") return;
       if (error) {
         socket.cleanup();
@@ -153,7 +163,7 @@ export class Namespace<
         return;
       }
       this.#connect(socket, client, previous);
-    });
+    }, (error) => this.server.reportError(error, socket as unknown as Socket));
   }
 
   /** The socket joins, with a restored session's rooms, data and missed packets. */
@@ -171,26 +181,6 @@ export class Namespace<
     } catch (error) {
       socket.onError(error);
     }
-  }
-
-  #run(socket: Socket<L, E, D>, done: (error?: ExtendedError) => void): void {
-    const fns = this.#fns.slice();
-    if (fns.length === 0) return done();
-    let i = 0;
-    const next = (error?: ExtendedError) => {
-      if (error) return done(error);
-      const fn = fns[i++];
-      if (!fn) return done();
-      try {
-        const result = fn(socket as unknown as Socket, next) as unknown;
-        if (result instanceof Promise) {
-          result.catch((e) => done(e instanceof Error ? e : new Error(String(e))));
-        }
-      } catch (e) {
-        done(e instanceof Error ? e : new Error(String(e)));
-      }
-    };
-    next();
   }
 
   /** @internal A socket left. */

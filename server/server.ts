@@ -199,10 +199,18 @@ export class Server<
     for (const [matcher, parent] of this.#parents) {
       const allowed = await new Promise<boolean>((resolve) => {
         if (matcher instanceof RegExp) return resolve(matcher.test(name));
-        try {
-          matcher(name, auth, (error, allow) => resolve(!error && allow));
-        } catch {
+        // A matcher that throws or rejects refuses the name, and its error is reported.
+        const fail = (error: unknown) => {
+          this.reportError(error instanceof Error ? error : new Error(String(error)));
           resolve(false);
+        };
+        try {
+          const result = matcher(name, auth, (error, allow) => resolve(!error && allow)) as unknown;
+          if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+            (result as PromiseLike<unknown>).then(undefined, fail);
+          }
+        } catch (error) {
+          fail(error);
         }
       });
       if (!allowed) continue;

@@ -172,6 +172,8 @@ test(
 test("server: a session store that fails while restoring gives a fresh session, not a lost client", async () => {
   const ctx = await setup({ connectionStateRecovery: {} });
   try {
+    const reported: string[] = [];
+    ctx.io.onError = (error) => reported.push(error.message);
     const adapter = ctx.io.sockets.adapter as any;
     let lookups = 0;
     adapter.restoreSession = () => {
@@ -185,6 +187,8 @@ test("server: a session store that fails while restoring gives a fresh session, 
     assert.equal(await recovered.promise, false);
     assert.equal(lookups, 1);
     assert.equal(ctx.io.sockets.sockets.size, 1);
+    // The failure is not swallowed: the server's reporter has it.
+    assert.deepEqual(reported, ["store down"]);
   } finally {
     await ctx.close();
   }

@@ -15,6 +15,7 @@ import { intern } from "./engine/intern.ts";
 import type { Client } from "./client.ts";
 import { type ListenerEntry, Listeners } from "../protocol/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
+import { runMiddlewares } from "./middleware.ts";
 import type { Namespace } from "./namespace.ts";
 import type {
   DefaultEventsMap,
@@ -29,8 +30,15 @@ import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
 /** Listener of `onAny` / `onAnyOutgoing`. */
 export type AnyListener = (event: string, ...args: unknown[]) => void;
 
-/** A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`. */
-export type PacketMiddleware = (packet: unknown[], next: (error?: Error) => void) => void;
+/**
+ * A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`.
+ * It may be async: an error it throws or rejects with is handled like
+ * `next(error)`, the socket's "error" event (socket.io lets those escape).
+ */
+export type PacketMiddleware = (
+  packet: unknown[],
+  next: (error?: Error) => void,
+) => void | Promise<void>;
 
 type ReservedSocketEvents = {
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
@@ -409,29 +417,11 @@ export class Socket<
       if (this.#connected) this.#call(args, undefined);
       return;
     }
-    this.#run(args, (error) => {
-      if (error) {
-        this.#reportError(error);
-        return;
-      }
-      if (this.#connected) this.#call(args, undefined);
-    });
-  }
-
-  #run(args: unknown[], done: (error?: Error) => void): void {
-    const fns = this.#fns;
-    let i = 0;
-    const next = (error?: Error) => {
-      if (error) return done(error);
-      const fn = fns[i++];
-      if (!fn) return done();
-      try {
-        fn(args, next);
-      } catch (e) {
-        done(e as Error);
-      }
-    };
-    next();
+    runMiddlewares(this.#fns, args, (error) => {
+      // An error passed to next(), thrown or rejected: the socket's "error" event, as in socket.io.
+      if (error) this.#reportError(error);
+      else if (this.#connected) this.#call(args, undefined);
+    }, (error) => this.#reportError(error));
   }
 
   /**
