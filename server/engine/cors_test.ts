@@ -77,9 +77,20 @@ test("cors: origin as *, string, boolean, RegExp, list and functions", async () 
 });
 
 test("cors: credentials, exposed headers and preflight options", async () => {
+  // "*" stays "*" with credentials (npm cors; browsers then refuse credentialed requests).
   const credentials = await headersFor({ origin: "*", credentials: true }, "http://a.test");
-  assert.equal(credentials.get("access-control-allow-origin"), "http://a.test");
+  assert.equal(credentials.get("access-control-allow-origin"), "*");
   assert.equal(credentials.get("access-control-allow-credentials"), "true");
+  assert.equal(credentials.get("vary"), null);
+  const starPreflight = await headersFor({ credentials: true }, "http://a.test", true);
+  assert.equal(starPreflight.get("access-control-allow-origin"), "*");
+  assert.equal(starPreflight.get("access-control-allow-credentials"), "true");
+  assert.equal(starPreflight.get("vary"), "Access-Control-Request-Headers");
+  // origin: true reflects the origin, credentials or not.
+  const reflected = await headersFor({ origin: true, credentials: true }, "http://a.test");
+  assert.equal(reflected.get("access-control-allow-origin"), "http://a.test");
+  assert.equal(reflected.get("vary"), "Origin");
+  assert.equal(reflected.get("access-control-allow-credentials"), "true");
   const exposed = await headersFor({ exposedHeaders: ["x-one", "x-two"] }, "http://a.test");
   assert.equal(exposed.get("access-control-expose-headers"), "x-one,x-two");
   const preflight = await headersFor({ origin: "*", maxAge: 600 }, "http://a.test", true);

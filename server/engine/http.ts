@@ -244,16 +244,18 @@ export async function corsHeaders(
     return null;
   }
   const headers: HeaderRecord = {};
-  if (rule === "*" && !options.credentials) {
+  if (rule === "*") {
+    // Any origin, credentials or not: browsers refuse a credentialed response that allows "*",
+    // which is npm cors's answer too; `origin: true` reflects the origin instead.
     headers["access-control-allow-origin"] = "*";
-  } else if (typeof rule === "string" && rule !== "*") {
+  } else if (typeof rule === "string") {
     headers["access-control-allow-origin"] = rule;
     headers["vary"] = "Origin";
   } else if (rule === false) {
     // No CORS headers at all.
   } else {
-    // true, "*" with credentials, RegExp or list: reflect the origin when it matches.
-    const allowed = rule === true || rule === "*" ||
+    // true, RegExp or list: reflect the origin when it matches.
+    const allowed = rule === true ||
       (origin !== undefined && originMatches(origin, rule as RegExp | Array<string | RegExp>));
     if (allowed && origin) headers["access-control-allow-origin"] = origin;
     headers["vary"] = "Origin";

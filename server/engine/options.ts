@@ -23,7 +23,14 @@ export type CorsOrigin =
 
 /** CORS settings (npm `cors` option names). No CORS headers are sent unless this is set. */
 export interface CorsOptions {
-  /** Allowed origins. @default "*" */
+  /**
+   * Allowed origins. `"*"` (or a function that answers `"*"`) sends
+   * `Access-Control-Allow-Origin: *`, with `credentials: true` too, like npm
+   * `cors`: browsers then refuse credentialed requests (cookies, the sticky
+   * cookie included). To allow credentials from any origin, use `true`, which
+   * reflects the request's `Origin`.
+   * @default "*"
+   */
   origin?: CorsOrigin;
   /** Allowed methods for preflight requests. @default "GET,HEAD,PUT,PATCH,POST,DELETE" */
   methods?: string | string[];
@@ -31,7 +38,11 @@ export interface CorsOptions {
   allowedHeaders?: string | string[];
   /** Headers exposed to the page. */
   exposedHeaders?: string | string[];
-  /** Send `Access-Control-Allow-Credentials: true`. @default false */
+  /**
+   * Send `Access-Control-Allow-Credentials: true`. Browsers honour it only
+   * with an explicit origin, not with `origin: "*"` (see `origin`).
+   * @default false
+   */
   credentials?: boolean;
   /** Preflight cache lifetime in seconds. */
   maxAge?: number;
