@@ -10,6 +10,7 @@ import {
   decodePacket,
   decodePayload,
   encodePacket,
+  encodePacketText,
   encodePayload,
   type EngineData,
   type EnginePacket,
@@ -18,6 +19,7 @@ import {
   decodePacketV3,
   decodePayloadV3,
   encodePacketV3,
+  encodePacketV3Text,
   encodePayloadV3,
 } from "../../protocol/engine_io_v3.ts";
 
@@ -27,6 +29,8 @@ export interface SessionCodec {
   readonly protocol: 3 | 4;
   /** One packet as one WebSocket frame. */
   frame(packet: EnginePacket): EngineData;
+  /** One packet as one WebSocket text frame: binary as base64 (a client without binary support). */
+  frameText(packet: EnginePacket): string;
   /** Decodes one WebSocket frame. */
   decodeFrame(frame: string | Uint8Array): EnginePacket;
   /** A long-polling response body. */
@@ -41,6 +45,7 @@ const textDecoder = new TextDecoder();
 export const CODEC_V4: SessionCodec = {
   protocol: 4,
   frame: encodePacket,
+  frameText: encodePacketText,
   decodeFrame: decodePacket,
   payload: (packets) => encodePayload(packets),
   decodePayload: (body, max) =>
@@ -51,7 +56,32 @@ export const CODEC_V4: SessionCodec = {
 export const CODEC_V3: SessionCodec = {
   protocol: 3,
   frame: encodePacketV3,
+  frameText: encodePacketV3Text,
   decodeFrame: decodePacketV3,
   payload: encodePayloadV3,
   decodePayload: decodePayloadV3,
 };
+
+/**
+ * The UTF-8 byte length of `text`, counted without encoding it. A lone
+ * surrogate counts 3 bytes, as the encoder writes U+FFFD for it.
+ */
+export function utf8Length(text: string): number {
+  const length = text.length;
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    // Three bytes for one unit; a surrogate pair is four bytes for its two units.
+    bytes += 2;
+    if (code <= 0xdbff && code >= 0xd800 && i + 1 < length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return bytes;
+}

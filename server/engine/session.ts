@@ -12,7 +12,8 @@
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Emitter } from "../../protocol/emitter.ts";
-import type { SessionCodec } from "./codec.ts";
+import { type SessionCodec, utf8Length } from "./codec.ts";
+import { atLeastBytes, pollResponse } from "./compression.ts";
 import type { DeadlineOwner, DeadlineQueue } from "./deadlines.ts";
 import {
   ENGINE_ERRORS,
@@ -63,6 +64,12 @@ export interface SessionHost {
   /** The session closed; forget it. */
   release(session: EngineSession): void;
   /**
+   * Calls `onAbort` when the client of `request` goes away before its
+   * response is delivered (the runtime bridge's way of knowing; `context` is
+   * what the runtime handed the handler). Returns what stops watching.
+   */
+  watchAbort(request: Request, context: unknown, onAbort: () => void): () => void;
+  /**
    * The shared deadlines of one kind and delay (heartbeat pings, ping
    * timeouts): one timer for every session instead of one each.
    */
@@ -77,6 +84,7 @@ const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 /** The empty queue every session starts with (never written: the first packet makes a list). */
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
 const OK_HEADERS = { "content-type": "text/html" };
+const NO_COMPRESSION: SendOptions = Object.freeze({ compress: false });
 const textDecoder = new TextDecoder();
 
 interface PendingPoll {
@@ -86,8 +94,8 @@ interface PendingPoll {
   headers: HeaderRecord;
   /** Set once the poll waits: answers the GET. */
   resolve: ((response: Response) => void) | null;
-  /** Set once the poll waits: the client went away. */
-  onAbort: (() => void) | null;
+  /** Set once the poll waits: stops watching for the client going away. */
+  unwatch: (() => void) | null;
   /** The answer, when it came before the poll had to wait. */
   response: Response | null;
 }
@@ -96,6 +104,8 @@ interface Probe {
   socket: RawSocket;
   timer: ReturnType<typeof setTimeout>;
   probed: boolean;
+  /** Its request asked for binary as base64 text (`b64`). */
+  base64: boolean;
 }
 
 /**
@@ -135,6 +145,16 @@ export class EngineSession extends Emitter<SessionEvents>
   #socket: RawSocket | null = null;
   /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
   #buffer: EnginePacket[] = NO_PACKETS;
+  /** A packet in the buffer may be compressed (sent without `compress: false`). */
+  #bufferCompress = false;
+  /**
+   * Binary goes to the WebSocket as base64 text ("b" + base64): its request
+   * had `b64` in the query (a client's `forceBase64`), as engine.io's
+   * transports do without `supportsBinary`.
+   */
+  #base64 = false;
+  /** `b64` of the WebSocket request being upgraded now (see {@linkcode expectSocket}). */
+  #nextBase64 = false;
   #poll: PendingPoll | null = null;
   #posting = false;
   #probe: Probe | null = null;
@@ -237,9 +257,19 @@ export class EngineSession extends Emitter<SessionEvents>
   #direct(): RawSocket | null {
     const socket = this.#socket;
     return socket && this.#state === "open" && !this.#probe && this.protocol === 4 &&
-        !this.hasListeners("packetCreate")
+        !this.#base64 && !this.hasListeners("packetCreate")
       ? socket
       : null;
+  }
+
+  /**
+   * Whether a WebSocket frame is compressed (permessage-deflate, where the
+   * runtime negotiated it): allowed by the sender and at least the threshold
+   * long, as the reference's ws decides.
+   */
+  #deflate(frame: string | Uint8Array, options: SendOptions | undefined): boolean {
+    const threshold = this.#host.options.deflateThreshold;
+    return threshold !== Infinity && options?.compress !== false && atLeastBytes(frame, threshold);
   }
 
   /** Queues one message. */
@@ -247,7 +277,8 @@ export class EngineSession extends Emitter<SessionEvents>
     const socket = typeof data === "string" ? this.#direct() : null;
     if (socket) {
       // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
-      socket.send("4" + data, options?.compress);
+      const frame = "4" + data;
+      socket.send(frame, this.#deflate(frame, options));
       return;
     }
     this.#sendPacket({ type: "message", data }, options);
@@ -257,7 +288,7 @@ export class EngineSession extends Emitter<SessionEvents>
   sendFrame(frame: string, options?: SendOptions): void {
     const socket = this.#direct();
     if (socket) {
-      socket.send(frame, options?.compress);
+      socket.send(frame, this.#deflate(frame, options));
       return;
     }
     this.#sendPacket({ type: "message", data: frame.slice(1) }, options);
@@ -274,7 +305,8 @@ export class EngineSession extends Emitter<SessionEvents>
     const socket = this.#direct();
     if (socket) {
       // WebSocket fast path: the frame was built once for every recipient.
-      socket.send(message.frame as string | Uint8Array<ArrayBuffer>, options?.compress);
+      const frame = message.frame as string | Uint8Array<ArrayBuffer>;
+      socket.send(frame, this.#deflate(frame, options));
       return;
     }
     this.#sendPacket({ type: "message", data: message.data }, options);
@@ -285,11 +317,21 @@ export class EngineSession extends Emitter<SessionEvents>
     if (this.hasListeners("packetCreate")) this.emit("packetCreate", packet);
     const socket = this.#socket;
     if (socket && !this.#probe) {
-      socket.send(this.#codec.frame(packet) as string | Uint8Array<ArrayBuffer>, options?.compress);
+      const frame = this.#frame(packet);
+      socket.send(frame, this.#deflate(frame, options));
       return;
     }
     this.#queue(packet);
+    // engine.io compresses a polling response when any of its packets allows it.
+    if (options?.compress !== false) this.#bufferCompress = true;
     if (this.#poll) this.#flushPoll();
+  }
+
+  /** One packet as a frame of this session's WebSocket: binary as base64 text with `b64`. */
+  #frame(packet: EnginePacket): string | Uint8Array<ArrayBuffer> {
+    return (this.#base64 ? this.#codec.frameText(packet) : this.#codec.frame(packet)) as
+      | string
+      | Uint8Array<ArrayBuffer>;
   }
 
   #queue(packet: EnginePacket): void {
@@ -346,7 +388,8 @@ export class EngineSession extends Emitter<SessionEvents>
       this.#probe = null;
     }
     this.#buffer = NO_PACKETS;
-    if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "close" }], false));
+    this.#bufferCompress = false;
+    if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "close" }], false), false);
     const socket = this.#socket;
     this.#socket = null;
     if (socket) {
@@ -423,6 +466,9 @@ export class EngineSession extends Emitter<SessionEvents>
         }
         return;
       case "close":
+        // The client closes over polling: its pending GET returns a noop, as the reference's
+        // does, not a close packet (the close came from the client, not from us).
+        if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
         this.#finish("transport close");
         return;
       default:
@@ -446,6 +492,7 @@ export class EngineSession extends Emitter<SessionEvents>
     request: Request,
     supportsBinary: boolean,
     headers: HeaderRecord,
+    context?: unknown,
   ): Response | Promise<Response> {
     if (this.#poll) {
       // One pending GET per session (engine.io "overlap from client").
@@ -460,23 +507,22 @@ export class EngineSession extends Emitter<SessionEvents>
       supportsBinary,
       headers,
       resolve: null,
-      onAbort: null,
+      unwatch: null,
       response: null,
     };
     this.#poll = poll;
     if (this.#probe?.probed) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
     else if (this.#buffer.length > 0) this.#flushPoll();
-    // Answered at once: no promise and no abort listener.
+    // Answered at once: no promise and no abort watch.
     if (poll.response) return poll.response;
     return new Promise<Response>((resolve) => {
       poll.resolve = resolve;
-      poll.onAbort = () => {
-        // The client went away mid-poll: settle now and end the session, as the reference does.
-        if (this.#poll !== poll) return;
-        this.#settlePoll("");
+      // The client went away mid-poll (or, where the runtime tells only then, its answer was not
+      // delivered): end the session, as the reference does.
+      poll.unwatch = this.#host.watchAbort(request, context, () => {
+        if (this.#poll === poll) this.#settlePoll("");
         this.#fail(new Error("poll connection closed prematurely"));
-      };
-      request.signal.addEventListener("abort", poll.onAbort, { once: true });
+      });
     });
   }
 
@@ -484,8 +530,10 @@ export class EngineSession extends Emitter<SessionEvents>
     const poll = this.#poll;
     if (!poll || this.#buffer.length === 0) return;
     const packets = this.#buffer;
+    const compress = this.#bufferCompress;
     this.#buffer = NO_PACKETS;
-    this.#settlePoll(this.#codec.payload(packets, poll.supportsBinary));
+    this.#bufferCompress = false;
+    this.#settlePoll(this.#codec.payload(packets, poll.supportsBinary), compress);
     if (this.#state === "closing" && packets[packets.length - 1]?.type === "close") {
       this.#finish(this.#closeReason);
       return;
@@ -494,20 +542,24 @@ export class EngineSession extends Emitter<SessionEvents>
     this.handler.onDrain?.();
   }
 
-  #settlePoll(body: string | Uint8Array): void {
+  #settlePoll(body: string | Uint8Array, compress = false): void {
     const poll = this.#poll;
     if (!poll) return;
     this.#poll = null;
-    if (poll.onAbort) poll.request.signal.removeEventListener("abort", poll.onAbort);
+    poll.unwatch?.();
     const type = typeof body === "string"
       ? "text/plain; charset=UTF-8"
       : "application/octet-stream";
-    const response = compressible(
-      this.#host.options.compressionThreshold,
+    const extra = poll.headers;
+    const headers: HeaderRecord = hasAny(extra)
+      ? { "content-type": type, ...extra }
+      : { "content-type": type };
+    const response = pollResponse(
       poll.request,
       body,
-      type,
-      poll.headers,
+      headers,
+      this.#host.options.compressionThreshold,
+      compress,
     );
     if (poll.resolve) poll.resolve(response);
     else poll.response = response;
@@ -578,6 +630,7 @@ export class EngineSession extends Emitter<SessionEvents>
     }
     if (initial) {
       this.#socket = socket;
+      this.#base64 = this.#nextBase64;
       return;
     }
     if (this.#probe || this.#transport === "websocket") {
@@ -591,7 +644,15 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.close(1000);
       if (this.#poll) this.#flushPoll();
     }, this.#host.options.upgradeTimeout);
-    this.#probe = { socket, timer, probed: false };
+    this.#probe = { socket, timer, probed: false, base64: this.#nextBase64 };
+  }
+
+  /**
+   * @internal The engine is upgrading a WebSocket request of this session:
+   * whether it asked for binary as base64 text (`b64` in its query).
+   */
+  expectSocket(base64: boolean): void {
+    this.#nextBase64 = base64;
   }
 
   /** A frame arrived on one of this session's sockets. */
@@ -599,7 +660,8 @@ export class EngineSession extends Emitter<SessionEvents>
     if (this.#state !== "open") return;
     if (
       typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
-      this.protocol === 4 && data.length <= this.#host.options.maxHttpBufferSize &&
+      // n UTF-16 units are at most 3n UTF-8 bytes: within the limit without counting them.
+      this.protocol === 4 && data.length * 3 <= this.#host.options.maxHttpBufferSize &&
       !this.hasListeners("packet") && !this.hasListeners("message")
     ) {
       // The usual frame, a v4 text message on the session's socket: no packet object. The rest is
@@ -613,12 +675,21 @@ export class EngineSession extends Emitter<SessionEvents>
   }
 
   #onOtherMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
-    const size = typeof data === "string" ? data.length : data.byteLength;
-    if (size > this.#host.options.maxHttpBufferSize) {
+    const max = this.#host.options.maxHttpBufferSize;
+    // The limit is in bytes, as on the wire: a string is counted only when it could exceed it.
+    const size = typeof data !== "string"
+      ? data.byteLength
+      : data.length * 3 <= max
+      ? data.length
+      : utf8Length(data);
+    if (size > max) {
       // Deno buffers the whole frame before we see it; Bun enforces maxPayloadLength itself.
+      // 1009 (message too big), as the reference's ws closes it.
       if (socket === this.#socket) {
+        this.#socket = null;
+        closeQuietly(socket, 1009);
         this.#fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
-      } else socket.close(1009);
+      } else closeQuietly(socket, 1009);
       return;
     }
     let packet: EnginePacket;
@@ -650,12 +721,19 @@ export class EngineSession extends Emitter<SessionEvents>
       clearTimeout(probe.timer);
       this.#probe = null;
       this.#socket = socket;
+      this.#base64 = probe.base64;
       this.#transport = "websocket";
       if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
       this.emit("upgrade", "websocket");
       const queued = this.#buffer;
+      // The queue keeps one flag for all its packets: none is compressed if none allowed it.
+      const options = this.#bufferCompress ? undefined : NO_COMPRESSION;
       this.#buffer = NO_PACKETS;
-      for (const p of queued) socket.send(this.#codec.frame(p) as string | Uint8Array<ArrayBuffer>);
+      this.#bufferCompress = false;
+      for (const p of queued) {
+        const frame = this.#frame(p);
+        socket.send(frame, this.#deflate(frame, options));
+      }
       // After the queue: published frames must not overtake what was queued before them.
       this.handler.onUpgrade?.();
       if (queued.length > 0) {
@@ -719,43 +797,14 @@ function openTail(
   return tailText;
 }
 
+/** Closes a socket that may already be closing (Deno throws then). */
+function closeQuietly(socket: RawSocket, code: number): void {
+  try {
+    socket.close(code);
+  } catch { /* already closed */ }
+}
+
 function hasAny(headers: HeaderRecord): boolean {
   for (const _ in headers) return true;
   return false;
-}
-
-const textEncoder = new TextEncoder();
-
-/** A polling response body, gzip/deflate compressed above the threshold when the client accepts it. */
-function compressible(
-  threshold: number | false,
-  request: Request,
-  body: string | Uint8Array,
-  type: string,
-  extra: HeaderRecord,
-): Response {
-  const headers: HeaderRecord = hasAny(extra)
-    ? { "content-type": type, ...extra }
-    : { "content-type": type };
-  // A string of n UTF-16 units is at most 3n UTF-8 bytes: short ones need no encoding to tell.
-  if (threshold !== false && (typeof body !== "string" || body.length * 3 >= threshold)) {
-    const bytes = typeof body === "string" ? textEncoder.encode(body) : body;
-    if (bytes.byteLength >= threshold) {
-      const accept = request.headers.get("accept-encoding") ?? "";
-      const encoding = /\bgzip\b/.test(accept)
-        ? "gzip"
-        : /\bdeflate\b/.test(accept)
-        ? "deflate"
-        : null;
-      if (encoding) {
-        headers["content-encoding"] = encoding;
-        headers["vary"] = "Accept-Encoding";
-        const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-          new CompressionStream(encoding),
-        );
-        return new Response(stream, { headers });
-      }
-    }
-  }
-  return new Response(body as string | Uint8Array<ArrayBuffer>, { headers });
 }

@@ -36,6 +36,12 @@ export interface RuntimeBridge {
   /** The runtime's name, for logs. */
   readonly name: "deno" | "bun";
   /**
+   * Whether the runtime closes the connection of a request that asked to
+   * close (`Connection: close`) without saying so in the response (Bun); the
+   * server's handler then says it, as Node does.
+   */
+  readonly silentClose?: boolean;
+  /**
    * Upgrades `request` to a WebSocket whose events go to `target`. Returns the
    * response to send (Deno), `undefined` when the runtime answers itself
    * (Bun), or `null` when the upgrade failed.
@@ -50,4 +56,37 @@ export interface RuntimeBridge {
   remoteAddress(request: Request, context: unknown): string;
   /** The pub/sub publisher of the runtime server in `context`, when the runtime has one (Bun). */
   publisher?(context: unknown): Publisher | null;
+  /**
+   * Calls `onAbort` when the client of `request` goes away before its
+   * response is delivered, as the runtime can tell (a pending long-poll
+   * whose client left); returns what stops watching. Without it, the
+   * request's `signal` is watched.
+   */
+  watchAbort?(request: Request, context: unknown, onAbort: () => void): () => void;
+}
+
+const NOTHING_TO_STOP = () => {};
+
+/**
+ * Watches `request.signal` for `onAbort` (see `RuntimeBridge.watchAbort`);
+ * returns what removes the listener.
+ */
+export function watchSignal(request: Request, onAbort: () => void): () => void {
+  const signal = request.signal;
+  if (signal.aborted) {
+    queueMicrotask(onAbort);
+    return NOTHING_TO_STOP;
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
+
+/**
+ * Calls `onAbort` when `completed` rejects (the response was not delivered),
+ * the completion promise a runtime gives per request; stopping is a no-op,
+ * the promise settling once the response is out.
+ */
+export function watchCompletion(completed: Promise<unknown>, onAbort: () => void): () => void {
+  completed.then(undefined, onAbort);
+  return NOTHING_TO_STOP;
 }

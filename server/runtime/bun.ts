@@ -7,7 +7,12 @@
  * @module
  */
 
-import type { Publisher, RuntimeBridge, SocketTarget } from "../engine/socket.ts";
+import {
+  type Publisher,
+  type RuntimeBridge,
+  type SocketTarget,
+  watchSignal,
+} from "../engine/socket.ts";
 
 interface BunServer {
   upgrade(request: Request, options: { data: unknown; headers?: Record<string, string> }): boolean;
@@ -22,6 +27,8 @@ function isBunServer(value: unknown): value is BunServer {
 /** The bridge for Bun. */
 export const bunBridge: RuntimeBridge = {
   name: "bun",
+  // Bun.serve ends a "Connection: close" request's connection without answering "close".
+  silentClose: true,
   upgrade(
     request: Request,
     context: unknown,
@@ -39,4 +46,7 @@ export const bunBridge: RuntimeBridge = {
     const server = context as BunServer & { publish: NonNullable<BunServer["publish"]> };
     return (topic, data, compress) => server.publish(topic, data, compress);
   },
+  // Bun aborts a request's signal only when its client goes away.
+  watchAbort: (request: Request, _context: unknown, onAbort: () => void) =>
+    watchSignal(request, onAbort),
 };

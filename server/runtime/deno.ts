@@ -5,10 +5,24 @@
  * Deno cannot negotiate permessage-deflate through `Deno.upgradeWebSocket`,
  * so the `perMessageDeflate` option has no effect on Deno.
  *
+ * A pending long-poll is watched through `ServeHandlerInfo.completed`, not
+ * `request.signal`: Deno 2 prints a warning ("request.signal aborts on
+ * successful responses (legacy behavior)") once a request whose signal was
+ * read completes normally. `completed` rejects only when the answer could not
+ * be delivered, so a client that leaves mid-poll is noticed when its poll is
+ * answered (at the latest by the next ping, the session ending on the ping
+ * timeout if not then), not at once as on Bun.
+ *
  * @module
  */
 
-import type { RawSocket, RuntimeBridge, SocketTarget } from "../engine/socket.ts";
+import {
+  type RawSocket,
+  type RuntimeBridge,
+  type SocketTarget,
+  watchCompletion,
+  watchSignal,
+} from "../engine/socket.ts";
 
 /** The bridge for Deno. */
 export const denoBridge: RuntimeBridge = {
@@ -34,6 +48,13 @@ export const denoBridge: RuntimeBridge = {
     socket.onerror = () => {};
     for (const name in headers) response.headers.set(name, headers[name]);
     return response;
+  },
+  watchAbort(request: Request, context: unknown, onAbort: () => void): () => void {
+    const completed = (context as { completed?: unknown } | undefined)?.completed;
+    // Without Deno.serve's info (a handler called directly), the request's own signal.
+    return completed instanceof Promise
+      ? watchCompletion(completed, onAbort)
+      : watchSignal(request, onAbort);
   },
   remoteAddress(_request: Request, context: unknown): string {
     const addr = (context as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
