@@ -92,7 +92,8 @@ export interface AdapterNamespace {
   /**
    * Publishes a prepared message once to the published sockets of the
    * namespace (`room` null) or of one room, through the runtime's pub/sub.
-   * Returns false when the runtime has none.
+   * Returns false when the runtime has none, or when its publish failed (and
+   * was reported): the adapter then writes to those sockets itself.
    */
   publish?(room: Room | null, message: PreparedMessage, compress?: boolean): boolean;
 }
@@ -371,31 +372,35 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
    * Encodes once, frames once, writes to the local sockets the options
    * select. On Bun, a broadcast to the whole namespace or to one room (no
    * `except`) goes out once through the runtime's pub/sub to the published
-   * sockets; the loop serves the others (polling, mid-upgrade).
+   * sockets; the loop serves the others (polling, mid-upgrade), and the
+   * published ones too for what a failed publish did not send.
    */
   protected deliver(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const prepared = this.#prepare(packet);
     const nsp = this.nsp;
     const room = opts.rooms.size === 1 ? opts.rooms.values().next().value as Room : null;
+    let sent = 0;
     if (
       nsp.publish && opts.rooms.size <= 1 && !(opts.except && opts.except.size > 0) &&
       // A socket's own room has no topic (its owner never subscribes to it).
       (room === null || !nsp.sockets.has(room))
     ) {
       const compress = flags.compress;
-      let published = true;
-      for (let i = 0; i < prepared.length && published; i++) {
-        published = nsp.publish(room, prepared[i], compress);
-      }
-      if (published) {
-        this.#apply(opts, (socket) => {
-          if (!socket.published) socket.writePrepared(prepared, flags, packet);
-        });
-        return;
-      }
+      while (sent < prepared.length && nsp.publish(room, prepared[sent], compress)) sent++;
     }
-    this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
+    if (sent === 0) {
+      // No pub/sub, or its publish failed: the loop serves every socket.
+      this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
+      return;
+    }
+    // A publish that failed after the first messages (a packet's attachments, say): the
+    // published sockets get the rest from the loop, after what they were published.
+    const rest = sent === prepared.length ? null : prepared.slice(sent);
+    this.#apply(opts, (socket) => {
+      if (!socket.published) socket.writePrepared(prepared, flags, packet);
+      else if (rest !== null) socket.writePrepared(rest, flags, packet);
+    });
   }
 
   /** Like broadcast, with one ack id registered on every recipient. */

@@ -193,9 +193,18 @@ export class Namespace<
     return room === null ? this.name : this.name + "\u0000" + room;
   }
 
-  /** @internal Publishes once to the published sockets of the namespace or of a room (Bun). */
+  /**
+   * @internal Publishes once to the published sockets of the namespace or of
+   * a room (Bun). False when nothing was published, or when the runtime's
+   * publish failed (reported): the adapter then writes to those sockets.
+   */
   publish(room: Room | null, message: PreparedMessage, compress?: boolean): boolean {
-    return this.server.engine.publish(this.topic(room), message, compress);
+    try {
+      return this.server.engine.publish(this.topic(room), message, compress);
+    } catch (error) {
+      this.server.reportError(error instanceof Error ? error : new Error(String(error)));
+      return false;
+    }
   }
 
   /** @internal Delivers an event sent by another node with serverSideEmit. */

@@ -124,3 +124,60 @@ test("broadcasts: a socket's own room (no topic of its own) reaches it, and othe
     await http.close();
   }
 });
+
+// Deno has no native pub/sub (every broadcast goes through the loop): nothing to fail there.
+test(
+  "broadcasts: a native publish that throws is reported and the loop delivers instead (Bun only)",
+  async () => {
+    const io = new Server({ pingInterval: 1000, pingTimeout: 1000 });
+    const reported: string[] = [];
+    io.onError = (error) => reported.push(error.message);
+    const bun = (globalThis as any).Bun;
+    const server = bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
+    const url = `http://127.0.0.1:${server.port}`;
+    const make = () =>
+      connect(url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+    const clients = [make(), make()];
+    const publish = server.publish;
+    try {
+      await Promise.all(clients.map((c) => nextEvent(c, "connect", 5000)));
+      const sockets = clients.map((c) => io.of("/").sockets.get(c.id!)!);
+      await until(() => sockets.every((s) => s.published), 3000, "published");
+      for (const s of sockets) s.join("room");
+      const got = clients.map(() => [] as unknown[]);
+      clients.forEach((c, i) =>
+        c.onAny((event: string, value: unknown) =>
+          got[i].push(value instanceof ArrayBuffer ? [...new Uint8Array(value)] : [event, value])
+        )
+      );
+      // Every publish fails: the whole broadcast goes through the loop.
+      server.publish = () => {
+        throw new Error("publish failed");
+      };
+      io.emit("all", 1);
+      io.to("room").emit("room", 2);
+      // Only binary frames fail: the header went out published, the attachment through the loop.
+      server.publish = (topic: string, data: unknown, compress?: boolean) => {
+        if (typeof data !== "string") throw new Error("binary publish failed");
+        return publish.call(server, topic, data, compress);
+      };
+      io.emit("bin", new Uint8Array([7, 8, 9]));
+      server.publish = publish;
+      io.emit("end", 3);
+      await until(() => got.every((g) => g.length === 4), 5000, "four events each");
+      for (const g of got) assert.deepEqual(g, [["all", 1], ["room", 2], [7, 8, 9], ["end", 3]]);
+      assert.deepEqual(reported, ["publish failed", "publish failed", "binary publish failed"]);
+    } finally {
+      server.publish = publish;
+      for (const c of clients) c.disconnect();
+      await until(
+        () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
+        3000,
+        "clients closed",
+      );
+      await io.close();
+      await server.stop(true);
+    }
+  },
+  { ignore: runtime !== "bun" },
+);

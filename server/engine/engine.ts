@@ -258,18 +258,26 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
    * Sends a prepared message once to every session subscribed to `topic`
    * (`EngineConnection.subscribe`), through the runtime's native pub/sub.
    * Returns false when the runtime has none (Deno), so nothing was sent.
+   *
+   * @throws The error of a publish that threw (after every publisher was
+   * tried): that server's sessions did not get the message, and the caller
+   * sends to them itself. With several Bun servers serving one engine, the
+   * sessions of a server whose publish went through then get it twice.
    */
   publish(topic: string, message: PreparedMessage, compress?: boolean): boolean {
     if (this.#publishers.size === 0) return false;
     const name = this.topicPrefix + topic;
     const frame = message.frame as string | Uint8Array;
-    for (const [server, publisher] of this.#publishers) {
+    let failure: { error: unknown } | undefined;
+    // A stopped Bun server's publish returns 0 and throws nothing: a throw is a failure.
+    for (const publisher of this.#publishers.values()) {
       try {
         publisher(name, frame, compress);
-      } catch {
-        this.#publishers.delete(server); // a stopped server
+      } catch (error) {
+        failure ??= { error };
       }
     }
+    if (failure) throw failure.error;
     return true;
   }
 
