@@ -6,28 +6,52 @@
  * | --- | --- | --- | --- |
  * | WebSocket `extraHeaders` | impossible (the browser sets headers) | `new WebSocket(url, { headers })` | `new WebSocket(url, { headers })` |
  * | cookies (`withCredentials`) | the browser's, via `credentials: "include"` | our cookie jar | our cookie jar |
- * | TLS options for fetch | the browser's store only | `Deno.createHttpClient({ caCerts, cert, key })` | fetch's `tls: { ca, cert, key, rejectUnauthorized }` |
- * | TLS options for WebSocket | the browser's store only | not configurable (system and `DENO_CERT` store) | `new WebSocket(url, { tls })` |
+ * | TLS options (fetch and WebSocket) | the browser's store only: ignored, as by socket.io-client | one `Deno.createHttpClient({ caCerts, cert, key })` per connection, closed with it | `tls: { ca, cert, key, passphrase, ciphers, rejectUnauthorized }` |
+ * | TLS options refused (TypeError) | none | `pfx`, `passphrase`, `ciphers`, `rejectUnauthorized: false` | `pfx` |
+ * | per-message `compress` | no flag (the browser decides) | no flag (Deno's client WebSocket offers no permessage-deflate) | no flag (Bun's client WebSocket compresses every message once permessage-deflate is agreed) |
  *
  * @module
  */
 
-/** TLS options of the client (socket.io-client / engine.io-client names). */
+/**
+ * TLS options of the client (socket.io-client / engine.io-client names).
+ * Browsers use their own certificate store and ignore these, as
+ * socket.io-client does; Deno and Bun take what their `fetch` and
+ * `WebSocket` take and refuse the rest with a `TypeError` when the
+ * connection is made, rather than ignoring it.
+ */
 export interface TlsOptions {
   /** Extra CA certificates (PEM). */
   ca?: string | string[];
-  /** Client certificate (PEM). */
+  /** Client certificate (PEM), for servers that require one. */
   cert?: string;
-  /** Client key (PEM). */
+  /** Key of the client certificate (PEM). Deno takes only an unencrypted key. */
   key?: string;
-  /** Key passphrase: not supported by Deno or Bun fetch; ignored. */
+  /** Passphrase of an encrypted `key`: Bun only (refused on Deno). */
   passphrase?: string;
-  /** PFX bundle: not supported by Deno or Bun; ignored. */
+  /** PKCS#12 bundle: refused on Deno and Bun (neither reads one): give `cert` and `key` instead. */
   pfx?: string | Uint8Array;
-  /** Cipher list: not configurable in Deno or Bun; ignored. */
+  /** OpenSSL cipher list: Bun only (refused on Deno). */
   ciphers?: string;
-  /** Reject certificates not signed by a known CA (Bun only; Deno always verifies). @default true */
+  /**
+   * Reject certificates not signed by a known CA. `false` is Bun only:
+   * Deno always verifies (refused; give the CA with `ca`). @default true
+   */
   rejectUnauthorized?: boolean;
+}
+
+/**
+ * The TLS options of one connection in the runtime's own form, made once
+ * per connection: what `fetch` and `WebSocket` take, and what to release
+ * when the connection closes.
+ */
+export interface TlsContext {
+  /** Extra `fetch` init: Bun's `tls`, Deno's `client`. */
+  readonly fetchInit: Readonly<Record<string, unknown>>;
+  /** Extra options of the `WebSocket` constructor: Bun's `tls`, Deno's `client`. */
+  readonly webSocketInit: Readonly<Record<string, unknown>>;
+  /** Releases what the options hold (Deno's HTTP client). Idempotent. */
+  close(): void;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -40,36 +64,62 @@ export function isBrowser(): boolean {
 
 function hasTls(tls: TlsOptions): boolean {
   return tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined ||
+    tls.pfx !== undefined || tls.passphrase !== undefined || tls.ciphers !== undefined ||
     tls.rejectUnauthorized === false;
 }
 
-const tlsInits = new WeakMap<TlsOptions, Record<string, unknown> | undefined>();
-
-/**
- * Extra `fetch` init for TLS options, per runtime; `undefined` when nothing
- * applies. Made once per options object, so Deno gets one HTTP client per
- * connection, not one per request.
- */
-export function fetchTlsInit(tls: TlsOptions): Record<string, unknown> | undefined {
-  if (!hasTls(tls)) return undefined;
-  if (tlsInits.has(tls)) return tlsInits.get(tls);
-  const init = makeTlsInit(tls);
-  tlsInits.set(tls, init);
-  return init;
+function refuse(option: string, runtime: string, why: string): never {
+  throw new TypeError(`Cannot use ${option} on ${runtime}: ${why}`);
 }
 
-function makeTlsInit(tls: TlsOptions): Record<string, unknown> | undefined {
+const noop = (): void => {};
+
+/**
+ * Makes the TLS context of one connection; `undefined` when no option
+ * applies (none given, or a browser).
+ *
+ * @throws {TypeError} An option the runtime cannot honour (see the module's table).
+ */
+export function createTlsContext(tls: TlsOptions): TlsContext | undefined {
+  if (!hasTls(tls) || isBrowser()) return undefined;
   if (g.Bun) {
-    return {
-      tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized },
-    };
+    if (tls.pfx !== undefined) {
+      refuse("pfx", "Bun", "its fetch and WebSocket read no PKCS#12 bundle; give `cert` and `key`");
+    }
+    const options: Record<string, unknown> = {};
+    for (
+      const name of ["ca", "cert", "key", "passphrase", "ciphers", "rejectUnauthorized"] as const
+    ) {
+      if (tls[name] !== undefined) options[name] = tls[name];
+    }
+    const init = { tls: options };
+    return { fetchInit: init, webSocketInit: init, close: noop };
   }
   if (g.Deno?.createHttpClient) {
+    const why = "Deno.createHttpClient takes only `ca`, `cert` and `key` (PEM, unencrypted)";
+    if (tls.pfx !== undefined) refuse("pfx", "Deno", why);
+    if (tls.passphrase !== undefined) refuse("passphrase", "Deno", why);
+    if (tls.ciphers !== undefined) refuse("ciphers", "Deno", why);
+    if (tls.rejectUnauthorized === false) {
+      refuse("rejectUnauthorized: false", "Deno", "Deno always verifies; give the CA with `ca`");
+    }
+    if (tls.ca === undefined && tls.cert === undefined && tls.key === undefined) return undefined;
     const caCerts = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
     const client = g.Deno.createHttpClient({ caCerts, cert: tls.cert, key: tls.key });
-    return { client };
+    const init = { client };
+    let open = true;
+    return {
+      fetchInit: init,
+      // Deno's WebSocket takes the same client (since Deno 2.2).
+      webSocketInit: init,
+      close() {
+        if (!open) return;
+        open = false;
+        client.close();
+      },
+    };
   }
-  return undefined;
+  return refuse("TLS options", "this runtime", "only Deno and Bun take them");
 }
 
 /** Opens a WebSocket with headers and TLS options where the runtime allows them. */
@@ -77,20 +127,12 @@ export function openWebSocket(
   url: string,
   protocols: string | string[] | undefined,
   headers: Record<string, string> | undefined,
-  tls: TlsOptions,
+  tls: TlsContext | undefined,
 ): WebSocket {
-  if (isBrowser() || (!headers && !hasTls(tls))) return new WebSocket(url, protocols);
-  const options: Record<string, unknown> = {};
+  if (isBrowser() || (!headers && !tls)) return new WebSocket(url, protocols);
+  const options: Record<string, unknown> = { ...tls?.webSocketInit };
   if (protocols !== undefined) options.protocols = protocols;
   if (headers) options.headers = headers;
-  if (g.Bun && hasTls(tls)) {
-    options.tls = {
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      rejectUnauthorized: tls.rejectUnauthorized,
-    };
-  }
   return new (WebSocket as unknown as new (url: string, options: unknown) => WebSocket)(
     url,
     options,

@@ -10,7 +10,7 @@ import { Emitter } from "../../protocol/emitter.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { callUser } from "../report.ts";
 import { CookieJar } from "./cookie_jar.ts";
-import { isBrowser, type TlsOptions } from "./runtime.ts";
+import { createTlsContext, isBrowser, type TlsContext, type TlsOptions } from "./runtime.ts";
 import {
   createTransport,
   type Transport,
@@ -175,6 +175,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #pingDeadline = 0;
   #beforeUnload: (() => void) | null = null;
+  #tls: TlsContext | undefined;
 
   /** Connects to `uri` (`http(s)://host:port`, path from the options). */
   constructor(uri: string, options: EngineClientOptions = {}) {
@@ -191,6 +192,8 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       t === "polling" || t === "websocket"
     );
     if (this.#transports.length === 0) throw new TypeError("Cannot connect: no usable transport");
+    // Last of what may throw (an option the runtime cannot honour): it may hold a resource.
+    this.#tls = createTlsContext(o);
     this.#base = {
       hostname: o.hostname ?? parsed.hostname,
       port: String(o.port ?? parsed.port),
@@ -204,7 +207,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       timestampParam: o.timestampParam ?? "t",
       requestTimeout: o.requestTimeout,
       protocols: o.protocols,
-      tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized },
+      tls: this.#tls,
       cookieJar: o.withCredentials && !isBrowser() ? new CookieJar() : undefined,
     };
     if (
@@ -430,7 +433,25 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
 
   // ---- sending ---------------------------------------------------------------------------
 
-  /** Sends a message. */
+  /**
+   * Sends a message; `callback` runs once it was handed to the transport.
+   *
+   * `options.compress` is accepted for engine.io-client compatibility and has
+   * no effect, as in engine.io-client in browsers: no client `WebSocket` here
+   * takes a per-message flag (browsers and Deno have none; Bun's compresses
+   * every message once permessage-deflate is agreed and ignores a flag), and
+   * polling requests are never compressed by the client (engine.io-client
+   * ignores the flag over polling too).
+   *
+   * @param data Text or binary.
+   * @param options `compress`: see above.
+   * @param callback Called when the message was flushed to the transport.
+   * @returns The connection.
+   * @example Send a message
+   * ```ts ignore
+   * conn.send("hello", { compress: false }, () => console.log("flushed"));
+   * ```
+   */
   send(data: EngineData, options?: { compress?: boolean }, callback?: () => void): this {
     this.#sendPacket({ type: "message", data }, callback);
     void options;
@@ -528,6 +549,8 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.#state = "closed";
     const transport = this.transport;
     if (transport) transport.close();
+    // After the close: requests already made (the close packet's POST) keep their client.
+    this.#tls?.close();
     if (this.#beforeUnload) {
       removeEventListener("beforeunload", this.#beforeUnload, false);
       this.#beforeUnload = null;

@@ -17,7 +17,7 @@ import {
 import { ProtocolError } from "../../protocol/errors.ts";
 import { reportUncaught } from "../report.ts";
 import type { CookieJar } from "./cookie_jar.ts";
-import { fetchTlsInit, isBrowser, openWebSocket, type TlsOptions } from "./runtime.ts";
+import { isBrowser, openWebSocket, type TlsContext } from "./runtime.ts";
 
 /** Transport names. */
 export type TransportName = "polling" | "websocket";
@@ -56,7 +56,8 @@ export interface TransportOptions {
   timestampParam: string;
   requestTimeout?: number;
   protocols?: string | string[];
-  tls: TlsOptions;
+  /** The connection's TLS context (owned and closed by the engine). */
+  tls?: TlsContext;
   cookieJar?: CookieJar;
 }
 
@@ -330,7 +331,7 @@ export class PollingTransport extends Transport {
         ? signals[0]
         : AbortSignal.any(signals),
       credentials: o.withCredentials ? "include" : "same-origin",
-      ...fetchTlsInit(o.tls),
+      ...o.tls?.fetchInit,
     };
     return fetch(this.uri(o.secure ? "https" : "http"), init).then((response) => {
       jar?.parse(response.headers);
