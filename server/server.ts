@@ -152,6 +152,8 @@ export class Server<
       },
     });
     this.sockets = this.of("/") as Namespace<L, E, D>;
+    // The engine's errors from user code (allowRequest) go where the server's go.
+    this.engine.onError = (error) => this.reportError(error);
   }
 
   /** @internal Recovery settings for adapters. */
@@ -221,28 +223,39 @@ export class Server<
 
   /**
    * The handler for `Deno.serve(io.handler())` and `Bun.serve({ ...io.handler() })`:
-   * the Socket.IO path, the browser client files, then `fallback` (or 404).
+   * the browser client files (`<path>/socket.io.js` and friends), the
+   * Socket.IO path (every URL that starts with it, like socket.io), then
+   * `fallback` (or 404). The server's own responses, the 404 included, say
+   * `Connection: close` to a request that asked to close, as Node's do (Deno
+   * says it itself, Bun would not); the fallback's responses are left as
+   * they are.
    */
   handler(fallback?: Fallback): ServeHandler {
     const engine = this.engine;
-    const base = engine.options.path;
+    // The client files sit under the path with its slash, with or without addTrailingSlash.
+    const path = engine.options.path;
+    const files = path.endsWith("/") ? path : path + "/";
+    const serveClient = this.#serveClient;
     const fetch = (request: Request, context?: unknown) => {
-      const response = engine.serve(request, context);
-      if (response !== null) return response;
-      if (this.#serveClient) {
+      if (serveClient) {
         const url = request.url;
-        const start = pathStart(url);
-        if (url.startsWith(base, start)) {
-          const file = url.slice(start + base.length).split("?")[0];
-          return serveClientFile(request, file).then((response) =>
-            response ??
-              (fallback ? fallback(request, context) : new Response("Not Found", { status: 404 }))
-          );
+        const start = pathStart(url) + files.length;
+        // A name after the path (not the "?" of an Engine.IO request) may be a client file;
+        // the engine takes whatever is not (its path is a prefix of this one).
+        if (
+          url.startsWith(files, start - files.length) && start < url.length && url[start] !== "?"
+        ) {
+          const file = url.slice(start).split("?")[0];
+          return serveClientFile(request, file).then((response) => {
+            if (response) return response;
+            const own = engine.serve(request, context);
+            return own !== null ? own : new Response("Not Found", { status: 404 });
+          });
         }
       }
-      return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
+      return engine.serve(request, context);
     };
-    return serveHandler(fetch, engine.options);
+    return serveHandler(fetch, engine.options, { fallback, runtime: engine.runtime });
   }
 
   /**

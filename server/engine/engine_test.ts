@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "../../tests/harness.ts";
 import { Engine, type EngineOptions } from "./mod.ts";
+import { getDefaultRuntimeBridge } from "./engine.ts";
 
 const base = "http://localhost/engine.io/";
 
@@ -66,9 +67,106 @@ test("engine options: allowRequest sync, async and callback forms", async () => 
     ] as const
   ) {
     const engine = new Engine({ allowRequest: allowRequest as EngineOptions["allowRequest"] });
+    const errors: Error[] = [];
+    engine.onError = (error) => errors.push(error);
     const { res, body } = await handshake(engine);
     assert.equal(res.status, expected);
     if (expected === 403) assert.deepEqual(JSON.parse(body), { code: 4, message: "Forbidden" });
+    engine.close();
+  }
+});
+
+test("engine options: allowRequest's message is the 403 body's, as engine.io sends it", async () => {
+  for (
+    const [message, body] of [
+      ["go away", '{"code":4,"message":"go away"}'],
+      [{ reason: "quota", retry: 3 }, '{"code":4,"message":{"reason":"quota","retry":3}}'],
+      [new Error("nope"), '{"code":4,"message":{}}'],
+      ["", '{"code":4,"message":"Forbidden"}'],
+      [null, '{"code":4,"message":"Forbidden"}'],
+    ] as const
+  ) {
+    const engine = new Engine({ allowRequest: (_req, cb) => cb(message, false) });
+    const refused: unknown[] = [];
+    engine.on("connection_error", (e) => refused.push([e.code, e.message, e.context]));
+    const res = await handshake(engine);
+    assert.equal(res.res.status, 403);
+    assert.equal(res.body, body);
+    assert.equal(res.res.headers.get("content-type"), "application/json");
+    assert.deepEqual(refused, [[4, "Forbidden", { message }]]);
+    engine.close();
+  }
+});
+
+test("engine options: an allowRequest that throws or rejects refuses and is reported", async () => {
+  for (
+    const allowRequest of [
+      () => {
+        throw new Error("boom");
+      },
+      () => Promise.reject(new Error("boom")),
+      (_req: Request, _cb: unknown) => {
+        throw "boom";
+      },
+    ]
+  ) {
+    const engine = new Engine({ allowRequest: allowRequest as EngineOptions["allowRequest"] });
+    const errors: Error[] = [];
+    engine.onError = (error) => errors.push(error);
+    const { res, body } = await handshake(engine);
+    assert.equal(res.status, 403);
+    assert.deepEqual(JSON.parse(body), { code: 4, message: "Forbidden" });
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof Error);
+    assert.equal(errors[0].message, "boom");
+    engine.close();
+  }
+});
+
+test("engine: Connection: close is said on a runtime that closes silently, not on the fallback's", async () => {
+  const silent = { ...getDefaultRuntimeBridge()!, silentClose: true };
+  const engine = new Engine({ runtime: silent, pingInterval: 10_000, cors: {} });
+  const closing = { headers: { connection: "keep-alive, Close" } };
+  try {
+    const handler = engine.handler((req) =>
+      new Response(new URL(req.url).pathname, { status: 404 })
+    );
+    const open = await handler(new Request(`${base}?EIO=4&transport=polling`, closing));
+    assert.equal(open.headers.get("connection"), "close");
+    const sid = JSON.parse((await open.text()).slice(1)).sid;
+    const url = `${base}?EIO=4&transport=polling&sid=${sid}`;
+    // A POST and a poll (a promise), an error, a preflight.
+    const post = await handler(new Request(url, { ...closing, method: "POST", body: "4hi" }));
+    assert.equal(post.headers.get("connection"), "close");
+    assert.equal(await post.text(), "ok");
+    engine.clients.get(sid)!.send("x");
+    const poll = await handler(new Request(url, closing));
+    assert.equal(poll.headers.get("connection"), "close");
+    assert.equal(await poll.text(), "4x");
+    const bad = await handler(new Request(`${base}?EIO=4&transport=bogus`, closing));
+    assert.equal(bad.headers.get("connection"), "close");
+    await bad.body?.cancel();
+    const preflight = await handler(new Request(base, { ...closing, method: "OPTIONS" }));
+    assert.equal(preflight.headers.get("connection"), "close");
+    // Without the close option, nothing is said; the fallback's response is left as it is.
+    const plain = await handler(new Request(`${base}?EIO=4&transport=polling`));
+    assert.equal(plain.headers.get("connection"), null);
+    await plain.body?.cancel();
+    const other = await handler(new Request("http://localhost/other", closing));
+    assert.equal(other.headers.get("connection"), null);
+    assert.equal(await other.text(), "/other");
+    // The engine's own 404 (no fallback) says it.
+    const notFound = await engine.handler()(new Request("http://localhost/other", closing));
+    assert.equal(notFound.status, 404);
+    assert.equal(notFound.headers.get("connection"), "close");
+    await notFound.body?.cancel();
+    // A runtime that says it itself (Deno) gets nothing added.
+    const deno = new Engine({ runtime: { ...silent, silentClose: false } });
+    const own = await deno.handler()(new Request(`${base}?EIO=4&transport=polling`, closing));
+    assert.equal(own.headers.get("connection"), null);
+    await own.body?.cancel();
+    deno.close();
+  } finally {
     engine.close();
   }
 });
@@ -129,13 +227,24 @@ test("engine options: transports, allowUpgrades, addTrailingSlash, path and fall
   const { body } = await handshake(noUpgrade);
   assert.deepEqual(JSON.parse(body.slice(1)).upgrades, []);
   noUpgrade.close();
-  const exact = new Engine({ path: "/rt", addTrailingSlash: false });
-  const handler = exact.handler((req) => new Response(`fallback ${new URL(req.url).pathname}`));
-  const hit = await handler(new Request("http://localhost/rt?EIO=4&transport=polling"));
-  assert.equal((await hit.text())[0], "0");
-  const miss = await handler(new Request("http://localhost/rt/?EIO=4&transport=polling"));
-  assert.equal(await miss.text(), "fallback /rt/");
-  exact.close();
+  // The path is a prefix, as engine.io matches it: "/rt" without the trailing slash takes
+  // "/rt", "/rt/" and "/rt/anything"; with it, "/rt/" and "/rt/anything" but not "/rt".
+  const bare = new Engine({ path: "/rt", addTrailingSlash: false });
+  const handler = bare.handler((req) => new Response(`fallback ${new URL(req.url).pathname}`));
+  for (const path of ["/rt", "/rt/", "/rt/x/y", "/rtx"]) {
+    const hit = await handler(new Request(`http://localhost${path}?EIO=4&transport=polling`));
+    assert.equal((await hit.text())[0], "0", path);
+  }
+  const miss = await handler(new Request("http://localhost/r?EIO=4&transport=polling"));
+  assert.equal(await miss.text(), "fallback /r");
+  bare.close();
+  const slash = new Engine({ path: "/rt" });
+  const slashed = slash.handler((req) => new Response(`fallback ${new URL(req.url).pathname}`));
+  const sub = await slashed(new Request("http://localhost/rt/x?EIO=4&transport=polling"));
+  assert.equal((await sub.text())[0], "0");
+  const short = await slashed(new Request("http://localhost/rt?EIO=4&transport=polling"));
+  assert.equal(await short.text(), "fallback /rt");
+  slash.close();
   const notFound = await new Engine().handler()(new Request("http://localhost/elsewhere"));
   assert.equal(notFound.status, 404);
   await notFound.body?.cancel();

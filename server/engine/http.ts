@@ -34,10 +34,15 @@ export const ENGINE_ERROR_MESSAGES: readonly string[] = [
 /** A mutable header record, as the `initial_headers` and `headers` hooks see it. */
 export type HeaderRecord = Record<string, string>;
 
-/** The error response: 403 for FORBIDDEN, else 400, JSON `{code, message}`. */
+/**
+ * The error response: 403 for FORBIDDEN, else 400, JSON `{code, message}`.
+ * `message` defaults to the code's wire message; any other value is written
+ * as `JSON.stringify` writes it, as engine.io writes the message an
+ * `allowRequest` callback refused with.
+ */
 export function errorResponse(
   code: EngineErrorCode,
-  message?: string,
+  message?: unknown,
   headers: HeaderRecord = {},
 ): Response {
   return new Response(JSON.stringify({ code, message: message ?? ENGINE_ERROR_MESSAGES[code] }), {
