@@ -4,6 +4,7 @@
  * @module
  */
 
+import { deflateThreshold } from "./compression.ts";
 import type { TransportName } from "./types.ts";
 
 /** A CORS origin rule, as the npm `cors` package takes it. */
@@ -72,32 +73,19 @@ export interface CookieOptions {
   expires?: Date;
 }
 
-/**
- * Decides whether a handshake may go on: either engine.io's callback form
- * (`callback(message, success)`, the message sent in the 403 body when
- * refused) or a function returning a boolean or a promise of one.
- */
+/** Decides whether a handshake or upgrade request may go on. */
 export type AllowRequest =
   | ((request: Request) => boolean | Promise<boolean>)
   | ((
     request: Request,
-    callback: (error: unknown, success: boolean) => void,
+    callback: (error: string | null | undefined, success: boolean) => void,
   ) => void);
 
 /** Options of {@linkcode Engine}. */
 export interface EngineOptions {
-  /**
-   * Path the engine answers on: like engine.io, every request whose URL path
-   * starts with it (a prefix match: `/engine.io/` takes `/engine.io/x` too).
-   * @default "/engine.io/"
-   */
+  /** Path the engine answers on. @default "/engine.io/" */
   path?: string;
-  /**
-   * Append a trailing slash to `path`. With `false`, the prefix is `path`
-   * itself, so `/engine.io`, `/engine.io/` and `/engine.io/x` all reach the
-   * engine (and so does `/engine.iox`, as with engine.io).
-   * @default true
-   */
+  /** Append a trailing slash to `path`. @default true */
   addTrailingSlash?: boolean;
   /** Milliseconds between pings. @default 25000 */
   pingInterval?: number;
@@ -107,15 +95,7 @@ export interface EngineOptions {
   upgradeTimeout?: number;
   /** Largest POST body or WebSocket message, in bytes. @default 1e6 */
   maxHttpBufferSize?: number;
-  /**
-   * Accepts or refuses a handshake (a polling handshake, or a WebSocket one
-   * without a session); like engine.io, it is not asked again when an open
-   * session upgrades to WebSocket. A refused request gets a 403 with
-   * `{"code":4,"message":...}`, the message being the callback's first
-   * argument when truthy (written as `JSON.stringify` writes it), else
-   * `"Forbidden"`. One that throws or rejects refuses the request and is
-   * reported to the engine's `onError` (a `Server` wires it to its own).
-   */
+  /** Accepts or refuses handshakes and upgrades (403 when refused). */
   allowRequest?: AllowRequest;
   /** Allowed transports. @default ["polling", "websocket"] */
   transports?: TransportName[];
@@ -125,14 +105,23 @@ export interface EngineOptions {
   cookie?: boolean | CookieOptions;
   /** CORS; no CORS headers unless set. */
   cors?: CorsOptions;
-  /** Compress polling responses (gzip/deflate) above `threshold` bytes. @default true */
-  httpCompression?: boolean | { threshold?: number };
   /**
-   * permessage-deflate for WebSocket. Bun supports it; Deno's
-   * `Deno.upgradeWebSocket` has no such option, so it is ignored there.
+   * Compress long-polling responses (gzip or deflate, as the request's
+   * `Accept-Encoding` prefers, chosen as npm `accepts` chooses) of at least
+   * `threshold` bytes, unless every packet in the response was sent with
+   * `compress: false`, as engine.io does. `false` turns it off.
+   * @default { threshold: 1024 }
+   */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /**
+   * permessage-deflate for WebSocket, with ws's option names (see
+   * {@linkcode PerMessageDeflateOptions}): messages of at least `threshold`
+   * bytes (1024 by default) are compressed, unless sent with
+   * `compress: false`. Bun only: Deno's `Deno.upgradeWebSocket` cannot
+   * negotiate the extension, so the option has no effect there.
    * @default false
    */
-  perMessageDeflate?: boolean | Record<string, unknown>;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Accept Engine.IO v3 clients (socket.io-client 2.x). @default false */
   allowEIO3?: boolean;
   /**
@@ -140,6 +129,70 @@ export interface EngineOptions {
    * the server, for `secure` and the client address. @default false
    */
   trustProxy?: boolean;
+}
+
+/**
+ * Options of `httpCompression`. Responses are compressed with the runtime's
+ * `CompressionStream`, which takes no parameters: the zlib options engine.io
+ * passes on to `zlib.createGzip` (`level`, `memLevel`, `windowBits`,
+ * `strategy`, `chunkSize`...) are accepted and have no effect (zlib's
+ * defaults apply: level 6, memLevel 8, windowBits 15).
+ */
+export interface HttpCompressionOptions {
+  /** The smallest response body, in bytes, that is compressed. @default 1024 */
+  threshold?: number;
+  /** zlib option; no effect (see above). */
+  level?: number;
+  /** zlib option; no effect (see above). */
+  memLevel?: number;
+  /** zlib option; no effect (see above). */
+  windowBits?: number;
+  /** zlib option; no effect (see above). */
+  strategy?: number;
+  /** Other zlib options; no effect. */
+  [option: string]: unknown;
+}
+
+/**
+ * Options of `perMessageDeflate`, with the names of ws (which engine.io
+ * uses), translated to Bun's compressors. Differs from ws by default: Bun
+ * keeps no compression context on either side (one shared compressor,
+ * `server_no_context_takeover` and `client_no_context_takeover` negotiated),
+ * which costs far less memory than ws's default of a sliding window per
+ * socket; messages are then compressed from `threshold` bytes on, as ws does
+ * without a server context. `serverNoContextTakeover: false` or a
+ * `serverMaxWindowBits` gives each socket a compressor with a window of that
+ * size (9 to 15 bits, 15 by default): every message is then compressed,
+ * `threshold` aside, again as ws does. `clientNoContextTakeover: false` lets
+ * the client keep its window. Bun's own `compress` and `decompress` values
+ * (`"shared"`, `"dedicated"`, `"16KB"`...) are passed on as they are.
+ * `zlibDeflateOptions` (but its `windowBits`), `zlibInflateOptions`,
+ * `clientMaxWindowBits` and `concurrencyLimit` have no counterpart in Bun and
+ * no effect.
+ */
+export interface PerMessageDeflateOptions {
+  /** The smallest message, in bytes, that is compressed. @default 1024 */
+  threshold?: number;
+  /** Compress without keeping a window from one message to the next. @default true on Bun */
+  serverNoContextTakeover?: boolean;
+  /** Ask the client to keep no window from one message to the next. @default true on Bun */
+  clientNoContextTakeover?: boolean;
+  /** The window the server compresses with, 8 to 15 bits (a dedicated compressor per socket). */
+  serverMaxWindowBits?: number;
+  /** No effect on Bun. */
+  clientMaxWindowBits?: number | boolean;
+  /** zlib options; only `windowBits` is used (as `serverMaxWindowBits`). */
+  zlibDeflateOptions?: Record<string, unknown>;
+  /** No effect on Bun. */
+  zlibInflateOptions?: Record<string, unknown>;
+  /** No effect on Bun. */
+  concurrencyLimit?: number;
+  /** Bun's compressor, passed on as it is. */
+  compress?: boolean | string;
+  /** Bun's decompressor, passed on as it is. */
+  decompress?: boolean | string;
+  /** Other ws options; no effect. */
+  [option: string]: unknown;
 }
 
 /** Options with every default filled in. */
@@ -155,7 +208,9 @@ export interface ResolvedEngineOptions {
   cookie: Required<Pick<CookieOptions, "name">> & CookieOptions | false;
   cors: CorsOptions | undefined;
   compressionThreshold: number | false;
-  perMessageDeflate: boolean | Record<string, unknown>;
+  perMessageDeflate: boolean | PerMessageDeflateOptions;
+  /** The smallest WebSocket message that is compressed; Infinity without perMessageDeflate. */
+  deflateThreshold: number;
   allowEIO3: boolean;
   trustProxy: boolean;
 }
@@ -209,6 +264,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
       ? 1024
       : compression.threshold ?? 1024,
     perMessageDeflate: options.perMessageDeflate ?? false,
+    deflateThreshold: deflateThreshold(options.perMessageDeflate),
     allowEIO3: options.allowEIO3 ?? false,
     trustProxy: options.trustProxy ?? false,
   };
