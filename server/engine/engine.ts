@@ -187,24 +187,66 @@ function then<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<Awa
   return value instanceof Promise ? value.then(fn) as Promise<Awaited<R>> : fn(value);
 }
 
-/** Runs `allowRequest` in either of its forms (callback or boolean/promise); a throw refuses. */
+/** `allowRequest`'s refusal: the message the callback gave (sent in the 403 body when truthy). */
+interface Refusal {
+  message: unknown;
+}
+
+const REFUSED: Refusal = Object.freeze({ message: undefined });
+
+/**
+ * Runs `allowRequest` in either of its forms (callback, or boolean/promise):
+ * `true`, or the refusal. One that throws or rejects refuses, and the error
+ * goes to `report`.
+ */
 async function allowedBy(
   allow: NonNullable<ResolvedEngineOptions["allowRequest"]>,
   request: Request,
-): Promise<boolean> {
+  report: (error: unknown) => void,
+): Promise<true | Refusal> {
   try {
     if (allow.length >= 2) {
-      return await new Promise<boolean>((resolve) =>
+      return await new Promise<true | Refusal>((resolve) =>
         (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
           request,
-          (_error, success) => resolve(Boolean(success)),
+          (message, success) => resolve(success ? true : { message }),
         )
       );
     }
-    return Boolean(await (allow as (r: Request) => boolean | Promise<boolean>)(request));
-  } catch {
-    return false;
+    return await (allow as (r: Request) => boolean | Promise<boolean>)(request) ? true : REFUSED;
+  } catch (error) {
+    report(error);
+    return REFUSED;
   }
+}
+
+/** Whether the request's `Connection` header has the `close` option (RFC 9110, 7.6.1). */
+function asksToClose(request: Request): boolean {
+  const value = request.headers.get("connection");
+  return value !== null && value.length >= 5 && CLOSE_OPTION.test(value);
+}
+
+const CLOSE_OPTION = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+
+/**
+ * Says `Connection: close` on a response to a request that asked to close,
+ * as Node does, where the runtime closes such a connection without saying it
+ * (Bun): a client that keeps the socket (Node's keep-alive agent) would lose
+ * its next request on it.
+ */
+function sayClose(response: Response | undefined): Response | undefined {
+  if (response) {
+    try {
+      response.headers.set("connection", "close");
+    } catch {
+      // Immutable headers (a Response.error() or a fetched response): left as they are.
+    }
+  }
+  return response;
+}
+
+function notFound(): Response {
+  return new Response("Not Found", { status: 404 });
 }
 
 /** Options of {@linkcode Engine} beyond the engine.io ones. */
@@ -247,6 +289,12 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   #closed = false;
   /** Heartbeat deadlines of every session, one queue (one timer) per kind and delay. */
   #deadlines = new Map<string, DeadlineQueue>();
+  /**
+   * Where errors from user code the engine calls go (an `allowRequest` that
+   * throws or rejects). A `Server` sets it to report to its own `onError`.
+   */
+  onError: (error: Error) => void = (error) =>
+    console.error("webio: unhandled error in a handler:", error);
 
   /** @param options engine.io options, plus `handler` and `runtime`. */
   constructor(options: EngineInit = {}) {
@@ -308,25 +356,32 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   }
 
   #onPath(url: string): boolean {
-    // Cheap path check without a URL object: the path follows the authority.
-    const start = pathStart(url);
-    const path = this.options.path;
-    if (!url.startsWith(path, start)) return false;
-    const end = start + path.length;
-    return end === url.length || url.charCodeAt(end) === 63 /* ? */ || url.charCodeAt(end) === 35;
+    // engine.io takes every request whose URL starts with the path (a prefix, with or without
+    // the trailing slash). Checked without a URL object: the path follows the authority.
+    return url.startsWith(this.options.path, pathStart(url));
   }
 
   /**
    * A handler for `Deno.serve` and `Bun.serve`; requests outside the path go
-   * to `fallback`, or get a 404.
+   * to `fallback`, or get a 404. The engine's own responses (the 404
+   * included, the fallback's not) say `Connection: close` to a request that
+   * asked to close, as Node's do (Deno says it itself, Bun would not).
    */
   handler(fallback?: Fallback): ServeHandler {
-    const fetch = (request: Request, context?: unknown) => {
-      const response = this.serve(request, context);
-      if (response !== null) return response;
-      return fallback ? fallback(request, context) : new Response("Not Found", { status: 404 });
-    };
-    return serveHandler(fetch, this.options);
+    return serveHandler((request, context) => this.serve(request, context), this.options, {
+      fallback,
+      runtime: this.#bridge,
+    });
+  }
+
+  /** @internal The runtime bridge given to this engine, if any (else the default one serves). */
+  get runtime(): RuntimeBridge | undefined {
+    return this.#bridge;
+  }
+
+  /** @internal Reports an error from user code (see {@linkcode Engine.onError}). */
+  reportError(error: unknown): void {
+    this.onError(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** Handles a request on the engine's path. `undefined` means Bun took over the connection. */
@@ -411,13 +466,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       if (!this.options.allowUpgrades) {
         return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
       }
-      return then(
-        this.#allowed(request),
-        (allowed) =>
-          allowed
-            ? this.#upgrade(request, context, bridge, session)
-            : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
-      );
+      // Like engine.io, allowRequest is asked at the handshake only, not again here.
+      return this.#upgrade(request, context, bridge, session);
     }
     if (session.transport !== transport) {
       return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
@@ -442,14 +492,12 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     bridge: RuntimeBridge,
     url: string,
     transport: TransportName,
-    allowed: boolean | Promise<boolean>,
-  ): Response | undefined | Promise<Response | undefined> {
-    return then(
-      allowed,
-      (allowed) =>
-        allowed
-          ? this.#handshake(request, context, bridge, url, transport)
-          : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, {}),
+    allowed: Promise<true | Refusal>,
+  ): Promise<Response | undefined> {
+    return allowed.then((allowed) =>
+      allowed === true
+        ? this.#handshake(request, context, bridge, url, transport)
+        : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { message: allowed.message })
     );
   }
 
@@ -588,10 +636,10 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     this.#open(session);
   }
 
-  #allowed(request: Request): boolean | Promise<boolean> {
+  #allowed(request: Request): true | Promise<true | Refusal> {
     const allow = this.options.allowRequest;
     if (!allow) return true;
-    return allowedBy(allow, request);
+    return allowedBy(allow, request, (error) => this.reportError(error));
   }
 
   #address(request: Request, context: unknown, bridge: RuntimeBridge): string {
@@ -645,7 +693,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       this.emit("connection_error", { req: request, code, message, context });
     }
     if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
-    return errorResponse(code, message, await this.responseHeaders(request));
+    // The body carries the context's message when it has one (allowRequest's), as engine.io's.
+    return errorResponse(code, context.message || message, await this.responseHeaders(request));
   }
 
   /** The session closed; forget it. */
@@ -667,10 +716,38 @@ export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
   },
 };
 
-/** Builds the handler value both runtimes accept. */
-export function serveHandler(fetch: FetchHandler, options: ResolvedEngineOptions): ServeHandler {
-  const handler =
-    ((request: Request, context?: unknown) => fetch(request, context)) as ServeHandler;
+/**
+ * Builds the handler value both runtimes accept from `fetch`, the handler of
+ * a server's own requests: where it returns `null` (synchronously), the
+ * request goes to `init.fallback`, or gets a 404. On a runtime that closes a
+ * `Connection: close` request's connection without saying so (Bun), the
+ * server's responses, the 404 included, say `Connection: close`, as Node's
+ * do; the fallback's responses are left as they are.
+ */
+export function serveHandler(
+  fetch: (request: Request, context?: unknown) => ReturnType<FetchHandler> | null,
+  options: ResolvedEngineOptions,
+  init: {
+    /** Where the requests `fetch` leaves go; a 404 without it. */
+    fallback?: Fallback;
+    /** The runtime bridge the server uses; the registered one by default. */
+    runtime?: RuntimeBridge;
+  } = {},
+): ServeHandler {
+  const { fallback, runtime } = init;
+  const handler = ((request: Request, context?: unknown) => {
+    let response = fetch(request, context);
+    if (response === null) {
+      if (fallback) return fallback(request, context);
+      response = notFound();
+    }
+    // A header read per request only where the runtime needs it (not Deno: it says "close"
+    // itself), and a continuation only for the few requests that asked to close. A Bun upgrade
+    // (undefined) has no response to edit.
+    if (response === undefined || !(runtime ?? defaultBridge)?.silentClose) return response;
+    if (!asksToClose(request)) return response;
+    return response instanceof Promise ? response.then(sayClose) : sayClose(response);
+  }) as ServeHandler;
   handler.fetch = handler;
   handler.websocket = {
     ...BUN_WEBSOCKET_DISPATCH,

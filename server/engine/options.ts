@@ -73,19 +73,32 @@ export interface CookieOptions {
   expires?: Date;
 }
 
-/** Decides whether a handshake or upgrade request may go on. */
+/**
+ * Decides whether a handshake may go on: either engine.io's callback form
+ * (`callback(message, success)`, the message sent in the 403 body when
+ * refused) or a function returning a boolean or a promise of one.
+ */
 export type AllowRequest =
   | ((request: Request) => boolean | Promise<boolean>)
   | ((
     request: Request,
-    callback: (error: string | null | undefined, success: boolean) => void,
+    callback: (error: unknown, success: boolean) => void,
   ) => void);
 
 /** Options of {@linkcode Engine}. */
 export interface EngineOptions {
-  /** Path the engine answers on. @default "/engine.io/" */
+  /**
+   * Path the engine answers on: like engine.io, every request whose URL path
+   * starts with it (a prefix match: `/engine.io/` takes `/engine.io/x` too).
+   * @default "/engine.io/"
+   */
   path?: string;
-  /** Append a trailing slash to `path`. @default true */
+  /**
+   * Append a trailing slash to `path`. With `false`, the prefix is `path`
+   * itself, so `/engine.io`, `/engine.io/` and `/engine.io/x` all reach the
+   * engine (and so does `/engine.iox`, as with engine.io).
+   * @default true
+   */
   addTrailingSlash?: boolean;
   /** Milliseconds between pings. @default 25000 */
   pingInterval?: number;
@@ -95,7 +108,15 @@ export interface EngineOptions {
   upgradeTimeout?: number;
   /** Largest POST body or WebSocket message, in bytes. @default 1e6 */
   maxHttpBufferSize?: number;
-  /** Accepts or refuses handshakes and upgrades (403 when refused). */
+  /**
+   * Accepts or refuses a handshake (a polling handshake, or a WebSocket one
+   * without a session); like engine.io, it is not asked again when an open
+   * session upgrades to WebSocket. A refused request gets a 403 with
+   * `{"code":4,"message":...}`, the message being the callback's first
+   * argument when truthy (written as `JSON.stringify` writes it), else
+   * `"Forbidden"`. One that throws or rejects refuses the request and is
+   * reported to the engine's `onError` (a `Server` wires it to its own).
+   */
   allowRequest?: AllowRequest;
   /** Allowed transports. @default ["polling", "websocket"] */
   transports?: TransportName[];
