@@ -16,8 +16,6 @@ export interface IoOptions extends ManagerOptions, SocketOptions {
   multiplex?: boolean;
 }
 
-const cache = new Map<string, Manager>();
-
 interface ParsedUrl {
   source: string;
   id: string;
@@ -60,24 +58,39 @@ export function parseUrl(uri: string | undefined, path: string): ParsedUrl {
   };
 }
 
-function lookup(uri?: string | IoOptions, options?: IoOptions): Socket {
-  if (typeof uri === "object") {
-    options = uri;
-    uri = undefined;
-  }
-  const opts: IoOptions = { ...options };
-  const parsed = parseUrl(uri, opts.path ?? "/socket.io");
-  const cached = cache.get(parsed.id);
-  const sameNamespace = cached !== undefined && cached.nsps.has(parsed.path);
-  const fresh = opts.forceNew || opts.multiplex === false || sameNamespace;
-  let manager: Manager;
-  if (fresh) manager = new Manager(parsed.source, opts);
-  else {
-    manager = cached ?? new Manager(parsed.source, opts);
-    cache.set(parsed.id, manager);
-  }
-  if (parsed.query && !opts.query) opts.query = parsed.query;
-  return manager.socket(parsed.path, opts);
+/**
+ * @internal An `io` function whose Managers are made by `ManagerClass` (a
+ * subclass with other defaults, e.g. the msgpack parser of the
+ * `socket.io.msgpack.min.js` bundle), with a Manager cache of its own.
+ */
+export function createIo(ManagerClass: typeof Manager = Manager): IoFunction {
+  const cache = new Map<string, Manager>();
+  const lookup = (uri?: string | IoOptions, options?: IoOptions): Socket => {
+    if (typeof uri === "object") {
+      options = uri;
+      uri = undefined;
+    }
+    const opts: IoOptions = { ...options };
+    const parsed = parseUrl(uri, opts.path ?? "/socket.io");
+    const cached = cache.get(parsed.id);
+    const sameNamespace = cached !== undefined && cached.nsps.has(parsed.path);
+    const fresh = opts.forceNew || opts.multiplex === false || sameNamespace;
+    let manager: Manager;
+    if (fresh) manager = new ManagerClass(parsed.source, opts);
+    else {
+      manager = cached ?? new ManagerClass(parsed.source, opts);
+      cache.set(parsed.id, manager);
+    }
+    if (parsed.query && !opts.query) opts.query = parsed.query;
+    return manager.socket(parsed.path, opts);
+  };
+  return Object.assign(lookup, {
+    protocol: 5 as const,
+    Manager: ManagerClass,
+    Socket,
+    connect: lookup,
+    io: lookup,
+  });
 }
 
 /** The `io` function with its socket.io-client properties. */
@@ -108,10 +121,4 @@ export interface IoFunction {
  * socket.on("connect", () => socket.emit("hello", "world"));
  * ```
  */
-export const io: IoFunction = Object.assign(lookup, {
-  protocol: 5 as const,
-  Manager,
-  Socket,
-  connect: lookup,
-  io: lookup,
-});
+export const io: IoFunction = createIo();

@@ -57,3 +57,12 @@ test("cookie jar: keeps, replaces and expires cookies", () => {
   jar.parse(update);
   assert.equal(jar.header(), "lb=node2");
 });
+
+test("client module: io is the default export and the connect export, like socket.io-client's", async () => {
+  const module = await import("./mod.ts");
+  assert.equal(module.default, io);
+  assert.equal(module.connect, io);
+  assert.equal(module.protocol, 5);
+  assert.equal(io.connect, io);
+  assert.equal(io.io, io);
+});

@@ -1,6 +1,15 @@
 /**
  * The webio client: `io()`, `Manager` and `Socket` on the runtime's own
- * `fetch` (long-polling) and `WebSocket`, for Deno, Bun and browsers.
+ * `fetch` (long-polling) and `WebSocket`, for Deno, Bun and browsers. Like
+ * socket.io-client, `io` is also the default export and is exported as
+ * `connect` too.
+ *
+ * @example Default import, as with `import io from "socket.io-client"`
+ * ```ts ignore
+ * import io from "./mod.ts";
+ * const socket = io("http://localhost:3000");
+ * socket.on("connect", () => console.log(socket.id));
+ * ```
  *
  * @example
  * ```ts ignore
@@ -13,7 +22,15 @@
  * @module
  */
 
-export { io, type IoFunction, type IoOptions, parseUrl } from "./io.ts";
+import { io } from "./io.ts";
+
+export { io, io as connect, type IoFunction, type IoOptions, parseUrl } from "./io.ts";
+
+/** The Socket.IO protocol revision the client speaks, as socket.io-client exports it. */
+export const protocol = 5 as const;
+
+/** `io`, as the default export (socket.io-client's is `io` too). */
+export default io;
 export {
   Manager,
   type ManagerCloseReason,
