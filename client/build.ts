@@ -5,7 +5,11 @@
  *
  * - `socket.io.js`: classic script defining the global `io`;
  * - `socket.io.min.js`: the same, minified;
- * - `socket.io.esm.min.js`: an ES module exporting `io`, `Manager`, `Socket`.
+ * - `socket.io.msgpack.min.js`: the minified classic script with the msgpack
+ *   parser as the default parser (`client/browser_msgpack.ts`), as socket.io
+ *   serves it;
+ * - `socket.io.esm.min.js`: an ES module exporting `io` (also as the default
+ *   export, like socket.io-client's), `Manager`, `Socket`.
  *
  * The bundle records a hash of the sources it was built from;
  * `deno run -A client/build.ts --check` fails when the sources changed since
@@ -109,6 +113,7 @@ const add = (name: string, built: { code: string; map: string }) => {
 };
 add("socket.io.js", await bundle("client/browser.ts", "iife", false));
 add("socket.io.min.js", await bundle("client/browser.ts", "iife", true));
+add("socket.io.msgpack.min.js", await bundle("client/browser_msgpack.ts", "iife", true));
 add("socket.io.esm.min.js", await bundle("client/mod.ts", "esm", true));
 
 const lines = [

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { Server as RefServer } from "socket.io";
 import { test } from "../../harness.ts";
 import { serve } from "../../serve.ts";
-import { Server } from "../../../mod.ts";
+import { msgpackParser, Server } from "../../../mod.ts";
 import { FILES } from "../../../server/static/client_bundle.ts";
 import { launch } from "./chromium.ts";
 
@@ -103,3 +103,122 @@ test("browser: our bundle talks to the official Node server", async () => {
     http.closeAllConnections?.();
   }
 }, opts);
+
+/** A webio server answering "echo" with an ack, serving its client files and `html` at "/". */
+async function echoServer(html: string, options: { parser?: typeof msgpackParser } = {}) {
+  const io = new Server(options);
+  io.on(
+    "connection",
+    (socket) => socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value)),
+  );
+  const http = await serve(
+    io.handler(() => new Response(html, { headers: { "content-type": "text/html" } })),
+  );
+  return {
+    url: http.url,
+    close: async () => {
+      await io.close();
+      await http.close();
+    },
+  };
+}
+
+test(
+  "browser: socket.io.msgpack.min.js talks to a webio server with the msgpack parser",
+  async () => {
+    const server = await echoServer(page("/socket.io/socket.io.msgpack.min.js"), {
+      parser: msgpackParser,
+    });
+    const browser = await launch();
+    try {
+      // The server decodes msgpack only: an ack coming back proves the bundle's default parser.
+      assert.deepEqual(await roundTrip(browser, server.url), {
+        text: "hi",
+        bytes: [1, 2, 3],
+        transport: "websocket",
+      });
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+  opts,
+);
+
+test("browser: the ESM bundle's default export is io", async () => {
+  const server = await echoServer(`<!doctype html><meta charset="utf-8"><title>t</title>`);
+  const browser = await launch();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(server.url);
+    const result = await tab.evaluate(async () => {
+      const module = await import("/socket.io/socket.io.esm.min.js" as string);
+      const io = module.default;
+      const socket = io({ forceNew: true, transports: ["websocket"] });
+      const reply = await new Promise((resolve) =>
+        socket.on("connect", () => socket.emit("echo", "default", resolve))
+      );
+      socket.disconnect();
+      return {
+        sameAsNamed: io === module.io,
+        connect: module.connect === module.io,
+        protocol: module.protocol,
+        reply,
+      };
+    });
+    assert.deepEqual(result, { sameAsNamed: true, connect: true, protocol: 5, reply: "default" });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}, opts);
+
+/** In the page: an ack callback throws; the next ack still arrives on the same session. */
+function throwingAck(transport: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const errors: string[] = [];
+    addEventListener("error", (event: any) => {
+      event.preventDefault();
+      errors.push(event.error?.message);
+    });
+    const socket = (globalThis as any).io({ forceNew: true, transports: [transport] });
+    const disconnects: string[] = [];
+    const timer = setTimeout(() => reject(new Error("timeout")), 10_000);
+    socket.on("disconnect", (reason: string) => disconnects.push(reason));
+    socket.once("connect", () => {
+      const id = socket.id;
+      socket.emit("echo", "first", () => {
+        throw new Error("ack bug");
+      });
+      socket.emit("echo", "second", (value: string) => {
+        clearTimeout(timer);
+        resolve({ errors, disconnects: [...disconnects], sameId: socket.id === id, value });
+        socket.disconnect();
+      });
+    });
+  });
+}
+
+for (const transport of ["polling", "websocket"]) {
+  test(
+    `browser ${transport}: a throwing ack reaches the page's error event, the session goes on`,
+    async () => {
+      const server = await echoServer(page("/socket.io/socket.io.min.js"));
+      const browser = await launch();
+      try {
+        const tab = await browser.newPage();
+        await tab.goto(server.url);
+        assert.deepEqual(await tab.evaluate(throwingAck, transport), {
+          errors: ["ack bug"],
+          disconnects: [],
+          sameId: true,
+          value: "second",
+        });
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    },
+    opts,
+  );
+}
