@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
-import { deferred, nextEvent, test, until, withTimeout } from "../tests/harness.ts";
+import { deferred, nextEvent, runtime, test, until, withTimeout } from "../tests/harness.ts";
 import { serve } from "../tests/serve.ts";
 import { openSocket, pollingHandshake, wsUrl } from "../tests/conformance/wire.ts";
 import { io as connect, Manager } from "../client/mod.ts";
@@ -8,7 +8,7 @@ import { Engine, InMemoryAdapter, Server } from "./mod.ts";
 import type { DecoderOptions, Packet } from "../protocol/parser.ts";
 import { SocketDecoder, SocketEncoder } from "../protocol/socket_io.ts";
 
-const opts = { sanitize: false };
+const opts = {};
 
 test("socket: handshake details, socket.use, catch-all listeners, disconnect(true)", async () => {
   const io = new Server({ pingInterval: 1000, pingTimeout: 500 });
@@ -104,28 +104,41 @@ test("engine: a WebSocket message over maxHttpBufferSize closes the session", as
   }
 }, opts);
 
-test("engine: an aborted long-poll is settled at once and ends the session", async () => {
-  const engine = new Engine({ pingInterval: 10_000, pingTimeout: 5000 });
-  const closed = deferred<string>();
-  engine.on("connection", (conn) => conn.on("close", (reason) => closed.resolve(reason)));
-  const http = await serve(engine.handler());
-  try {
-    const { sid } = await pollingHandshake(http.url);
-    const controller = new AbortController();
-    const pending = fetch(`${http.url}/engine.io/?EIO=4&transport=polling&sid=${sid}`, {
-      signal: controller.signal,
-    })
-      .catch((error) => error);
-    await until(() => engine.clients.get(sid)?.writable === true, 3000, "poll pending");
-    controller.abort();
-    await pending;
-    assert.equal(await withTimeout(closed.promise, 3000), "transport error");
-    assert.equal(engine.clientsCount, 0);
-  } finally {
-    engine.close();
-    await http.close();
-  }
-}, opts);
+// Bun reports the client's disconnect through request.signal at once. Deno offers no way to see it
+// without reading request.signal, whose legacy behaviour prints a warning on every server, so there
+// the abandoned poll is settled when the session's ping timeout ends it.
+test(
+  "engine: an aborted long-poll is settled and ends the session (Bun at once, Deno at ping timeout)",
+  async () => {
+    const deno = runtime === "deno";
+    const engine = new Engine(
+      deno ? { pingInterval: 200, pingTimeout: 200 } : { pingInterval: 10_000, pingTimeout: 5000 },
+    );
+    const closed = deferred<string>();
+    engine.on("connection", (conn) => conn.on("close", (reason) => closed.resolve(reason)));
+    const http = await serve(engine.handler());
+    try {
+      const { sid } = await pollingHandshake(http.url);
+      const controller = new AbortController();
+      const pending = fetch(`${http.url}/engine.io/?EIO=4&transport=polling&sid=${sid}`, {
+        signal: controller.signal,
+      })
+        .catch((error) => error);
+      await until(() => engine.clients.get(sid)?.writable === true, 3000, "poll pending");
+      controller.abort();
+      await pending;
+      assert.equal(
+        await withTimeout(closed.promise, 3000),
+        deno ? "ping timeout" : "transport error",
+      );
+      assert.equal(engine.clientsCount, 0);
+    } finally {
+      engine.close();
+      await http.close();
+    }
+  },
+  opts,
+);
 
 test(
   "socket: two namespaces on one connection share a client; the query is the engine's",
