@@ -67,4 +67,11 @@ export {
   type MsgpackExtension,
 } from "./msgpack.ts";
 export { MsgpackDecoder, MsgpackEncoder, msgpackParser } from "./msgpack_parser.ts";
+export {
+  isNpmParser,
+  type NpmDecoder,
+  type NpmEncoder,
+  type NpmParser,
+  toParser,
+} from "./npm_parser.ts";
 export { Emitter, type EventListener, type EventsMap, Listeners } from "./emitter.ts";
