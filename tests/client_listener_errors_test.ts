@@ -67,12 +67,6 @@ async function assertSameSession(socket: Socket, id: string, disconnects: unknow
   assert.deepEqual(disconnects, []);
 }
 
-// Deno's sanitizers stay on for polling. Over WebSocket, the engine client's
-// transport arms a zero-delay "writable again" timer after each write that its
-// close does not clear (client/engine/transport.ts), so a test ending right
-// after a disconnect can leave it pending.
-const SANITIZE = { polling: {}, websocket: { sanitize: false } };
-
 for (const transport of ["polling", "websocket"] as const) {
   test(
     `client ${transport}: a throwing event listener is reported, the session goes on`,
@@ -105,7 +99,6 @@ for (const transport of ["polling", "websocket"] as const) {
         await s.close();
       }
     },
-    SANITIZE[transport],
   );
 
   test(
@@ -158,7 +151,6 @@ for (const transport of ["polling", "websocket"] as const) {
         await s.close();
       }
     },
-    SANITIZE[transport],
   );
 
   test(`client ${transport}: a throwing connect listener is reported`, async () => {
@@ -181,7 +173,7 @@ for (const transport of ["polling", "websocket"] as const) {
       caught.restore();
       await s.close();
     }
-  }, SANITIZE[transport]);
+  });
 
   test(
     `client ${transport}: a throwing reconnect_attempt listener does not stop reconnection`,
@@ -205,6 +197,5 @@ for (const transport of ["polling", "websocket"] as const) {
         await s.close();
       }
     },
-    SANITIZE[transport],
   );
 }

@@ -27,5 +27,5 @@ test(
       await http.close();
     }
   },
-  { sanitize: false },
+  {},
 );

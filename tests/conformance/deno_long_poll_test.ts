@@ -46,5 +46,5 @@ test(
     }
     assert.doesNotMatch(server.output(), /request\.signal/);
   },
-  { sanitize: false, timeout: 20_000 },
+  { timeout: 20_000 },
 );

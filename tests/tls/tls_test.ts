@@ -13,7 +13,7 @@ import { EngineClient } from "../../client/engine/socket.ts";
 import { io, type IoOptions } from "../../client/mod.ts";
 import { Server } from "../../server/mod.ts";
 
-const opts = { sanitize: false, timeout: 20_000 };
+const opts = { timeout: 20_000 };
 
 interface Certificates {
   ca: string;
