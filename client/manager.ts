@@ -314,7 +314,11 @@ export class Manager extends Emitter<ManagerEvents> {
     this.#onClose("forced close");
   }
 
-  /** Closes the connection and stops reconnecting. */
+  /**
+   * Closes the connection and stops reconnecting. Emits "close" with
+   * "forced close", also when the connection is already closed (as
+   * socket.io-client does), and the active sockets emit "disconnect".
+   */
   disconnect(): void {
     this.#close();
   }
@@ -328,9 +332,10 @@ export class Manager extends Emitter<ManagerEvents> {
     this.#cleanup();
     this.engine?.close();
     this.backoff.reset();
-    const wasOpen = this.#state !== "closed";
     this.#state = "closed";
-    if (wasOpen) this.emit("close", reason, description);
+    // Also when already closed, as socket.io-client does: each `disconnect()`
+    // of a Manager, or of its last active socket, reports "forced close".
+    this.emit("close", reason, description);
     if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
   }
 

@@ -280,7 +280,18 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return this.send(...args);
   }
 
-  /** Sets compression for the next emit. */
+  /**
+   * Sets the compression flag of the next emit; returns the socket.
+   *
+   * The flag travels with the packet to the Engine.IO connection, where it
+   * has no effect (see `EngineClient.send`): no runtime's client `WebSocket`
+   * takes a per-message flag (Bun's compresses every frame once
+   * permessage-deflate is agreed; Deno's and browsers' negotiate none), and
+   * over HTTP long-polling socket.io-client ignores it too. socket.io-client
+   * honours it only on Node, where its `ws` WebSocket takes the flag.
+   *
+   * @param compress Whether to compress the next emit.
+   */
   compress(compress: boolean): this {
     this.#flags.compress = compress;
     return this;
@@ -450,7 +461,13 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     this.io.destroySocket(this as unknown as Socket);
   }
 
-  /** Disconnects this namespace ("io client disconnect"); the connection closes when unused. */
+  /**
+   * Disconnects this namespace: "disconnect" with "io client disconnect" when
+   * it was connected. The Manager's connection closes once no socket is
+   * active, and the Manager then emits "close" with "forced close"; as in
+   * socket.io-client this happens again on every call, also on a socket
+   * already disconnected or refused by the server.
+   */
   disconnect(): this {
     if (this.connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
     this.#destroy();
@@ -463,13 +480,16 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return this.disconnect();
   }
 
+  /**
+   * The socket closed, or its Manager's connection did. "disconnect" fires
+   * also when the socket never connected (the Manager closed while its
+   * CONNECT was unanswered), as in socket.io-client: a socket subscribed to
+   * its Manager reports every close of the Manager's connection.
+   */
   #onClose(reason: ClientDisconnectReason | ManagerCloseReason, description?: unknown): void {
-    const wasConnected = this.connected;
     this.connected = false;
     this.id = undefined;
-    if (wasConnected || reason === "io server disconnect" || reason === "io client disconnect") {
-      this.#local("disconnect", reason as ClientDisconnectReason, description);
-    }
+    this.#local("disconnect", reason as ClientDisconnectReason, description);
     this.#clearAcks();
   }
 
