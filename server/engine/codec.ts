@@ -14,6 +14,7 @@ import {
   encodePayload,
   type EngineData,
   type EnginePacket,
+  RECORD_SEPARATOR,
 } from "../../protocol/engine_io.ts";
 import {
   decodePacketV3,
@@ -37,6 +38,12 @@ export interface SessionCodec {
   payload(packets: readonly EnginePacket[], supportsBinary: boolean): string | Uint8Array;
   /** Decodes a long-polling request body. */
   decodePayload(body: string | Uint8Array, maxPackets: number): EnginePacket[];
+  /**
+   * The packets of a request body that {@linkcode SessionCodec.decodePayload}
+   * refused, up to the first that does not decode (the reference handles
+   * those before it ends the session). Only for that rare path.
+   */
+  decodablePrefix(body: string | Uint8Array): EnginePacket[];
 }
 
 const textDecoder = new TextDecoder();
@@ -50,6 +57,18 @@ export const CODEC_V4: SessionCodec = {
   payload: (packets) => encodePayload(packets),
   decodePayload: (body, max) =>
     decodePayload(typeof body === "string" ? body : textDecoder.decode(body), max),
+  decodablePrefix(body) {
+    const text = typeof body === "string" ? body : textDecoder.decode(body);
+    const packets: EnginePacket[] = [];
+    for (const part of text.split(RECORD_SEPARATOR)) {
+      try {
+        packets.push(decodePacket(part));
+      } catch {
+        break;
+      }
+    }
+    return packets;
+  },
 };
 
 /** Engine.IO v3 (socket.io-client 2.x). */
@@ -60,6 +79,8 @@ export const CODEC_V3: SessionCodec = {
   decodeFrame: decodePacketV3,
   payload: encodePayloadV3,
   decodePayload: decodePayloadV3,
+  // Not split here: a v3 payload that does not decode is dropped whole.
+  decodablePrefix: () => [],
 };
 
 /**

@@ -751,7 +751,9 @@ export function serveHandler(
   handler.fetch = handler;
   handler.websocket = {
     ...BUN_WEBSOCKET_DISPATCH,
-    maxPayloadLength: options.maxHttpBufferSize,
+    // Above the limit: the session checks it and closes with 1009 and no reason, as the
+    // reference's ws; Bun's own cut (reason "Received too big message") is only a backstop.
+    maxPayloadLength: options.maxHttpBufferSize * 2,
     // ws-style options translated; the threshold is applied per message by the session.
     perMessageDeflate: bunPerMessageDeflate(options.perMessageDeflate),
     // Engine.IO has its own heartbeat; Bun's idle cut would only race it.

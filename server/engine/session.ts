@@ -83,7 +83,12 @@ export interface SessionHost {
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 /** The empty queue every session starts with (never written: the first packet makes a list). */
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
-const OK_HEADERS = { "content-type": "text/html" };
+/**
+ * Every response the polling transport writes (payloads, the POST's "ok") says
+ * `Cache-Control: no-store`, as the reference's does; its error responses do not.
+ */
+const NO_STORE = "no-store";
+const OK_HEADERS = { "content-type": "text/html", "cache-control": NO_STORE };
 const NO_COMPRESSION: SendOptions = Object.freeze({ compress: false });
 const textDecoder = new TextDecoder();
 
@@ -495,9 +500,10 @@ export class EngineSession extends Emitter<SessionEvents>
     context?: unknown,
   ): Response | Promise<Response> {
     if (this.#poll) {
-      // One pending GET per session (engine.io "overlap from client").
+      // One pending GET per session (engine.io "overlap from client"): the session ends (its
+      // pending GET gets the close packet) and this one a bare 400, as the reference answers.
       this.#fail(new Error("overlap from client"));
-      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+      return new Response(null, { status: 400, headers });
     }
     if (this.#state === "closed") {
       return errorResponse(ENGINE_ERRORS.UNKNOWN_SID, undefined, headers);
@@ -551,9 +557,11 @@ export class EngineSession extends Emitter<SessionEvents>
       ? "text/plain; charset=UTF-8"
       : "application/octet-stream";
     const extra = poll.headers;
+    // The `headers` hook's values (in `extra`) win over the cache directive, as they can in the
+    // reference, where the hook sees the header record last.
     const headers: HeaderRecord = hasAny(extra)
-      ? { "content-type": type, ...extra }
-      : { "content-type": type };
+      ? { "content-type": type, "cache-control": NO_STORE, ...extra }
+      : { "content-type": type, "cache-control": NO_STORE };
     const response = pollResponse(
       poll.request,
       body,
@@ -572,7 +580,7 @@ export class EngineSession extends Emitter<SessionEvents>
   async handlePost(request: Request, headers: HeaderRecord): Promise<Response> {
     if (this.#posting) {
       this.#fail(new Error("data request overlap from client"));
-      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+      return new Response(null, { status: 400, headers });
     }
     this.#posting = true;
     let body: Uint8Array;
@@ -588,23 +596,26 @@ export class EngineSession extends Emitter<SessionEvents>
       this.#posting = false;
     }
     const binary = request.headers.get("content-type") === "application/octet-stream";
+    const payload = binary && this.protocol === 3 ? body : textDecoder.decode(body);
     let packets: EnginePacket[];
     try {
-      packets = this.#codec.decodePayload(
-        binary && this.protocol === 3 ? body : textDecoder.decode(body),
-        Infinity,
-      );
+      packets = this.#codec.decodePayload(payload, Infinity);
     } catch (error) {
+      // As the reference: the packets before the one that does not decode are handled, then the
+      // session ends ("parse error"; a pending GET gets the close packet), and the POST itself
+      // is answered "ok" all the same.
+      for (const packet of this.#codec.decodablePrefix(payload)) {
+        if (this.#state !== "open") break;
+        this.#onPacket(packet);
+      }
       this.#onParseError(error);
-      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+      return okResponse(headers);
     }
     for (const packet of packets) {
       if (this.#state !== "open") break;
       this.#onPacket(packet);
     }
-    return new Response("ok", {
-      headers: hasAny(headers) ? { ...headers, ...OK_HEADERS } : OK_HEADERS,
-    });
+    return okResponse(headers);
   }
 
   #fail(error: unknown): void {
@@ -683,8 +694,9 @@ export class EngineSession extends Emitter<SessionEvents>
       ? data.length
       : utf8Length(data);
     if (size > max) {
-      // Deno buffers the whole frame before we see it; Bun enforces maxPayloadLength itself.
-      // 1009 (message too big), as the reference's ws closes it.
+      // 1009 (message too big) and no reason, as the reference's ws closes it. Deno buffers the
+      // whole frame before we see it; Bun's own limit is twice this one (serveHandler), so that
+      // only messages past it get Bun's close reason instead ("Received too big message").
       if (socket === this.#socket) {
         this.#socket = null;
         closeQuietly(socket, 1009);
@@ -701,8 +713,12 @@ export class EngineSession extends Emitter<SessionEvents>
       else this.#abortProbe(socket);
       return;
     }
-    if (socket === this.#socket) this.#onPacket(packet);
-    else this.#onProbeMessage(socket, packet);
+    if (socket !== this.#socket) this.#onProbeMessage(socket, packet);
+    else if (packet.type === "close") {
+      // A close packet over WebSocket ends nothing, as in the reference (its WebSocket transport
+      // has no use for it): the session lives until the socket closes. Over polling it closes.
+      this.emit("packet", packet);
+    } else this.#onPacket(packet);
   }
 
   /** A packet on the socket of an upgrade in progress: the probe, then the upgrade. */
@@ -802,6 +818,15 @@ function closeQuietly(socket: RawSocket, code: number): void {
   try {
     socket.close(code);
   } catch { /* already closed */ }
+}
+
+/** A POST's answer: "ok" as text/html (the reference's choice), not stored by caches. */
+function okResponse(headers: HeaderRecord): Response {
+  return new Response("ok", {
+    headers: hasAny(headers)
+      ? { "cache-control": NO_STORE, ...headers, "content-type": "text/html" }
+      : OK_HEADERS,
+  });
 }
 
 function hasAny(headers: HeaderRecord): boolean {
