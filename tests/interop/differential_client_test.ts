@@ -13,7 +13,11 @@
  * by the other interop tests.
  *
  * Not compared here: `closeOnBeforeunload`, which needs a page's
- * "beforeunload" event (there is none outside a browser).
+ * "beforeunload" event (there is none outside a browser). Compared after
+ * normalising: `socket.recovered` (its truth value: the official client
+ * leaves `undefined` where webio has `false`), and the "error" event Deno's
+ * WebSocket fires when the server process exits, where Node's `ws`, Bun and
+ * browsers fire only "close" (see `normaliseDenoEof` in the scenario).
  *
  * @module
  */
