@@ -468,6 +468,9 @@ export class EngineSession extends Emitter<SessionEvents>
           this.#resetTimeout(this.#host.options.pingInterval + this.#host.options.pingTimeout);
           this.#sendPacket({ type: "pong", data: packet.data });
           this.emit("heartbeat");
+        } else {
+          // In v4 the server pings; a ping from the client ends the session, as the reference's does.
+          this.#finish("transport error", new Error("invalid heartbeat direction"));
         }
         return;
       case "close":

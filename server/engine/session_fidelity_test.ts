@@ -214,3 +214,16 @@ test(
     assert.equal((await closed)[0], "transport error");
   }),
 );
+
+test(
+  "v4: a ping from the client ends the session with a transport error, as the reference's does",
+  withServer({}, async (engine, http) => {
+    const { sid, session } = await pollingSession(engine, http);
+    const closed = nextEvent<[string, unknown]>(session, "close");
+    assert.equal((await post(http, sid, "2")).status, 200);
+    const [reason, description] = await closed;
+    assert.equal(reason, "transport error");
+    assert.equal((description as Error).message, "invalid heartbeat direction");
+    assert.equal(engine.clients.has(sid), false);
+  }),
+);
