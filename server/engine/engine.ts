@@ -20,6 +20,7 @@ import {
   pathStart,
   queryValue,
   serializeCookie,
+  upgradeErrorResponse,
 } from "./http.ts";
 import {
   type CorsOptions,
@@ -187,6 +188,9 @@ function then<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<Awa
   return value instanceof Promise ? value.then(fn) as Promise<Awaited<R>> : fn(value);
 }
 
+/** The `Cache-Control` of the polling handshake's response, as of every polling response. */
+const NO_STORE = "no-store";
+
 /** `allowRequest`'s refusal: the message the callback gave (sent in the 403 body when truthy). */
 interface Refusal {
   message: unknown;
@@ -290,8 +294,9 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   /** Heartbeat deadlines of every session, one queue (one timer) per kind and delay. */
   #deadlines = new Map<string, DeadlineQueue>();
   /**
-   * Where errors from user code the engine calls go (an `allowRequest` that
-   * throws or rejects). A `Server` sets it to report to its own `onError`.
+   * Where errors from user code the engine calls go (an `allowRequest` or a
+   * CORS origin function that throws or rejects). A `Server` sets it to
+   * report to its own `onError`.
    */
   onError: (error: Error) => void = (error) =>
     console.error("webio: unhandled error in a handler:", error);
@@ -441,9 +446,9 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   }
 
   /** A CORS preflight answered here (not handed on to the application). */
-  #preflight(request: Request, cors: CorsOptions): Promise<Response> {
-    return corsHeaders(cors, request, true).then((headers) => {
-      if (!headers) return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {});
+  #preflight(request: Request, cors: CorsOptions): Response | Promise<Response> {
+    return then(this.#cors(request, cors, true), (headers) => {
+      if (!headers) return this.#corsFailure(request, false);
       return new Response(null, {
         status: cors.optionsSuccessStatus ?? 204,
         headers: this.#hook(headers, request),
@@ -467,7 +472,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
         return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
       }
       // Like engine.io, allowRequest is asked at the handshake only, not again here.
-      return this.#upgrade(request, context, bridge, session);
+      return this.#upgradeSession(request, context, bridge, session);
     }
     if (session.transport !== transport) {
       return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
@@ -477,11 +482,40 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
     }
     return then(
-      this.responseHeaders(request),
+      this.#headers(request),
       (headers) =>
-        method === "GET"
+        headers === null
+          ? this.#corsFailure(request, false)
+          : method === "GET"
           ? session.handlePoll(request, queryValue(url, "b64") === undefined, headers, context)
           : session.handlePost(request, headers),
+    );
+  }
+
+  /**
+   * The upgrade of an open polling session to WebSocket. The 101 carries the
+   * CORS headers and the `headers` hook's, as the reference's does (its CORS
+   * middleware runs for upgrades too).
+   */
+  #upgradeSession(
+    request: Request,
+    context: unknown,
+    bridge: RuntimeBridge,
+    session: EngineSession,
+  ): Response | undefined | Promise<Response | undefined> {
+    const headers = this.#headers(request);
+    if (!(headers instanceof Promise)) {
+      return headers === null
+        ? this.#corsFailure(request, true)
+        : this.#upgrade(request, context, bridge, session, headers);
+    }
+    return headers.then((headers) =>
+      headers === null
+        ? this.#corsFailure(request, true)
+        // The session may have ended while the origin function ran.
+        : this.clients.get(session.id) !== session
+        ? this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid: session.id })
+        : this.#upgrade(request, context, bridge, session, headers)
     );
   }
 
@@ -537,10 +571,12 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
       // The name itself, not the slice of the URL it was read from.
       transport: transport === "websocket" ? "websocket" : "polling",
     });
-    const headers = this.#handshakeHeaders(request, session.id);
+    const headers = this.#handshakeHeaders(request, session);
     // Headers at hand (no CORS origin function to await): no continuation per handshake.
     if (!(headers instanceof Promise)) {
-      return this.#answerHandshake(request, context, bridge, session, headers);
+      return headers === null
+        ? this.#corsFailure(request, session.transport === "websocket")
+        : this.#answerHandshake(request, context, bridge, session, headers);
     }
     return this.#answerLater(request, context, bridge, session, headers);
   }
@@ -551,10 +587,12 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     context: unknown,
     bridge: RuntimeBridge,
     session: EngineSession,
-    headers: Promise<HeaderRecord>,
+    headers: Promise<HeaderRecord | null>,
   ): Promise<Response | undefined> {
     return headers.then((headers) =>
-      this.#answerHandshake(request, context, bridge, session, headers)
+      headers === null
+        ? this.#corsFailure(request, session.transport === "websocket")
+        : this.#answerHandshake(request, context, bridge, session, headers)
     );
   }
 
@@ -604,7 +642,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     session.expectSocket(queryValue(request.url, "b64") !== undefined);
     // The session is the socket's event target: no closures per connection.
     const response = bridge.upgrade(request, context, session, headers);
-    if (response === null) return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
+    // The runtime refused the upgrade (e.g. no Sec-WebSocket-Key), answered as ws answers it.
+    if (response === null) return upgradeErrorResponse(ENGINE_ERRORS.BAD_REQUEST);
     return response;
   }
 
@@ -655,27 +694,75 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     return this.options.trustProxy && request.headers.get("x-forwarded-proto") === "https";
   }
 
-  #handshakeHeaders(request: Request, sid: string): HeaderRecord | Promise<HeaderRecord> {
-    const headers: HeaderRecord = {};
+  /** The handshake's headers; `null` when the CORS origin function refused or failed. */
+  #handshakeHeaders(
+    request: Request,
+    session: EngineSession,
+  ): HeaderRecord | null | Promise<HeaderRecord | null> {
+    // Like every polling response (the hooks see it, and may change it, as with engine.io).
+    const headers: HeaderRecord = session.transport === "polling"
+      ? { "cache-control": NO_STORE }
+      : {};
     const cookie = this.options.cookie;
-    if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, sid, cookie);
+    if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, session.id, cookie);
     if (this.hasListeners("initial_headers")) this.emit("initial_headers", headers, request);
-    return this.responseHeaders(request, headers);
+    return this.#headers(request, headers);
   }
 
   /**
    * Response headers for `request`: CORS, then the `headers` hook. A promise
-   * only when a CORS origin function has to be awaited.
+   * only when a CORS origin function has to be awaited. When that function
+   * refuses or fails, the headers come without the CORS ones (the engine's
+   * own requests are then refused; a failure is reported to `onError`).
    */
   responseHeaders(
     request: Request,
     extra: HeaderRecord = {},
   ): HeaderRecord | Promise<HeaderRecord> {
+    return then(this.#headers(request, extra), (headers) => headers ?? this.#hook(extra, request));
+  }
+
+  /**
+   * @internal The CORS headers for a request the Socket.IO layer answers
+   * itself (the served client files), without the `headers` hook: `{}`
+   * without the `cors` option, and when the origin function refuses or fails
+   * (a failure is reported to `onError`), as socket.io then serves the file
+   * without them.
+   */
+  corsHeaders(request: Request): HeaderRecord | Promise<HeaderRecord> {
+    const cors = this.options.cors;
+    if (!cors) return {};
+    return then(this.#cors(request, cors, false), (headers) => headers ?? {});
+  }
+
+  /** CORS, then the `headers` hook; `null` when the CORS origin function refused or failed. */
+  #headers(
+    request: Request,
+    extra: HeaderRecord = {},
+  ): HeaderRecord | null | Promise<HeaderRecord | null> {
     const cors = this.options.cors;
     if (!cors) return this.#hook(extra, request);
-    return corsHeaders(cors, request, false).then((headers) =>
-      this.#hook({ ...headers, ...extra }, request)
+    return then(
+      this.#cors(request, cors, false),
+      (headers) => headers && this.#hook({ ...headers, ...extra }, request),
     );
+  }
+
+  /**
+   * The CORS headers; `null` when the origin function refused (answered its
+   * callback with an error) or failed (threw or rejected: reported).
+   */
+  #cors(
+    request: Request,
+    cors: CorsOptions,
+    preflight: boolean,
+  ): HeaderRecord | null | Promise<HeaderRecord | null> {
+    const headers = corsHeaders(cors, request, preflight);
+    if (!(headers instanceof Promise)) return headers;
+    return headers.catch((error) => {
+      this.reportError(error);
+      return null;
+    });
   }
 
   #hook(headers: HeaderRecord, request: Request): HeaderRecord {
@@ -683,18 +770,62 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     return headers;
   }
 
+  /** Whether `request` reaches the engine as an upgrade: it asks for one, and WebSocket is on. */
+  #asksUpgrade(request: Request): boolean {
+    return isUpgrade(request) && this.options.transports.includes("websocket");
+  }
+
+  /**
+   * Refuses a request, as engine.io does: a plain request gets the JSON
+   * error with the CORS and hook headers (403 for FORBIDDEN, else 400); an
+   * upgrade request gets engine.io's `abortUpgrade` answer (see
+   * {@linkcode upgradeErrorResponse}). The reference runs its CORS middleware
+   * before any check, so an origin function that refuses or fails turns
+   * every refusal into its own 400 "Bad request" (see `#corsFailure`).
+   */
   async #refuse(
     request: Request,
     code: EngineErrorCode,
     context: Record<string, unknown>,
   ): Promise<Response> {
+    const upgrade = this.#asksUpgrade(request);
+    const cors = this.options.cors;
+    // An upgrade's refusal carries no header, but the origin function still runs first.
+    const headers = !upgrade
+      ? await this.#headers(request)
+      : cors && typeof cors.origin === "function"
+      ? await this.#cors(request, cors, false)
+      : undefined;
+    if (headers === null) return this.#corsFailure(request, upgrade);
     const message = ENGINE_ERROR_MESSAGES[code];
     if (this.hasListeners("connection_error")) {
       this.emit("connection_error", { req: request, code, message, context });
     }
     if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
     // The body carries the context's message when it has one (allowRequest's), as engine.io's.
-    return errorResponse(code, context.message || message, await this.responseHeaders(request));
+    return upgrade
+      ? upgradeErrorResponse(code, context.message)
+      : errorResponse(code, context.message || message, headers);
+  }
+
+  /**
+   * The answer when the CORS origin function refused or failed: engine.io's
+   * CORS middleware hands the error on, and the request is refused as
+   * BAD_REQUEST with the context `{name: "MIDDLEWARE_FAILURE"}`, without any
+   * CORS header.
+   */
+  async #corsFailure(request: Request, upgrade: boolean): Promise<Response> {
+    const code = ENGINE_ERRORS.BAD_REQUEST;
+    if (this.hasListeners("connection_error")) {
+      this.emit("connection_error", {
+        req: request,
+        code,
+        message: ENGINE_ERROR_MESSAGES[code],
+        context: { name: "MIDDLEWARE_FAILURE" },
+      });
+    }
+    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
+    return upgrade ? upgradeErrorResponse(code) : errorResponse(code);
   }
 
   /** The session closed; forget it. */

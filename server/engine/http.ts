@@ -51,6 +51,20 @@ export function errorResponse(
   });
 }
 
+/**
+ * The answer to a refused WebSocket upgrade request, as engine.io writes it
+ * on the socket (`abortUpgrade`): 400, `Content-Type: text/html`,
+ * `Connection: close`, the message as plain text (`message` when truthy,
+ * else the code's wire message), and no other header: neither CORS nor the
+ * `headers` hook's.
+ */
+export function upgradeErrorResponse(code: EngineErrorCode, message?: unknown): Response {
+  return new Response(String(message || ENGINE_ERROR_MESSAGES[code]), {
+    status: 400,
+    headers: { "content-type": "text/html", connection: "close" },
+  });
+}
+
 /** Where the path of an absolute request URL starts: after the scheme's "//" and the authority. */
 export function pathStart(url: string): number {
   return url.indexOf("/", url.indexOf("//") + 2);
@@ -213,17 +227,25 @@ function originMatches(origin: string, rule: string | RegExp | Array<string | Re
   return typeof rule === "string" ? rule === origin : rule.test(origin);
 }
 
+/**
+ * What a callback-form origin function answered with an error: npm `cors`
+ * hands that error to `next`, and the reference then answers 400 "Bad
+ * request" (a refusal the user chose, not a fault to report).
+ */
+const REFUSED_BY_CALLBACK = Symbol("refused by callback");
+
+type OriginRule = boolean | string | RegExp | Array<string | RegExp>;
+
+/** Runs an origin function; rejects when it throws or rejects. */
 async function resolveOrigin(
-  rule: CorsOrigin | undefined,
+  rule: Extract<CorsOrigin, (...args: never[]) => unknown>,
   origin: string | undefined,
-): Promise<boolean | string | RegExp | Array<string | RegExp>> {
-  if (rule === undefined) return "*";
-  if (typeof rule !== "function") return rule;
+): Promise<OriginRule | typeof REFUSED_BY_CALLBACK> {
   if (rule.length >= 2) {
-    return await new Promise((resolve, reject) => {
+    return await new Promise((resolve) => {
       (rule as (o: string | undefined, cb: (e: Error | null, a?: unknown) => void) => void)(
         origin,
-        (error, allow) => error ? reject(error) : resolve((allow ?? false) as boolean),
+        (error, allow) => resolve(error ? REFUSED_BY_CALLBACK : (allow ?? false) as OriginRule),
       );
     });
   }
@@ -233,21 +255,38 @@ async function resolveOrigin(
 }
 
 /**
- * The CORS headers for a request, like the npm `cors` package computes them.
- * Returns `null` when the origin rule threw (the request is then refused).
+ * The CORS headers for a request, like the npm `cors` package computes them:
+ * at hand for a fixed origin rule, a promise for an origin function. `null`
+ * when a callback-form origin function answered with an error (the reference
+ * answers 400 "Bad request" then); a promise that rejects with the error when
+ * the origin function threw or rejected.
  */
-export async function corsHeaders(
+export function corsHeaders(
   options: CorsOptions,
   request: Request,
   preflight: boolean,
-): Promise<HeaderRecord | null> {
+): HeaderRecord | null | Promise<HeaderRecord | null> {
   const origin = request.headers.get("origin") ?? undefined;
-  let rule: boolean | string | RegExp | Array<string | RegExp>;
-  try {
-    rule = await resolveOrigin(options.origin, origin);
-  } catch {
-    return null;
+  const rule = options.origin;
+  if (typeof rule !== "function") {
+    return buildCorsHeaders(options, request, preflight, origin, rule ?? "*");
   }
+  return resolveOrigin(rule, origin).then((resolved) =>
+    resolved === REFUSED_BY_CALLBACK
+      ? null
+      : buildCorsHeaders(options, request, preflight, origin, resolved)
+  );
+}
+
+function buildCorsHeaders(
+  options: CorsOptions,
+  request: Request,
+  preflight: boolean,
+  origin: string | undefined,
+  rule: OriginRule,
+): HeaderRecord {
+  // No origin allowed (false, or a function's falsy answer): npm cors sets no header at all.
+  if (!rule) return {};
   const headers: HeaderRecord = {};
   if (rule === "*") {
     // Any origin, credentials or not: browsers refuse a credentialed response that allows "*",
@@ -256,8 +295,6 @@ export async function corsHeaders(
   } else if (typeof rule === "string") {
     headers["access-control-allow-origin"] = rule;
     headers["vary"] = "Origin";
-  } else if (rule === false) {
-    // No CORS headers at all.
   } else {
     // true, RegExp or list: reflect the origin when it matches.
     const allowed = rule === true ||

@@ -29,7 +29,12 @@ export interface CorsOptions {
    * `Access-Control-Allow-Origin: *`, with `credentials: true` too, like npm
    * `cors`: browsers then refuse credentialed requests (cookies, the sticky
    * cookie included). To allow credentials from any origin, use `true`, which
-   * reflects the request's `Origin`.
+   * reflects the request's `Origin`. A function whose callback gets an error
+   * refuses the request with 400 "Bad request", without CORS headers, as
+   * socket.io does (it serves the client files anyway, without them). A
+   * function may also answer with a value or a promise (not in npm `cors`);
+   * one that throws or rejects is reported to the server's `onError` and the
+   * request is refused so too (a throw takes socket.io's process down).
    * @default "*"
    */
   origin?: CorsOrigin;
