@@ -364,7 +364,12 @@ export class WebSocketTransport extends Transport {
     ws.onclose = (event) =>
       this.onClose({ description: "websocket connection closed", context: event });
     ws.onmessage = (event) => this.#onData(event.data);
-    ws.onerror = (event) => this.onError("websocket error", event);
+    ws.onerror = (event) => {
+      // A WebSocket's error is always followed by its close event (WHATWG WebSockets). Once open,
+      // the close reports the loss: Deno fires an error before the close of a connection cut
+      // without a closing handshake, where browsers, Node's ws and Bun fire only the close.
+      if (this.state !== "open") this.onError("websocket error", event);
+    };
     this.#ws = ws;
   }
 

@@ -69,9 +69,7 @@ class Recorder {
   until(entry: string, ms = WAIT): Promise<void> {
     for (let i = this.#cursor; i < this.lines.length; i++) {
       const line = this.lines[i];
-      const name = typeof line === "string"
-        ? line
-        : Object.keys(line as object)[0];
+      const name = typeof line === "string" ? line : Object.keys(line as object)[0];
       if (name === entry) {
         this.#cursor = i + 1;
         return Promise.resolve();
@@ -131,51 +129,6 @@ function watch(socket: any, rec: Recorder, events: string[] = []): void {
   manager.on("reconnect_failed", () => rec.push("manager reconnect_failed"));
 }
 
-const DENO_EOF_ERROR = [
-  {
-    "manager error": { message: "websocket error", type: "TransportError" },
-  },
-  { disconnect: { reason: "transport error", details: "object" } },
-  { "manager close": "transport error" },
-];
-const TRANSPORT_CLOSE = [
-  { disconnect: { reason: "transport close", details: "object" } },
-  { "manager close": "transport close" },
-];
-
-/**
- * Normalises, in the lines from index `from` on, the way Deno's WebSocket
- * reports a server that went away (the server process exits: its TCP
- * connection ends with no WebSocket close frame).
- *
- * Node's `ws` (which socket.io-client uses under Deno and Node) and Bun's
- * WebSocket fire only "close" (code 1006), so engine.io-client reports
- * "transport close". Deno's WebSocket first fires "error" ("Unexpected EOF")
- * then "close" (code 0, not clean), and engine.io-client's WebSocket
- * transport turns any "error" event into a TransportError "websocket error",
- * which its socket reports as "transport error" (see its
- * transports/websocket.js and socket.js `_onError`): on Deno, socket.io-client
- * itself would log the lines of DENO_EOF_ERROR. Browsers fire no "error" for
- * an unclean close that is not a protocol failure (the close event alone,
- * code 1006), so in a page the reference reports "transport close", as here.
- * This is the runtime's behaviour, not the client's: exactly that sequence
- * is replaced by the one Node's `ws` and Bun produce.
- */
-function normaliseDenoEof(lines: unknown[], from: number): unknown[] {
-  const texts = lines.map((line) => JSON.stringify(line));
-  const pattern = DENO_EOF_ERROR.map((line) => JSON.stringify(line));
-  for (let i = from; i + pattern.length <= texts.length; i++) {
-    if (pattern.every((text, k) => texts[i + k] === text)) {
-      return [
-        ...lines.slice(0, i),
-        ...TRANSPORT_CLOSE,
-        ...lines.slice(i + pattern.length),
-      ];
-    }
-  }
-  return lines;
-}
-
 /**
  * Folds repeated reconnection attempts, whose number depends on timing: the
  * lines from one "manager reconnect_attempt" to the next form a group, and a
@@ -188,9 +141,7 @@ function foldRetries(lines: unknown[]): unknown[] {
     if (text === '"manager reconnect_attempt"') groups.push([]);
     groups[groups.length - 1].push(text);
   }
-  const kept = groups.filter((g, i) =>
-    i < 2 || g.join() !== groups[i - 1].join()
-  );
+  const kept = groups.filter((g, i) => i < 2 || g.join() !== groups[i - 1].join());
   return kept.flat().map((text) => JSON.parse(text));
 }
 
@@ -429,7 +380,6 @@ export async function clientScenario(
       open.push(socket);
       watch(socket, rec, ["echo"]);
       await rec.until("connect");
-      const stoppedAt = rec.lines.length;
       await control.stop();
       await rec.until("manager reconnect_error", 5000);
       // Logged last, not here: it would split the retries that foldRetries folds.
@@ -451,9 +401,7 @@ export async function clientScenario(
       await rec.until("echo");
       socket.disconnect();
       rec.push("state while down", down);
-      log["server restart"] = foldRetries(
-        normaliseDenoEof(rec.lines, stoppedAt),
-      );
+      log["server restart"] = foldRetries(rec.lines);
     }
     for (const [step, rec] of late) log[step] = rec.lines.slice();
   } finally {
