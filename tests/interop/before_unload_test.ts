@@ -24,9 +24,7 @@ async function referenceServer() {
     connections++;
     socket.on("disconnect", (reason: string) => serverReasons.push(reason));
   });
-  await new Promise<void>((resolve) =>
-    http.listen(0, "127.0.0.1", () => resolve())
-  );
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
   const { port } = http.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,

@@ -26,15 +26,8 @@ import { io as officialIo } from "socket.io-client";
 import { io as webioIo } from "../../client/mod.ts";
 import { type ServerProcess, startServer } from "../conformance/spawn.ts";
 import { runtime, test } from "../harness.ts";
-import {
-  compareObservations,
-  type Observations,
-} from "./differential/compare.ts";
-import {
-  type ClientLog,
-  clientScenario,
-  type IoFunction,
-} from "./differential/client_scenario.ts";
+import { compareObservations, type Observations } from "./differential/compare.ts";
+import { type ClientLog, clientScenario, type IoFunction } from "./differential/client_scenario.ts";
 
 const dir = new URL("./differential/", import.meta.url).pathname;
 const config = {

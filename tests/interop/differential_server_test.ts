@@ -129,9 +129,7 @@ for (const scenario of Object.keys(SCENARIOS)) {
           throw new Error(
             `webio on ${which} differs from the reference in ${failed.length} of ${compared} ` +
               `probes (scenario ${scenario}):\n${report}` +
-              (output
-                ? `\nwebio's server printed:\n${output.slice(-3000)}`
-                : ""),
+              (output ? `\nwebio's server printed:\n${output.slice(-3000)}` : ""),
           );
         }
       },

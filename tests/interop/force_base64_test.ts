@@ -17,9 +17,7 @@ async function referenceServer() {
     http,
     { pingInterval: 500, pingTimeout: 400 } as any,
   );
-  await new Promise<void>((resolve) =>
-    http.listen(0, "127.0.0.1", () => resolve())
-  );
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
   const { port } = http.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
@@ -77,9 +75,7 @@ const bytes = (data: unknown): number[] =>
 
 for (const transports of [["websocket"], ["polling", "websocket"]] as const) {
   test(
-    `forceBase64 (${
-      transports.join("+")
-    }): binary round-trips as base64 text over WebSocket`,
+    `forceBase64 (${transports.join("+")}): binary round-trips as base64 text over WebSocket`,
     async () => {
       const server = await referenceServer();
       const queries: Array<Record<string, unknown>> = [];

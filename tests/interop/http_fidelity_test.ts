@@ -83,9 +83,7 @@ test(
       exchanges.map((e) => ({
         what: e.what,
         ok: e.ok,
-        close: e.what.endsWith("(close)")
-          ? e.connection === "close"
-          : undefined,
+        close: e.what.endsWith("(close)") ? e.connection === "close" : undefined,
       }));
     for (const e of seen(webio)) {
       assert.ok(e.ok, `${e.what}: ${JSON.stringify(webio)}`);

@@ -36,8 +36,7 @@ function request(method, path, { close = false, body, headers = {} } = {}) {
     );
     req.on(
       "error",
-      (error) =>
-        resolve({ what: `${method} ${path}`, ok: false, error: error.message }),
+      (error) => resolve({ what: `${method} ${path}`, ok: false, error: error.message }),
     );
     req.end(body);
   });

@@ -24,8 +24,7 @@ export function parseObservations(text: string): Observations {
   return out;
 }
 
-const show = (value: unknown) =>
-  value === undefined ? "(absent)" : JSON.stringify(value);
+const show = (value: unknown) => value === undefined ? "(absent)" : JSON.stringify(value);
 
 /** The paths where `a` and `b` differ, as lines `path: reference …, webio …`. */
 export function diffValues(a: unknown, b: unknown, path = ""): string[] {
@@ -40,11 +39,7 @@ export function diffValues(a: unknown, b: unknown, path = ""): string[] {
   const bo = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
   for (const key of keys) {
-    const sub = Array.isArray(a)
-      ? `${path}[${key}]`
-      : path
-      ? `${path}.${key}`
-      : key;
+    const sub = Array.isArray(a) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
     lines.push(...diffValues(ao[key], bo[key], sub));
   }
   return lines;
@@ -63,9 +58,7 @@ export function diffSequences(a: unknown[], b: unknown[]): string[] {
   );
   for (let i = x.length - 1; i >= 0; i--) {
     for (let j = y.length - 1; j >= 0; j--) {
-      lcs[i][j] = x[i] === y[j]
-        ? lcs[i + 1][j + 1] + 1
-        : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
   const out: string[] = [];

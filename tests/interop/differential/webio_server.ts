@@ -16,10 +16,7 @@ if (refuse !== undefined) {
   options.allowRequest = (
     request: Request,
     callback: (error: string | null, success: boolean) => void,
-  ) =>
-    request.headers.has("x-refuse")
-      ? callback(refuse, false)
-      : callback(null, true);
+  ) => request.headers.has("x-refuse") ? callback(refuse, false) : callback(null, true);
 }
 const io = new Server(options);
 installHandlers(io);
