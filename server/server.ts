@@ -69,7 +69,13 @@ export interface ServerOptions extends EngineOptions {
    * @default InMemoryAdapter
    */
   adapter?: AdapterClass | AdapterFactory;
-  /** Serve the browser client at `<path>socket.io.js` and friends. @default true */
+  /**
+   * Serve the browser client at `<path>socket.io.js` and friends, with the
+   * `cors` option's headers, gzip or deflate as `Accept-Encoding` prefers
+   * (socket.io also offers br, which webio does not) and an ETag. See
+   * server/serve_client.ts for what else differs from socket.io.
+   * @default true
+   */
   serveClient?: boolean;
   /** Restore sessions after short disconnects. @default off */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
@@ -236,6 +242,8 @@ export class Server<
     const path = engine.options.path;
     const files = path.endsWith("/") ? path : path + "/";
     const serveClient = this.#serveClient;
+    // socket.io's CORS middleware runs before it serves a client file.
+    const clientFile = { cors: (request: Request) => engine.corsHeaders(request) };
     const fetch = (request: Request, context?: unknown) => {
       if (serveClient) {
         const url = request.url;
@@ -246,7 +254,7 @@ export class Server<
           url.startsWith(files, start - files.length) && start < url.length && url[start] !== "?"
         ) {
           const file = url.slice(start).split("?")[0];
-          return serveClientFile(request, file).then((response) => {
+          return serveClientFile(request, file, clientFile).then((response) => {
             if (response) return response;
             const own = engine.serve(request, context);
             return own !== null ? own : new Response("Not Found", { status: 404 });
