@@ -843,6 +843,9 @@ export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
     ws.data.onSocketMessage(ws as unknown as RawSocket, message);
   },
   close(ws: { data: SocketTarget }, code: number, reason: string) {
+    // Bun reports its own cut of a message over maxPayloadLength as 1006 with this reason; the
+    // session reads 1009 ("message too big") as the runtime's enforcement of the limit.
+    if (code === 1006 && reason === "Received too big message") code = 1009;
     ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
   },
 };
@@ -882,9 +885,9 @@ export function serveHandler(
   handler.fetch = handler;
   handler.websocket = {
     ...BUN_WEBSOCKET_DISPATCH,
-    // Above the limit: the session checks it and closes with 1009 and no reason, as the
-    // reference's ws; Bun's own cut (reason "Received too big message") is only a backstop.
-    maxPayloadLength: options.maxHttpBufferSize * 2,
+    // The limit is enforced while Bun reads a message: it closes with 1009 (and its own reason,
+    // "Received too big message", where the reference's ws gives none) before buffering more.
+    maxPayloadLength: options.maxHttpBufferSize,
     // ws-style options translated; the threshold is applied per message by the session.
     perMessageDeflate: bunPerMessageDeflate(options.perMessageDeflate),
     // Engine.IO has its own heartbeat; Bun's idle cut would only race it.

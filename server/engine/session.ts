@@ -773,10 +773,13 @@ export class EngineSession extends Emitter<SessionEvents>
   }
 
   /** One of this session's sockets closed. */
-  onSocketClose(socket: RawSocket): void {
+  onSocketClose(socket: RawSocket, code?: number): void {
     if (socket === this.#socket) {
       this.#socket = null;
-      this.#finish("transport close");
+      // 1009: the runtime cut a message over maxHttpBufferSize while reading it (Bun), the
+      // transport error the reference's ws reports for it.
+      if (code === 1009) this.#finish("transport error", new Error("Max payload size exceeded"));
+      else this.#finish("transport close");
     } else if (this.#probe?.socket === socket) {
       clearTimeout(this.#probe.timer);
       this.#probe = null;

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { nextEvent, test, until } from "../../tests/harness.ts";
+import { nextEvent, runtime, test, until } from "../../tests/harness.ts";
 import { serve, type TestServer } from "../../tests/serve.ts";
 import { openSocket, pollingHandshake, wsUrl } from "../../tests/conformance/wire.ts";
 import { Engine, type EngineOptions, type EngineSession } from "./mod.ts";
@@ -198,7 +198,7 @@ test(
 );
 
 test(
-  "websocket: a message over maxHttpBufferSize closes with 1009 and no reason",
+  "websocket: a message over maxHttpBufferSize closes with 1009, a transport error",
   withServer({ maxHttpBufferSize: 100 }, async (engine, http) => {
     const ws = await openSocket(wsUrl(http.url, "EIO=4&transport=websocket"));
     const reason = new Promise<string>((resolve) =>
@@ -209,8 +209,9 @@ test(
     const closed = nextEvent(session, "close", 3000);
     ws.send("4" + "x".repeat(150));
     assert.equal(await ws.untilClosed(3000), 1009);
-    // Bun's own limit would say "Received too big message"; the reference's ws says nothing.
-    assert.equal(await reason, "");
+    // The reference's ws gives no reason. Bun enforces the limit while it reads the message and
+    // gives its own reason (a documented difference); Deno's check is the session's: no reason.
+    assert.equal(await reason, runtime === "bun" ? "Received too big message" : "");
     assert.equal((await closed)[0], "transport error");
   }),
 );
