@@ -252,9 +252,7 @@ async function mainProbes() {
     ),
   );
   const both = await request(q, { agent });
-  const second = both.body === '42["echo",1]'
-    ? await request(q, { agent })
-    : undefined;
+  const second = both.body === '42["echo",1]' ? await request(q, { agent }) : undefined;
   emit("GET two packets", {
     first: seen(both),
     second: second && seen(second),
@@ -285,9 +283,7 @@ async function mainProbes() {
       const headers = i === 1 ? { connection: "close" } : {};
       const res = await request(`/socket.io/?${EIO}`, { agent: ka, headers });
       outcomes.push(
-        res.error
-          ? { error: res.error }
-          : { status: res.status, headers: res.headers },
+        res.error ? { error: res.error } : { status: res.status, headers: res.headers },
       );
     }
     emit("keep-alive agent after Connection: close", { outcomes });
