@@ -9,16 +9,16 @@
  */
 
 import { ProtocolError } from "./errors.ts";
-import type {
-  Decoder,
-  DecoderOptions,
-  Encoder,
-  Packet,
+import {
+  type Decoder,
+  type DecoderOptions,
+  type Encoder,
+  type Packet,
   PacketType,
-  Parser,
-  WireChunk,
+  type Parser,
+  type WireChunk,
 } from "./parser.ts";
-import { RESERVED_EVENTS } from "./socket_io.ts";
+import { checkPacket } from "./packet_check.ts";
 
 /** The encoder of an npm parser: `encode(packet)` returns the messages (strings and binaries). */
 export interface NpmEncoder {
@@ -187,61 +187,15 @@ function toBinary(chunk: Uint8Array | ArrayBuffer): unknown {
 
 /** The npm decoder's packet as webio's decoders make them, or a ProtocolError. */
 function checked(decoded: unknown): Packet {
-  if (decoded === null || typeof decoded !== "object") {
-    throw new ProtocolError("Cannot decode packet: not a packet object");
-  }
-  const { type, nsp, data, id } = decoded as Record<string, unknown>;
-  if (typeof type !== "number" || !Number.isInteger(type) || type < 0 || type > 6) {
-    throw new ProtocolError("Cannot decode packet: invalid packet type");
-  }
-  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 47 /* / */) {
-    throw new ProtocolError("Cannot decode packet: invalid namespace");
-  }
-  if (id !== undefined && id !== null && (!Number.isSafeInteger(id) || (id as number) < 0)) {
-    throw new ProtocolError("Cannot decode packet: invalid ack id");
-  }
-  // Binary packets come out whole: the attachments are back in place.
-  const kind = type === 5 ? 2 : type === 6 ? 3 : type;
-  switch (kind) {
-    case 0: // CONNECT
-      if (data !== undefined && !isPlainObject(data)) {
-        throw new ProtocolError("Cannot decode packet: CONNECT payload must be an object");
-      }
-      break;
-    case 1: // DISCONNECT
-      if (data !== undefined) {
-        throw new ProtocolError("Cannot decode packet: DISCONNECT takes no payload");
-      }
-      break;
-    case 4: // CONNECT_ERROR
-      if (typeof data !== "string" && !isPlainObject(data)) {
-        throw new ProtocolError(
-          "Cannot decode packet: CONNECT_ERROR payload must be an object or a string",
-        );
-      }
-      break;
-    case 2: // EVENT
-      if (!Array.isArray(data) || data.length === 0 || typeof data[0] !== "string") {
-        throw new ProtocolError("Cannot decode packet: event payload must be [name, ...args]");
-      }
-      if (RESERVED_EVENTS.has(data[0])) {
-        throw new ProtocolError(`Cannot decode packet: "${data[0]}" is a reserved event name`);
-      }
-      break;
-    default: // ACK
-      if (!Array.isArray(data)) {
-        throw new ProtocolError("Cannot decode packet: ack payload must be an array");
-      }
-      if (id === undefined || id === null) {
-        throw new ProtocolError("Cannot decode packet: ack without id");
-      }
-  }
-  const packet: Packet = { type: kind as PacketType, nsp };
-  if (data !== undefined) packet.data = data;
-  if (id !== undefined && id !== null) packet.id = id as number;
-  return packet;
-}
-
-function isPlainObject(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === "[object Object]";
+  if (decoded === null || typeof decoded !== "object") return checkPacket(decoded);
+  // npm decoders give binary packets whole (attachments back in place) with their binary type,
+  // and may leave a null id: webio's packets have the plain type and no id.
+  const { type, id } = decoded as Record<string, unknown>;
+  const plain = type === PacketType.BINARY_EVENT
+    ? PacketType.EVENT
+    : type === PacketType.BINARY_ACK
+    ? PacketType.ACK
+    : type;
+  if (plain === type && id !== null) return checkPacket(decoded);
+  return checkPacket({ ...decoded, type: plain, id: id === null ? undefined : id });
 }
