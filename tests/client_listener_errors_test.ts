@@ -2,34 +2,10 @@
 // failure: the error is reported as uncaught and the connection goes on, on
 // both transports (the same session: same socket id, no disconnect).
 import assert from "node:assert/strict";
-import { deferred, nextEvent, runtime, test, until, withTimeout } from "./harness.ts";
+import { catchUncaught, deferred, nextEvent, test, until, withTimeout } from "./harness.ts";
 import { serve } from "./serve.ts";
 import { io, type Socket } from "../client/mod.ts";
 import { Server, type Socket as ServerSocket } from "../server/mod.ts";
-
-/**
- * Collects what `reportUncaught` reports. Deno dispatches `reportError` as an
- * `error` event on the global scope, which the test cancels with
- * `preventDefault()` so the runner does not fail. Bun's `reportError` goes to
- * `process` "uncaughtException" and `bun test` fails the running test on it
- * whatever listens, so under Bun the global `reportError` is replaced for the
- * test's duration.
- */
-function catchUncaught(): { errors: unknown[]; restore: () => void } {
-  const errors: unknown[] = [];
-  if (runtime === "bun") {
-    const g = globalThis as { reportError?: (error: unknown) => void };
-    const original = g.reportError;
-    g.reportError = (error) => errors.push(error);
-    return { errors, restore: () => void (g.reportError = original) };
-  }
-  const onError = (event: Event) => {
-    event.preventDefault();
-    errors.push((event as ErrorEvent).error);
-  };
-  globalThis.addEventListener("error", onError);
-  return { errors, restore: () => globalThis.removeEventListener("error", onError) };
-}
 
 async function start() {
   const server = new Server({ pingInterval: 2000, pingTimeout: 1000 });

@@ -129,3 +129,27 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Collects what the program reports as uncaught through `reportError` (the
+ * client reports errors thrown by listeners so). Deno dispatches it as an
+ * `error` event on the global scope, cancelled here with `preventDefault()` so
+ * the runner does not fail; Bun sends it to `process` "uncaughtException" and
+ * `bun test` fails the running test whatever listens, so under Bun the global
+ * `reportError` is replaced until `restore()`.
+ */
+export function catchUncaught(): { errors: unknown[]; restore: () => void } {
+  const errors: unknown[] = [];
+  if (runtime === "bun") {
+    const g = globalThis as { reportError?: (error: unknown) => void };
+    const original = g.reportError;
+    g.reportError = (error) => errors.push(error);
+    return { errors, restore: () => void (g.reportError = original) };
+  }
+  const onError = (event: Event) => {
+    event.preventDefault();
+    errors.push((event as ErrorEvent).error);
+  };
+  globalThis.addEventListener("error", onError);
+  return { errors, restore: () => globalThis.removeEventListener("error", onError) };
+}

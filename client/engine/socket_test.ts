@@ -2,33 +2,11 @@
 // port, on both transports: a listener that throws is the program's bug, not
 // a network failure, and `closeOnBeforeunload` closes silently.
 import assert from "node:assert/strict";
-import { deferred, nextEvent, runtime, test, until } from "../../tests/harness.ts";
+import { catchUncaught, deferred, nextEvent, test, until } from "../../tests/harness.ts";
 import { serve } from "../../tests/serve.ts";
 import { Engine, type EngineOptions } from "../../server/engine/mod.ts";
 import type { EngineSession } from "../../server/engine/mod.ts";
 import { EngineClient, type EngineClientOptions } from "./socket.ts";
-
-/**
- * Collects what `reportUncaught` reports. Deno dispatches `reportError` as an
- * `error` event on the global scope, cancelled here with `preventDefault()`;
- * under Bun, whose `reportError` fails the running test whatever listens,
- * the global `reportError` is replaced while the test runs.
- */
-function catchUncaught(): { errors: unknown[]; restore: () => void } {
-  const errors: unknown[] = [];
-  if (runtime === "bun") {
-    const g = globalThis as { reportError?: (error: unknown) => void };
-    const original = g.reportError;
-    g.reportError = (error) => errors.push(error);
-    return { errors, restore: () => void (g.reportError = original) };
-  }
-  const onError = (event: Event) => {
-    event.preventDefault();
-    errors.push((event as ErrorEvent).error);
-  };
-  globalThis.addEventListener("error", onError);
-  return { errors, restore: () => globalThis.removeEventListener("error", onError) };
-}
 
 /** An echo Engine.IO server; `sessions` in order of connection. */
 async function start(options: EngineOptions = {}) {
