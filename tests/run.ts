@@ -5,7 +5,10 @@
  *
  * Usage: `deno run -A tests/run.ts [--deno-only | --bun-only] [path ...]`
  *
- * Bun comes from PATH, else through `npx -y bun@1`.
+ * Bun comes from PATH, else through `npx -y bun@1`. System packages the tests
+ * need (redis-server, chromium, openssl) are installed with apt-get when they
+ * are missing and this user may; otherwise the command stops at once with one
+ * line naming them.
  *
  * @module
  */
@@ -19,6 +22,7 @@ const env: Record<string, string> = {
   NO_COLOR: "1",
   FORCE_COLOR: "0",
   WEBIO_DENO: Deno.execPath(),
+  DEBIAN_FRONTEND: "noninteractive",
 };
 
 interface Counts {
@@ -95,6 +99,48 @@ async function findBun(): Promise<string> {
   return path;
 }
 
+/** The system programs the tests need, by the Debian/Ubuntu package that brings each. */
+const SYSTEM_NEEDS: Record<string, string> = {
+  "redis-server": "redis-server", // the Redis adapter and cluster tests
+  chromium: "chromium", // the browser tests (playwright-core drives it; no browser download)
+  openssl: "openssl", // the TLS tests' certificates
+};
+
+/**
+ * Installs the missing system packages with apt-get when this user may (root,
+ * or sudo without a password); otherwise stops before running anything, with
+ * one line naming what to install.
+ */
+async function setUpSystem(): Promise<void> {
+  const missing: string[] = [];
+  for (const [program, pkg] of Object.entries(SYSTEM_NEEDS)) {
+    if (!(await which(program))) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  const root = Deno.uid?.() === 0;
+  const sudo = !root && (await which("sudo")) &&
+    (await new Deno.Command("sudo", { args: ["-n", "true"], stdout: "null", stderr: "null" })
+      .output()).success;
+  if (!(await which("apt-get")) || (!root && !sudo)) {
+    console.error(
+      `Cannot run the tests: install ${missing.join(", ")} (e.g. sudo apt-get install -y ` +
+        `${missing.join(" ")}), then run this command again`,
+    );
+    Deno.exit(1);
+  }
+  const prefix = root ? [] : ["sudo", "-n"];
+  console.log(`== apt-get install ${missing.join(" ")}`);
+  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "--no-install-recommends"]]) {
+    const cmd = [...prefix, "apt-get", ...args, ...(args[0] === "install" ? missing : [])];
+    const { code } = await run(cmd[0], cmd.slice(1));
+    if (code !== 0) {
+      console.error(`Cannot run the tests: "${cmd.join(" ")}" failed (exit ${code})`);
+      Deno.exit(1);
+    }
+  }
+}
+
+await setUpSystem();
 const bun = await findBun();
 env.WEBIO_BUN = bun;
 
