@@ -33,7 +33,7 @@ type BareSocket = {
 /**
  * The bare WebSocket handlers: with `decodeJson` the echo pays the JSON
  * decode and encode; `publish` is the server's (fan-out). Also driven
- * in-process by bench/dispatch.ts.
+ * in-process by bench/tools/dispatch.ts.
  */
 export function bareWebsocket(
   decodeJson: boolean,

@@ -18,6 +18,8 @@ export interface ServerProcess {
   port: number;
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The process id: the server's own when a wrapping `command` execs it. */
+  pid: number;
   /** Everything the process printed so far. */
   output(): string;
   /** Sends a signal (SIGSTOP freezes the process: it keeps its sockets but answers nothing). */
@@ -38,6 +40,11 @@ export interface StartOptions {
   port?: number;
   /** `deno serve` instead of `deno run` (Deno only): the script's default export is served. */
   denoServe?: boolean;
+  /**
+   * The command line to run in place of the runtime's (`script` then only names the server in
+   * errors), e.g. a server pinned to a core by `taskset`; a wrapper should `exec` the server.
+   */
+  command?: string[];
 }
 
 /** Asks the OS for a free loopback port. */
@@ -84,6 +91,7 @@ export async function startServer(
   if (options.denoServe) {
     args = ["serve", "-A", "--no-check", "--host", "127.0.0.1", "--port", String(port), script];
   }
+  if (options.command) [exe, ...args] = options.command;
   const child: ChildProcess = spawn(exe, args, {
     env: { ...process.env, NO_COLOR: "1", PORT: String(port), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -106,6 +114,7 @@ export async function startServer(
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     output: () => output,
     // process.kill, not child.kill: Deno's child.kill sends only the first signal of a process.
     signal: (signal) => {

@@ -15,9 +15,13 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { flags } from "./inprocess.ts";
+import { startServer } from "../../tests/conformance/spawn.ts";
+import { until } from "../../tests/harness.ts";
+import { flags } from "../harness/flags.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
+/** Runs the command after it with the hard limit of open descriptors (2,000 clients). */
+const unlimited = ["bash", "-c", 'ulimit -n $(ulimit -Hn); exec "$@"', "--"];
 const args = flags(Deno.args);
 const clients = Number(args.get("clients") ?? 2000);
 const top = Number(args.get("top") ?? 12);
@@ -64,104 +68,40 @@ function census(path: string): Map<string, { count: number; bytes: number }> {
   return out;
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** Waits for `line` on a stream of lines, at most `ms`. */
-async function lineFrom(
-  lines: AsyncIterator<string>,
-  match: string,
-  ms: number,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no "${match}" within ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    while (Date.now() < deadline) {
-      const next = await Promise.race([lines.next(), timeout]);
-      if (next.done) throw new Error(`stream ended before "${match}"`);
-      if (next.value.includes(match)) return;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function* splitLines(
-  stream: ReadableStream<Uint8Array<ArrayBuffer>>,
-): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
-    let nl;
-    while ((nl = rest.indexOf("\n")) !== -1) {
-      yield rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-    }
-  }
-}
-
+/** The heap census of `impl`'s server: snapshots before and while the clients are held. */
 async function measure(impl: string): Promise<Record<string, unknown>> {
   const spec = IMPLS[impl];
   if (!spec) {
     throw new Error(`Cannot measure ${impl}: not one of ${Object.keys(IMPLS)}`);
   }
   const dir = await Deno.makeTempDir({ prefix: "webio-heap-" });
-  const port = freePort();
-  const server = new Deno.Command("bash", {
-    args: [
-      "-c",
-      'ulimit -n $(ulimit -Hn); exec "$@"',
-      "--",
+  const server = await startServer(impl, {
+    command: [
+      ...unlimited,
       bun,
       "run",
       "--preload",
-      "./bench/heap_preload.ts",
-      spec.file,
+      root + "bench/tools/heap_preload.ts",
+      root + spec.file,
     ],
-    cwd: root,
-    env: { PORT: String(port), HEAP_SNAPSHOT_DIR: dir, ...spec.env },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const serverLines = splitLines(server.stderr)[Symbol.asyncIterator]();
+    env: { HEAP_SNAPSHOT_DIR: dir, ...spec.env },
+    timeout: 20_000,
+  });
   let generator: Deno.ChildProcess | null = null;
   try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`${impl} did not start`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    Deno.kill(server.pid, "SIGUSR1");
-    await lineFrom(serverLines, "snapshot 0", 30_000);
-    generator = new Deno.Command("bash", {
+    server.signal("SIGUSR1");
+    await until(() => server.output().includes("snapshot 0"), 30_000, "heap snapshot 0");
+    generator = new Deno.Command(unlimited[0], {
       args: [
-        "-c",
-        'ulimit -n $(ulimit -Hn); exec "$@"',
-        "--",
+        ...unlimited.slice(1),
         bun,
-        "bench/loadgen.ts",
+        "bench/loadgen/main.ts",
         JSON.stringify({
           scenario: "connections",
           clients,
           parallel: 128,
           hold: 30,
-          ports: [port],
+          ports: [server.port],
         }),
       ],
       cwd: root,
@@ -169,13 +109,15 @@ async function measure(impl: string): Promise<Record<string, unknown>> {
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    await lineFrom(
-      splitLines(generator.stdout)[Symbol.asyncIterator](),
-      '"holding"',
-      60_000,
-    );
-    Deno.kill(server.pid, "SIGUSR1");
-    await lineFrom(serverLines, "snapshot 1", 60_000);
+    let generatorOutput = "";
+    void (async () => {
+      for await (const chunk of generator.stdout.pipeThrough(new TextDecoderStream())) {
+        generatorOutput += chunk;
+      }
+    })();
+    await until(() => generatorOutput.includes('"holding"'), 60_000, "the clients connected");
+    server.signal("SIGUSR1");
+    await until(() => server.output().includes("snapshot 1"), 60_000, "heap snapshot 1");
     const before = census(`${dir}/0.heapsnapshot`);
     const after = census(`${dir}/1.heapsnapshot`);
     const rows = [...after].map(([key, a]) => {
@@ -206,10 +148,7 @@ async function measure(impl: string): Promise<Record<string, unknown>> {
       generator?.kill("SIGKILL");
     } catch { /* gone */ }
     await generator?.status;
-    try {
-      server.kill("SIGKILL");
-    } catch { /* gone */ }
-    await server.status;
+    await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
 }

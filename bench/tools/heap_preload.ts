@@ -1,5 +1,5 @@
 /**
- * Preloaded into a Bun benchmark server by bench/heap.ts: on SIGUSR1, a full
+ * Preloaded into a Bun benchmark server by bench/tools/heap.ts: on SIGUSR1, a full
  * garbage collection, then a heap snapshot (V8 format) written to
  * `$HEAP_SNAPSHOT_DIR/<n>.heapsnapshot`, and a line "snapshot <n>" on stderr.
  *

@@ -1,20 +1,11 @@
 /**
- * Shared by the bench scripts: command-line flags, and the stand-in for
- * Bun's ServerWebSocket that the in-process benchmarks (bench/dispatch.ts,
- * bench/connect.ts) feed handlers with.
+ * The stand-ins for Bun's Server and ServerWebSocket that the in-process
+ * tools (bench/tools/dispatch.ts, bench/tools/connect.ts) feed a server's
+ * Bun handlers with, and the handshake request the load generator's clients
+ * send.
  *
  * @module
  */
-
-/** `--name=value` arguments as a map (`--name` alone is "true"). */
-export function flags(argv: readonly string[]): Map<string, string> {
-  return new Map(
-    argv.filter((a) => a.startsWith("--")).map((a) => {
-      const [k, v] = a.slice(2).split("=");
-      return [k, v ?? "true"] as const;
-    }),
-  );
-}
 
 /**
  * A stand-in for Bun's ServerWebSocket carrying `data`: nothing is written,

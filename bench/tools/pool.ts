@@ -8,7 +8,7 @@
  * median and range of the per-run figures, and each invocation's figure as
  * the harness judged it (on its medians).
  *
- * Usage: `deno run -A bench/pool.ts [--since=2026-12-03T13:21] [--until=...] [--commit=abc1234]
+ * Usage: `deno run -A bench/tools/pool.ts [--since=2026-12-03T13:21] [--until=...] [--commit=abc1234]
  * [--full] [results.jsonl ...]` (default: every file in bench/results). An invocation is the rows
  * of one `date` stamp; `--since`/`--until` compare with it as text (ISO prefixes), `--commit` with
  * the commit the harness recorded (rows written before it recorded one have none); `--full` keeps
@@ -18,7 +18,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { flags } from "./inprocess.ts";
+import { flags } from "../harness/flags.ts";
 import {
   type Impl,
   judge,
@@ -28,7 +28,7 @@ import {
   type Target,
   TARGETS,
   type Verdict,
-} from "./targets.ts";
+} from "../targets.ts";
 
 /** One line of a result file. */
 export interface Row {
@@ -161,7 +161,7 @@ if (import.meta.main) {
   const args = flags(Deno.args);
   let files = Deno.args.filter((a) => !a.startsWith("--"));
   if (files.length === 0) {
-    const dir = fileURLToPath(new URL("./results/", import.meta.url));
+    const dir = fileURLToPath(new URL("../results/", import.meta.url));
     files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".jsonl"))
       .map((e) => dir + e.name).sort();
   }

@@ -3,7 +3,7 @@
  * the same process and run. One JSON line per case, with the ratio
  * ours/reference (above 1 means we are faster).
  *
- *   deno run -A bench/codec_bench.ts [--seconds 0.5]
+ *   deno run -A bench/tools/codec_bench.ts [--seconds 0.5]
  *
  * @module
  */
@@ -18,7 +18,7 @@ import {
   encodePayload,
   msgpackParser,
   type Packet,
-} from "../protocol/mod.ts";
+} from "../../protocol/mod.ts";
 
 const seconds = Number(Deno.args[Deno.args.indexOf("--seconds") + 1]) || 0.5;
 const runtime = `deno ${Deno.version.deno}`;

@@ -13,7 +13,7 @@
  * `process.cpuUsage()` (every thread of the process), microseconds per
  * connection; the close of each round is measured apart.
  *
- * Usage: `taskset -c 0 bun bench/connect.ts [--connections=10000] [--rounds=3] [--runs=5]
+ * Usage: `taskset -c 0 bun bench/tools/connect.ts [--connections=10000] [--rounds=3] [--runs=5]
  * [--impl=webio-bun,bare-bun]`. The runs alternate between implementations; one JSON line per
  * implementation with the median of each round.
  *
@@ -21,9 +21,10 @@
  */
 import process from "node:process";
 import { spawnSync } from "node:child_process";
-import { Server } from "../mod.ts";
-import { bareWebsocket } from "./servers/bare_bun.ts";
-import { fakeServer, fakeSocket, flags, handshakeRequest } from "./inprocess.ts";
+import { Server } from "../../mod.ts";
+import { bareWebsocket } from "../servers/bare_bun.ts";
+import { flags } from "../harness/flags.ts";
+import { fakeServer, fakeSocket, handshakeRequest } from "./inprocess.ts";
 
 const args = flags(process.argv.slice(2));
 const connections = Number(args.get("connections") ?? 10_000);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "../tests/harness.ts";
+import { test } from "../../tests/harness.ts";
 import { figureOf, fullRuns, pool, readRows, report, type Row } from "./pool.ts";
-import { judge, type Target, TARGETS } from "./targets.ts";
+import { judge, type Target, TARGETS } from "../targets.ts";
 
 const byName = (name: string) => TARGETS.find((t) => t.name === name)!;
 const echoVsEngine = byName("bun echo / socket.io+bun-engine");

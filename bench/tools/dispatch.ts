@@ -7,15 +7,16 @@
  * Socket.IO must do: nanoseconds of JavaScript per acked echo, what the
  * network scenarios add native I/O to.
  *
- * Usage: `bun bench/dispatch.ts [--clients=100] [--rounds=5000] [--runs=5]`, best pinned
+ * Usage: `bun bench/tools/dispatch.ts [--clients=100] [--rounds=5000] [--runs=5]`, best pinned
  * (`taskset -c 0`). Prints one JSON line per implementation (median of the runs).
  *
  * @module
  */
 import process from "node:process";
-import { Server } from "../mod.ts";
-import { bareWebsocket } from "./servers/bare_bun.ts";
-import { fakeServer, fakeSocket, flags, handshakeRequest } from "./inprocess.ts";
+import { Server } from "../../mod.ts";
+import { bareWebsocket } from "../servers/bare_bun.ts";
+import { flags } from "../harness/flags.ts";
+import { fakeServer, fakeSocket, handshakeRequest } from "./inprocess.ts";
 
 const args = flags(process.argv.slice(2));
 const clients = Number(args.get("clients") ?? 100);
