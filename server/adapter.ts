@@ -112,10 +112,10 @@ export type AdapterEvents = {
  * cross processes return promises.
  */
 export interface Adapter extends Emitter<AdapterEvents> {
-  /** Room name to socket ids. */
-  readonly rooms: Map<Room, Set<SocketId>>;
-  /** Socket id to room names. */
-  readonly sids: Map<SocketId, Set<Room>>;
+  /** Room name to socket ids, read-only: rooms change through `addAll`, `del` and `delAll`. */
+  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
+  /** Socket id to room names, read-only. */
+  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>>;
   /** The namespace served. */
   readonly nsp: AdapterNamespace;
   /** Starts the adapter. */
@@ -124,7 +124,11 @@ export interface Adapter extends Emitter<AdapterEvents> {
   close(): Promise<void> | void;
   /** How many servers are in the cluster. */
   serverCount(): Promise<number>;
-  /** Adds a socket to rooms. */
+  /**
+   * Adds a socket to rooms. Every join comes here: a new socket's own room
+   * (the room named by its id) first, as `addAll(id, new Set([id]))`, then
+   * the rooms it joins, so an adapter that overrides it sees every join.
+   */
   addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void;
   /** Removes a socket from a room. */
   del(id: SocketId, room: Room): Promise<void> | void;
@@ -211,12 +215,16 @@ export function toAdapterFactory(option: AdapterClass | AdapterFactory): Adapter
  * restore a client that was briefly away.
  */
 export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
-  /** Room name to socket ids. */
-  readonly rooms: Map<Room, Set<SocketId>> = new Map();
-  /** Socket id to room names. */
-  readonly sids: Map<SocketId, Set<Room>> = new Map();
   /** The namespace served. */
   readonly nsp: AdapterNamespace;
+  /**
+   * Room name to its members: the one socket's id while a room has one
+   * member, a Set from the second. A socket in its own room only, the usual
+   * idle connection, so costs its `sids` entry alone.
+   */
+  #rooms = new Map<Room, SocketId | Set<SocketId>>();
+  #sids = new Map<SocketId, Set<Room>>();
+  #roomsView: ReadonlyMap<Room, ReadonlySet<SocketId>> = new RoomsView(this.#rooms);
   #sessions = new Map<PrivateSessionId, SessionToPersist & { disconnectedAt: number }>();
   #packets: Array<{ id: string; opts: BroadcastOptions; data: unknown[]; emittedAt: number }> = [];
   #sweeper: ReturnType<typeof setInterval> | undefined;
@@ -226,6 +234,16 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+  }
+
+  /** Room name to socket ids, read-only (a room's Set may be made as it is read). */
+  get rooms(): ReadonlyMap<Room, ReadonlySet<SocketId>> {
+    return this.#roomsView;
+  }
+
+  /** Socket id to room names, read-only. */
+  get sids(): ReadonlyMap<SocketId, ReadonlySet<Room>> {
+    return this.#sids;
   }
 
   /** Starts the recovery sweeper when connection state recovery is on. */
@@ -250,89 +268,64 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   }
 
   /**
-   * Adds a socket to rooms.
-   *
-   * A socket that is only in its own room (the usual state of an idle
-   * connection) has one Set, `{id}`, serving as both its `sids` entry and the
-   * room's `rooms` entry; it is copied as soon as either list changes, so both
-   * maps always read as if they held separate Sets.
+   * Adds a socket to rooms: every join, a new socket's own room included
+   * (see {@linkcode Adapter.addAll}), so a subclass that overrides it sees
+   * them all.
    */
   addAll(id: SocketId, rooms: Set<Room>): void {
-    let mine = this.sids.get(id);
-    if (!mine && rooms.size === 1 && rooms.has(id) && this.#addOwn(id)) return;
-    if (!mine) this.sids.set(id, mine = new Set());
+    let mine = this.#sids.get(id);
+    if (mine === undefined) this.#sids.set(id, mine = new Set());
     for (const room of rooms) {
-      if (!mine.has(room)) {
-        if (mine === this.rooms.get(id)) this.sids.set(id, mine = new Set(mine));
-        mine.add(room);
-      }
-      let members = this.rooms.get(room);
-      if (!members) {
-        this.rooms.set(room, members = new Set());
-        if (this.hasListeners("create-room")) this.emit("create-room", room);
-      }
-      if (!members.has(id)) {
-        // The room is another socket's own room, still shared with its `sids` entry.
-        if (members === this.sids.get(room)) this.rooms.set(room, members = new Set(members));
-        members.add(id);
-        if (this.hasListeners("join-room")) this.emit("join-room", room, id);
-      }
+      mine.add(room);
+      this.#join(room, id);
     }
   }
 
-  /**
-   * @internal A new socket joins its own room, as `addAll(id, new Set([id]))`
-   * would, without the Set made only to carry the one name. False (nothing
-   * done) when the socket is in a room already, or when a subclass hooks
-   * `addAll`: the caller then goes through `addAll`.
-   */
-  addOwn(id: SocketId): boolean {
-    if (this.addAll !== InMemoryAdapter.prototype.addAll || this.sids.has(id)) return false;
-    return this.#addOwn(id);
-  }
-
-  #addOwn(id: SocketId): boolean {
-    if (this.rooms.has(id)) return false;
-    const own = new Set<Room>();
-    own.add(id);
-    this.sids.set(id, own);
-    this.rooms.set(id, own);
-    if (this.hasListeners("create-room")) this.emit("create-room", id);
-    if (this.hasListeners("join-room")) this.emit("join-room", id, id);
-    return true;
+  #join(room: Room, id: SocketId): void {
+    const members = this.#rooms.get(room);
+    if (members === undefined) {
+      this.#rooms.set(room, id);
+      if (this.hasListeners("create-room")) this.emit("create-room", room);
+    } else if (typeof members === "string") {
+      if (members === id) return;
+      this.#rooms.set(room, new Set([members, id]));
+    } else {
+      if (members.has(id)) return;
+      members.add(id);
+    }
+    if (this.hasListeners("join-room")) this.emit("join-room", room, id);
   }
 
   /** Removes a socket from a room. */
   del(id: SocketId, room: Room): void {
-    let mine = this.sids.get(id);
-    if (mine?.has(room)) {
-      if (mine === this.rooms.get(id)) this.sids.set(id, mine = new Set(mine));
-      mine.delete(room);
-    }
+    this.#sids.get(id)?.delete(room);
     this.#leave(id, room);
   }
 
   #leave(id: SocketId, room: Room): void {
-    const members = this.rooms.get(room);
-    if (!members?.delete(id)) return;
+    const members = this.#rooms.get(room);
+    if (members === undefined) return;
+    let emptied: boolean;
+    if (typeof members === "string") {
+      if (members !== id) return;
+      emptied = true;
+    } else {
+      if (!members.delete(id)) return;
+      emptied = members.size === 0;
+    }
     if (this.hasListeners("leave-room")) this.emit("leave-room", room, id);
-    if (members.size === 0 && this.rooms.delete(room) && this.hasListeners("delete-room")) {
-      this.emit("delete-room", room);
+    if (emptied) {
+      this.#rooms.delete(room);
+      if (this.hasListeners("delete-room")) this.emit("delete-room", room);
     }
   }
 
   /** Removes a socket from every room. */
   delAll(id: SocketId): void {
-    const mine = this.sids.get(id);
-    if (!mine) return;
-    if (mine.size === 1 && mine === this.rooms.get(id)) {
-      // In its own room only, the one Set both maps share: no copy to walk.
-      this.#leave(id, id);
-    } else {
-      // A copy: leaving the own room empties `mine` itself while it is shared.
-      for (const room of [...mine]) this.#leave(id, room);
-    }
-    this.sids.delete(id);
+    const mine = this.#sids.get(id);
+    if (mine === undefined) return;
+    for (const room of mine) this.#leave(id, room);
+    this.#sids.delete(id);
   }
 
   /** Encodes once, frames once, writes to every selected socket. */
@@ -436,7 +429,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
 
   /** The rooms of a socket. */
   socketRooms(id: SocketId): Set<Room> | undefined {
-    return this.sids.get(id);
+    return this.#sids.get(id);
   }
 
   /** The local sockets the options select. */
@@ -521,17 +514,17 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     const sockets = this.nsp.sockets;
     if (opts.rooms.size > 0) {
       const seen = new Set<SocketId>();
+      const visit = (id: SocketId) => {
+        if (seen.has(id) || except?.has(id)) return;
+        const socket = sockets.get(id);
+        if (socket === undefined) return;
+        seen.add(id);
+        fn(socket);
+      };
       for (const room of opts.rooms) {
-        const members = this.rooms.get(room);
-        if (!members) continue;
-        for (const id of members) {
-          if (seen.has(id) || except?.has(id)) continue;
-          const socket = sockets.get(id);
-          if (socket) {
-            seen.add(id);
-            fn(socket);
-          }
-        }
+        const members = this.#rooms.get(room);
+        if (typeof members === "string") visit(members);
+        else if (members !== undefined) members.forEach(visit);
       }
       return;
     }
@@ -547,11 +540,72 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     if (!except || except.size === 0) return undefined;
     const ids = new Set<SocketId>();
     for (const room of except) {
-      const members = this.rooms.get(room);
-      if (members) { for (const id of members) ids.add(id); }
+      const members = this.#rooms.get(room);
+      if (typeof members === "string") ids.add(members);
+      else if (members !== undefined) { for (const id of members) ids.add(id); }
     }
     return ids;
   }
+}
+
+/**
+ * The public face of the adapter's room map: reads only, each room's
+ * members as a Set (made on read for a room of one).
+ */
+class RoomsView implements ReadonlyMap<Room, ReadonlySet<SocketId>> {
+  #map: ReadonlyMap<Room, SocketId | Set<SocketId>>;
+
+  constructor(map: ReadonlyMap<Room, SocketId | Set<SocketId>>) {
+    this.#map = map;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Map";
+  }
+
+  has(room: Room): boolean {
+    return this.#map.has(room);
+  }
+
+  get(room: Room): ReadonlySet<SocketId> | undefined {
+    const members = this.#map.get(room);
+    return members === undefined ? undefined : asSet(members);
+  }
+
+  forEach(
+    fn: (
+      members: ReadonlySet<SocketId>,
+      room: Room,
+      map: ReadonlyMap<Room, ReadonlySet<SocketId>>,
+    ) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [room, members] of this.#map) fn.call(thisArg, asSet(members), room, this);
+  }
+
+  keys(): MapIterator<Room> {
+    return this.#map.keys();
+  }
+
+  values(): MapIterator<ReadonlySet<SocketId>> {
+    return this.#map.values().map(asSet);
+  }
+
+  entries(): MapIterator<[Room, ReadonlySet<SocketId>]> {
+    return this.#map.entries().map(([room, members]) => [room, asSet(members)]);
+  }
+
+  [Symbol.iterator](): MapIterator<[Room, ReadonlySet<SocketId>]> {
+    return this.entries();
+  }
+}
+
+function asSet(members: SocketId | Set<SocketId>): ReadonlySet<SocketId> {
+  return typeof members === "string" ? new Set([members]) : members;
 }
 
 function included(rooms: Set<Room>, opts: BroadcastOptions): boolean {

@@ -16,7 +16,7 @@ function adapter(): InMemoryAdapter {
 
 /** The adapter's two maps, as plain sorted data. */
 function snapshot(a: InMemoryAdapter) {
-  const dump = (m: Map<string, Set<string>>) =>
+  const dump = (m: ReadonlyMap<string, ReadonlySet<string>>) =>
     [...m].map(([k, v]) => [k, [...v].sort()] as const).sort((x, y) => x[0] < y[0] ? -1 : 1);
   return { rooms: dump(a.rooms), sids: dump(a.sids) };
 }
@@ -37,7 +37,7 @@ function expected(model: Map<string, Set<string>>) {
   return { rooms: dump(rooms), sids: dump(sids) };
 }
 
-test("adapter: a socket's own room and its room list read as separate Sets through every change", () => {
+test("adapter: a socket's own room and its room list read apart through every change", () => {
   const a = adapter();
   const events: string[] = [];
   for (const name of ["create-room", "join-room", "leave-room", "delete-room"] as const) {
@@ -69,7 +69,7 @@ test("adapter: a socket's own room and its room list read as separate Sets throu
   assert.deepEqual(snapshot(a), { rooms: [], sids: [] });
 });
 
-test("adapter: random joins and leaves agree with a model (own rooms shared until changed)", () => {
+test("adapter: random joins and leaves agree with a model (rooms of one and of many)", () => {
   const a = adapter();
   const model = new Map<string, Set<string>>();
   const ids = ["s0", "s1", "s2", "s3", "s4"];
@@ -83,8 +83,8 @@ test("adapter: random joins and leaves agree with a model (own rooms shared unti
     const id = ids[rand(ids.length)];
     const op = rand(4);
     if (op === 0 && !model.has(id)) {
-      // A connection: its own room first, as Socket.onConnect does (either way in).
-      if (step % 2 === 0 || !a.addOwn(id)) a.addAll(id, new Set([id]));
+      // A connection: its own room first, as Socket.onConnect does.
+      a.addAll(id, new Set([id]));
       model.set(id, new Set([id]));
     } else if (op === 1) {
       const room = names[rand(names.length)];
@@ -103,34 +103,37 @@ test("adapter: random joins and leaves agree with a model (own rooms shared unti
   }
 });
 
-test("adapter: addOwn joins a new socket to its own room alone, as addAll would", () => {
+test("adapter: the room map reads as a Map of Sets, one-member rooms included", () => {
   const a = adapter();
-  const events: string[] = [];
-  for (const name of ["create-room", "join-room", "leave-room", "delete-room"] as const) {
-    a.on(name, (...args: unknown[]) => events.push(`${name}:${args.join(",")}`));
-  }
-  assert.equal(a.addOwn("A"), true);
-  assert.deepEqual(snapshot(a), { rooms: [["A", ["A"]]], sids: [["A", ["A"]]] });
-  assert.deepEqual(events, ["create-room:A", "join-room:A,A"]);
-  // Already in a room, or a room of that name exists: not for addOwn, nothing changed.
-  assert.equal(a.addOwn("A"), false);
-  a.addAll("B", new Set(["C"]));
-  assert.equal(a.addOwn("B"), false);
-  assert.equal(a.addOwn("C"), false);
-  assert.deepEqual(snapshot(a), {
-    rooms: [["A", ["A"]], ["C", ["B"]]],
-    sids: [["A", ["A"]], ["B", ["C"]]],
+  a.addAll("A", new Set(["A", "room"]));
+  a.addAll("B", new Set(["B", "room"]));
+  assert.equal(a.rooms.size, 3);
+  assert.ok(a.rooms.has("A") && !a.rooms.has("C"));
+  assert.deepEqual([...a.rooms.get("A")!], ["A"]);
+  assert.deepEqual([...a.rooms.get("room")!], ["A", "B"]);
+  assert.equal(a.rooms.get("C"), undefined);
+  assert.deepEqual([...a.rooms.keys()], ["A", "room", "B"]);
+  assert.deepEqual([...a.rooms.values()].map((v) => [...v]), [["A"], ["A", "B"], ["B"]]);
+  const seen: string[] = [];
+  a.rooms.forEach((members, room, map) => {
+    assert.equal(map, a.rooms);
+    seen.push(`${room}:${[...members].join(",")}`);
   });
-  a.delAll("A");
-  assert.deepEqual(events.slice(-2), ["leave-room:A,A", "delete-room:A"]);
-  // Without listeners the maps change all the same.
-  const quiet = adapter();
-  assert.equal(quiet.addOwn("Q"), true);
-  quiet.delAll("Q");
-  assert.deepEqual(snapshot(quiet), { rooms: [], sids: [] });
+  assert.deepEqual(seen, ["A:A", "room:A,B", "B:B"]);
+  assert.deepEqual(
+    new Map([...a.rooms].map(([k, v]) => [k, v.size])),
+    new Map([["A", 1], ["room", 2], ["B", 1]]),
+  );
+  assert.equal(String(a.rooms), "[object Map]");
+  // A room back to one member, then to none.
+  a.del("B", "room");
+  assert.deepEqual([...a.rooms.get("room")!], ["A"]);
+  a.del("A", "room");
+  assert.equal(a.rooms.has("room"), false);
+  assert.deepEqual([...a.socketRooms("A")!], ["A"]);
 });
 
-test("adapter: a subclass that overrides addAll is not bypassed by addOwn", () => {
+test("adapter: a subclass that overrides addAll sees every join, the own room's included", () => {
   const joins: string[] = [];
   class Counting extends InMemoryAdapter {
     override addAll(id: string, rooms: Set<string>): void {
@@ -139,6 +142,8 @@ test("adapter: a subclass that overrides addAll is not bypassed by addOwn", () =
     }
   }
   const a = new Counting(adapter().nsp);
-  assert.equal(a.addOwn("A"), false);
-  assert.deepEqual(joins, []);
+  a.addAll("A", new Set(["A"]));
+  a.addSockets({ rooms: new Set() }, ["room"]);
+  assert.deepEqual(joins, ["A:A"]);
+  assert.deepEqual([...a.sids.get("A")!], ["A"]);
 });

@@ -565,9 +565,8 @@ export class Socket<
   /** @internal Joins its own room, replays missed packets and sends the CONNECT packet. */
   onConnect(missed: unknown[][] = []): void {
     this.#connected = true;
-    // Its own room; the in-memory adapter takes the name alone, others a Set as join makes.
-    const adapter = this.nsp.adapter as Namespace["adapter"] & { addOwn?(id: string): boolean };
-    if (!adapter.addOwn?.(this.id)) this.join(this.id);
+    // Its own room, through addAll as every join (no pub/sub topic: see join).
+    void this.nsp.adapter.addAll(this.id, new Set<Room>().add(this.id));
     if (this.client.conn.protocol === 3) {
       this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
     } else {
