@@ -1,15 +1,10 @@
 /**
  * The Redis adapter: rooms, broadcasts and cluster-wide operations across
  * server processes over Redis pub/sub, speaking the wire format of npm
- * `@socket.io/redis-adapter` 8.x (`createAdapter`), so webio nodes on Deno or
- * Bun and socket.io nodes on Node.js can serve one cluster.
- *
- * ## Channels (prefix `key`, default `"socket.io"`, namespace `nsp`)
- * - `key#nsp#` and `key#nsp#room#`: broadcasts, MessagePack `[uid, packet, opts]`;
- *   every node subscribes to the pattern `key#nsp#*`;
- * - `key-request#nsp#`: requests (JSON; MessagePack for broadcasts with acks);
- *   the number of its subscribers is the number of servers (`PUBSUB NUMSUB`);
- * - `key-response#nsp#` and `key-response#nsp#uid#`: responses.
+ * `@socket.io/redis-adapter` 8.x (`createAdapter`, see `wire.ts` for the
+ * channels), so webio nodes on Deno or Bun and socket.io nodes on Node.js
+ * can serve one cluster. Requests to the other nodes and their timeouts are
+ * `requests.ts`'s.
  *
  * With `sharded: true` the same messages travel over Redis 7 sharded pub/sub
  * (`SPUBLISH`/`SSUBSCRIBE`), which has no patterns: a node subscribes to the
@@ -26,12 +21,11 @@
  * @module
  */
 
-import { decodeMsgpack, encodeMsgpack } from "../../protocol/msgpack.ts";
+import { encodeMsgpack } from "../../protocol/msgpack.ts";
 import type { Packet } from "../../protocol/parser.ts";
 import {
   type Adapter,
   type AdapterNamespace,
-  type BroadcastFlags,
   type BroadcastOptions,
   InMemoryAdapter,
   type PrivateSessionId,
@@ -41,7 +35,28 @@ import {
 } from "../adapter.ts";
 import { randomId } from "../engine/engine.ts";
 import { RedisClient, type RedisClientOptions } from "./client.ts";
+import { RedisAdapterError } from "./errors.ts";
 import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
+import { type RequestDone, Requests } from "./requests.ts";
+import {
+  Channels,
+  type ClusterMessage,
+  decodeBroadcast,
+  decodeMessage,
+  encodeBroadcast,
+  encodeMessage,
+  isBroadcastPacket,
+  isObject,
+  rawOptions,
+  replyText,
+  requestName,
+  RequestType,
+  socketDetails,
+  toOptions,
+  toSet,
+} from "./wire.ts";
+
+export { RedisAdapterError };
 
 /** Options of {@linkcode createRedisAdapter}. */
 export interface RedisAdapterOptions {
@@ -58,110 +73,6 @@ export interface RedisAdapterOptions {
 /** Options of the built-in client form of {@linkcode createRedisAdapter}. */
 export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisClientOptions {}
 
-/** Why a cluster operation failed: a timeout, or Redis unreachable. */
-export class RedisAdapterError extends Error {
-  /** The operation: "publish", "fetchSockets", "serverSideEmit", ... */
-  readonly operation: string;
-
-  /** @param operation The operation. @param message What happened. */
-  constructor(operation: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "RedisAdapterError";
-    this.operation = operation;
-  }
-}
-
-/** Request types between nodes: the numbers of the npm adapter. */
-const RequestType = {
-  SOCKETS: 0,
-  ALL_ROOMS: 1,
-  REMOTE_JOIN: 2,
-  REMOTE_LEAVE: 3,
-  REMOTE_DISCONNECT: 4,
-  REMOTE_FETCH: 5,
-  SERVER_SIDE_EMIT: 6,
-  BROADCAST: 7,
-  BROADCAST_CLIENT_COUNT: 8,
-  BROADCAST_ACK: 9,
-} as const;
-type RequestType = typeof RequestType[keyof typeof RequestType];
-/** Operation names for errors, by request type. */
-const REQUEST_NAMES = [
-  "sockets",
-  "allRooms",
-  "socketsJoin",
-  "socketsLeave",
-  "disconnectSockets",
-  "fetchSockets",
-  "serverSideEmit",
-  "broadcastWithAck",
-];
-
-interface RawOptions {
-  rooms?: Room[];
-  except?: Room[];
-  flags?: BroadcastFlags & { offset?: string };
-}
-
-interface Request {
-  uid?: string;
-  requestId?: string;
-  type: RequestType;
-  opts?: RawOptions;
-  rooms?: Room[];
-  close?: boolean;
-  data?: unknown;
-  packet?: unknown;
-  sockets?: unknown[];
-  clientCount?: number;
-}
-
-interface Pending {
-  type: RequestType;
-  expected: number;
-  received: number;
-  items: unknown[];
-  timer: ReturnType<typeof setTimeout>;
-  done: (error: Error | null, items: unknown[]) => void;
-}
-
-interface AckRequest {
-  clientCount: (count: number) => void;
-  ack: (...args: unknown[]) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-const decoder = new TextDecoder();
-const OPEN_BRACE = 0x7b;
-function toSet(value: unknown): Set<Room> {
-  return new Set(Array.isArray(value) ? value.map(String) : []);
-}
-
-function toOptions(raw: RawOptions | undefined): BroadcastOptions {
-  const flags = isObject(raw?.flags) ? raw.flags : {};
-  return { rooms: toSet(raw?.rooms), except: toSet(raw?.except), flags };
-}
-
-function rawOptions(opts: BroadcastOptions, offset?: string): RawOptions {
-  const flags: RawOptions["flags"] = { ...opts.flags };
-  if (offset !== undefined) flags.offset = offset;
-  return { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags };
-}
-
-/** An event packet as broadcasts carry it: `{ type: 2 | 5, data: [...], nsp? }`. */
-function isBroadcastPacket(value: unknown): value is Packet {
-  // An event name first: anything else would make clients close on a parse error.
-  if (!isObject(value) || !Array.isArray(value.data) || typeof value.data[0] !== "string") {
-    return false;
-  }
-  const type = value.type;
-  return (type === 2 || type === 5) && (value.nsp === undefined || typeof value.nsp === "string");
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * A cluster adapter over Redis pub/sub; see the module documentation for the
  * channels. Local work (rooms, encoding once, recovery log) is the in-memory
@@ -175,13 +86,8 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   #pub: NormalizedRedisClient;
   #sub: NormalizedRedisClient;
   #opts: Required<Omit<RedisAdapterOptions, "key">>;
-  #key: string;
-  #channel: string;
-  #requestChannel: string;
-  #responseChannel: string;
-  #specificResponseChannel: string;
-  #requests = new Map<string, Pending>();
-  #ackRequests = new Map<string, AckRequest>();
+  #channels: Channels;
+  #requests: Requests;
   #roomChannels = new Set<string>();
   #onRelease: () => void;
   #closed = false;
@@ -210,11 +116,8 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
       publishOnSpecificResponseChannel: opts.publishOnSpecificResponseChannel ?? false,
       sharded: opts.sharded ?? false,
     };
-    this.#key = opts.key ?? "socket.io";
-    this.#channel = `${this.#key}#${nsp.name}#`;
-    this.#requestChannel = `${this.#key}-request#${nsp.name}#`;
-    this.#responseChannel = `${this.#key}-response#${nsp.name}#`;
-    this.#specificResponseChannel = `${this.#responseChannel}${this.uid}#`;
+    this.#channels = new Channels(opts.key ?? "socket.io", nsp.name, this.uid);
+    this.#requests = new Requests(this.#opts.requestsTimeout);
     this.ready = new Promise((resolve) => this.#readyResolve = resolve);
     if (this.#opts.sharded && !nsp.recovery) {
       // Sharded pub/sub has no patterns: follow the public rooms this node hosts.
@@ -228,22 +131,23 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   /** Subscribes to the channels; rejects (and reports) when Redis refuses. */
   override async init(): Promise<void> {
     super.init();
+    const channels = this.#channels;
     const onMessage = (message: Uint8Array, channel: string) => this.#onMessage(message, channel);
     const onRequest = (message: Uint8Array, channel: string) => this.#onRequest(message, channel);
     try {
       await this.#pub.connect();
       if (this.#opts.sharded) {
-        await this.#sub.ssubscribe(this.#channel, onMessage);
+        await this.#sub.ssubscribe(channels.broadcast, onMessage);
       } else {
-        await this.#sub.psubscribe(this.#channel + "*", onMessage);
+        await this.#sub.psubscribe(channels.broadcast + "*", onMessage);
       }
       const subscribe = this.#opts.sharded
         ? this.#sub.ssubscribe.bind(this.#sub)
         : this.#sub.subscribe.bind(this.#sub);
-      await subscribe(this.#responseChannel, onRequest);
-      await subscribe(this.#specificResponseChannel, onRequest);
+      await subscribe(channels.response, onRequest);
+      await subscribe(channels.specificResponse, onRequest);
       // Last: once subscribed here, other nodes count this one and expect its answers.
-      await subscribe(this.#requestChannel, onRequest);
+      await subscribe(channels.request, onRequest);
       this.#readyResolve();
     } catch (error) {
       const failure = new RedisAdapterError("subscribe", "Cannot subscribe to Redis", {
@@ -259,23 +163,18 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     if (this.#closed) return;
     this.#closed = true;
     super.close();
-    for (const [id, pending] of this.#requests) {
-      clearTimeout(pending.timer);
-      pending.done(new RedisAdapterError("close", "The adapter was closed"), pending.items);
-      this.#requests.delete(id);
-    }
-    for (const request of this.#ackRequests.values()) clearTimeout(request.timer);
-    this.#ackRequests.clear();
+    this.#requests.close();
+    const channels = this.#channels;
     const sharded = this.#opts.sharded;
     const unsubscribe = (channel: string) =>
       (sharded ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => {});
     await Promise.all([
       sharded
-        ? unsubscribe(this.#channel)
-        : this.#sub.punsubscribe(this.#channel + "*").catch(() => {}),
-      unsubscribe(this.#requestChannel),
-      unsubscribe(this.#responseChannel),
-      unsubscribe(this.#specificResponseChannel),
+        ? unsubscribe(channels.broadcast)
+        : this.#sub.punsubscribe(channels.broadcast + "*").catch(() => {}),
+      unsubscribe(channels.request),
+      unsubscribe(channels.response),
+      unsubscribe(channels.specificResponse),
       ...[...this.#roomChannels].map(unsubscribe),
     ]);
     this.#roomChannels.clear();
@@ -285,11 +184,9 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   /** How many servers share this namespace: the subscribers of the request channel. */
   override async serverCount(): Promise<number> {
     const sub = this.#opts.sharded ? "SHARDNUMSUB" : "NUMSUB";
-    const reply = await this.#pub.sendCommand(["PUBSUB", sub, this.#requestChannel]);
+    const reply = await this.#pub.sendCommand(["PUBSUB", sub, this.#channels.request]);
     if (!Array.isArray(reply) || reply.length < 2) return 1;
-    const count = Number(
-      reply[1] instanceof Uint8Array ? decoder.decode(reply[1] as Uint8Array) : reply[1],
-    );
+    const count = Number(reply[1] instanceof Uint8Array ? replyText(reply[1]) : reply[1]);
     return Number.isFinite(count) && count > 0 ? count : 1;
   }
 
@@ -300,12 +197,10 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     packet.nsp = this.nsp.name;
     const offset = this.keepForRecovery(packet, opts);
     if (!opts.flags?.local) {
-      let channel = this.#channel;
-      if (opts.rooms.size === 1 && this.#usesRoomChannel()) {
-        channel += opts.rooms.values().next().value + "#";
-      }
-      const message = encodeMsgpack([this.uid, packet, rawOptions(opts, offset)]);
-      this.#publish(channel, message, "broadcast");
+      const channel = opts.rooms.size === 1 && this.#usesRoomChannel()
+        ? this.#channels.room(opts.rooms.values().next().value as Room)
+        : this.#channels.broadcast;
+      this.#publish(channel, encodeBroadcast(this.uid, packet, opts, offset), "broadcast");
     }
     this.deliver(packet, opts);
   }
@@ -319,12 +214,11 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   ): void {
     packet.nsp = this.nsp.name;
     if (!opts.flags?.local) {
-      const requestId = randomId(6);
-      const timer = setTimeout(
-        () => this.#ackRequests.delete(requestId),
+      const requestId = this.#requests.startAck(
         opts.flags?.timeout ?? this.#opts.requestsTimeout,
+        clientCountCallback,
+        ack,
       );
-      this.#ackRequests.set(requestId, { clientCount: clientCountCallback, ack, timer });
       const message = encodeMsgpack({
         uid: this.uid,
         requestId,
@@ -332,7 +226,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
         packet,
         opts: rawOptions(opts),
       });
-      this.#publish(this.#requestChannel, message, "broadcastWithAck");
+      this.#publish(this.#channels.request, message, "broadcastWithAck");
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
@@ -397,7 +291,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
       this.#command({ type: RequestType.SERVER_SIDE_EMIT, data: packet });
       return;
     }
-    const ack = last as (error: Error | null, responses: unknown[]) => void;
+    const ack = last as RequestDone;
     const data = packet.slice(0, -1);
     this.serverCount().then(
       (count) => {
@@ -419,7 +313,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     const value = JSON.stringify({ ...session, disconnectedAt: Date.now() });
     this.#pub.sendCommand([
       "SET",
-      this.#sessionKey(session.pid),
+      this.#channels.session(session.pid),
       value,
       "PX",
       String(Math.max(1, recovery.maxDisconnectionDuration)),
@@ -435,7 +329,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   protected override async takeSession(
     pid: PrivateSessionId,
   ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
-    const key = this.#sessionKey(pid);
+    const key = this.#channels.session(pid);
     const local = await super.takeSession(pid);
     if (local) {
       this.#pub.sendCommand(["DEL", key]).catch(() => {});
@@ -444,8 +338,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     try {
       const reply = await this.#pub.sendCommand(["GETDEL", key]);
       if (reply === null || reply === undefined) return undefined;
-      const text = reply instanceof Uint8Array ? decoder.decode(reply) : String(reply);
-      const session = JSON.parse(text);
+      const session = JSON.parse(replyText(reply));
       if (!isObject(session) || typeof session.sid !== "string") return undefined;
       return session as unknown as SessionToPersist & { disconnectedAt: number };
     } catch (error) {
@@ -457,38 +350,28 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     }
   }
 
-  #sessionKey(pid: PrivateSessionId): string {
-    return `${this.#key}-session#${this.nsp.name}#${pid}`;
-  }
-
   // ---- receiving -------------------------------------------------------------------------
 
   #onMessage(message: Uint8Array, channel: string): void {
-    if (!channel.startsWith(this.#channel)) return;
-    const room = channel.slice(this.#channel.length, -1);
-    let decoded: unknown;
+    const room = this.#channels.roomOf(channel);
+    if (room === null) return;
+    let broadcast;
     try {
-      decoded = decodeMsgpack(message);
+      broadcast = decodeBroadcast(message);
     } catch (error) {
       this.emit("error", new RedisAdapterError("receive", "Malformed broadcast", { cause: error }));
       return;
     }
-    const [uid, packet, raw] = Array.isArray(decoded)
-      ? decoded as [unknown, Packet, RawOptions]
-      : [];
-    if (!isBroadcastPacket(packet)) {
+    if (broadcast === null) {
       this.emit("error", new RedisAdapterError("receive", "Malformed broadcast: not an event"));
       return;
     }
+    const { uid, packet, opts, offset } = broadcast;
     if (uid === this.uid) return;
     if (packet.nsp === undefined) packet.nsp = "/";
     if (packet.nsp !== this.nsp.name) return;
-    const opts = toOptions(isObject(raw) ? raw : undefined);
-    // Kept for recovery even when no local socket is in the room: a client may come back here.
-    const flags = opts.flags as RawOptions["flags"] & object;
-    const offset = typeof flags.offset === "string" ? flags.offset : undefined;
-    delete flags.offset;
     try {
+      // Kept for recovery even when no local socket is in the room: a client may come back here.
       this.keepForRecovery(packet, opts, offset);
       if (room !== "" && !this.rooms.has(room)) return;
       this.deliver(packet, opts);
@@ -502,23 +385,20 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   }
 
   #onRequest(message: Uint8Array, channel: string): void {
-    let request: Request;
+    let request: ClusterMessage | null;
     try {
-      const value = message[0] === OPEN_BRACE
-        ? JSON.parse(decoder.decode(message))
-        : decodeMsgpack(message);
-      // Responses to SOCKETS, ALL_ROOMS and REMOTE_FETCH carry no type.
-      if (!isObject(value)) return;
-      request = value as unknown as Request;
+      request = decodeMessage(message);
     } catch (error) {
       this.emit("error", new RedisAdapterError("receive", "Malformed request", { cause: error }));
       return;
     }
-    if (channel.startsWith(this.#responseChannel)) {
-      this.#onResponse(request);
+    // Responses to SOCKETS, ALL_ROOMS and REMOTE_FETCH carry no type.
+    if (request === null) return;
+    const channels = this.#channels;
+    if (channel.startsWith(channels.response)) {
+      this.#requests.onResponse(request);
     } else if (
-      channel === this.#requestChannel && request.uid !== this.uid &&
-      typeof request.type === "number"
+      channel === channels.request && request.uid !== this.uid && typeof request.type === "number"
     ) {
       void this.#answer(request).catch((error) =>
         this.emit(
@@ -529,7 +409,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     }
   }
 
-  async #answer(request: Request): Promise<void> {
+  async #answer(request: ClusterMessage): Promise<void> {
     const opts = toOptions(request.opts);
     switch (request.type) {
       case RequestType.SOCKETS: {
@@ -563,7 +443,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
           called = true;
           // The npm adapter answers server-side emits on the shared response channel.
           this.#publish(
-            this.#responseChannel,
+            this.#channels.response,
             JSON.stringify({
               type: RequestType.SERVER_SIDE_EMIT,
               requestId: request.requestId,
@@ -598,48 +478,10 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     }
   }
 
-  #onResponse(response: Request): void {
-    const id = response.requestId;
-    if (typeof id !== "string") return;
-    const ackRequest = this.#ackRequests.get(id);
-    if (ackRequest) {
-      if (response.type === RequestType.BROADCAST_CLIENT_COUNT) {
-        ackRequest.clientCount(Number(response.clientCount) || 0);
-      } else if (response.type === RequestType.BROADCAST_ACK) {
-        ackRequest.ack(response.packet);
-      }
-      return;
-    }
-    const pending = this.#requests.get(id);
-    if (!pending) return;
-    const r = response as Request & { rooms?: unknown };
-    switch (pending.type) {
-      case RequestType.SOCKETS:
-      case RequestType.REMOTE_FETCH:
-        if (!Array.isArray(r.sockets)) return;
-        pending.items.push(...r.sockets);
-        break;
-      case RequestType.ALL_ROOMS:
-        if (!Array.isArray(r.rooms)) return;
-        pending.items.push(...r.rooms);
-        break;
-      case RequestType.SERVER_SIDE_EMIT:
-        pending.items.push(r.data);
-        break;
-      default:
-        return;
-    }
-    if (++pending.received >= pending.expected) {
-      clearTimeout(pending.timer);
-      this.#requests.delete(id);
-      pending.done(null, pending.items);
-    }
-  }
-
   // ---- sending ---------------------------------------------------------------------------
 
   /** A request every other node answers; resolves with their items gathered. */
-  async #request(type: RequestType, body: Omit<Request, "type">): Promise<unknown[]> {
+  async #request(type: RequestType, body: Omit<ClusterMessage, "type">): Promise<unknown[]> {
     const count = await this.serverCount();
     if (count <= 1) return [];
     return await new Promise((resolve, reject) => {
@@ -649,39 +491,28 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
 
   #ask(
     type: RequestType,
-    body: Omit<Request, "type">,
+    body: Omit<ClusterMessage, "type">,
     expected: number,
-    done: (error: Error | null, items: unknown[]) => void,
+    done: RequestDone,
   ): void {
     if (this.#closed) return done(new RedisAdapterError("request", "The adapter was closed"), []);
-    const requestId = randomId(6);
-    const name = REQUEST_NAMES[type] ?? String(type);
-    const timer = setTimeout(() => {
-      const pending = this.#requests.get(requestId);
-      if (!pending) return;
-      this.#requests.delete(requestId);
-      const message =
-        `timeout reached: only ${pending.received} responses received out of ${pending.expected}`;
-      pending.done(new RedisAdapterError(name, message), pending.items);
-    }, this.#opts.requestsTimeout);
-    this.#requests.set(requestId, { type, expected, received: 0, items: [], timer, done });
+    const requestId = this.#requests.start(type, expected, done);
     this.#publish(
-      this.#requestChannel,
+      this.#channels.request,
       JSON.stringify({ uid: this.uid, requestId, type, ...body }),
-      name,
+      requestName(type),
     );
   }
 
-  #command(body: Request): void {
-    this.#publish(this.#requestChannel, JSON.stringify({ uid: this.uid, ...body }), "command");
+  #command(body: ClusterMessage): void {
+    this.#publish(this.#channels.request, JSON.stringify({ uid: this.uid, ...body }), "command");
   }
 
-  #respond(request: Request, response: Record<string, unknown> | Uint8Array): void {
+  #respond(request: ClusterMessage, response: Record<string, unknown> | Uint8Array): void {
     const channel = this.#opts.publishOnSpecificResponseChannel
-      ? `${this.#responseChannel}${request.uid}#`
-      : this.#responseChannel;
-    const message = response instanceof Uint8Array ? response : JSON.stringify(response);
-    this.#publish(channel, message, "respond");
+      ? this.#channels.responseTo(request.uid)
+      : this.#channels.response;
+    this.#publish(channel, encodeMessage(response), "respond");
   }
 
   /** Publishes; a failure (Redis down) is reported as an "error" event, never thrown. */
@@ -708,7 +539,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   }
 
   #subscribeRoom(room: Room): void {
-    const channel = `${this.#channel}${room}#`;
+    const channel = this.#channels.room(room);
     if (this.#roomChannels.has(channel) || this.#closed) return;
     this.#roomChannels.add(channel);
     this.#sub.ssubscribe(channel, (message, ch) => this.#onMessage(message, ch)).catch((error) =>
@@ -720,15 +551,10 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   }
 
   #unsubscribeRoom(room: Room): void {
-    const channel = `${this.#channel}${room}#`;
+    const channel = this.#channels.room(room);
     if (!this.#roomChannels.delete(channel)) return;
     this.#sub.sunsubscribe(channel).catch(() => {});
   }
-}
-
-function socketDetails(socket: unknown): Record<string, unknown> {
-  const s = socket as { id: string; handshake: unknown; rooms: Iterable<Room>; data: unknown };
-  return { id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data };
 }
 
 /**

@@ -1,0 +1,18 @@
+/**
+ * The error of the Redis adapter's cluster operations.
+ *
+ * @module
+ */
+
+/** Why a cluster operation failed: a timeout, or Redis unreachable. */
+export class RedisAdapterError extends Error {
+  /** The operation: "publish", "fetchSockets", "serverSideEmit", ... */
+  readonly operation: string;
+
+  /** @param operation The operation. @param message What happened. */
+  constructor(operation: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RedisAdapterError";
+    this.operation = operation;
+  }
+}
