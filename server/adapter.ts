@@ -11,6 +11,8 @@ import { Emitter } from "../protocol/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import { prepareMessage } from "./engine/engine.ts";
 import type { PreparedMessage } from "./engine/types.ts";
+import { RecoveryLog } from "./recovery_log.ts";
+import { RoomsView } from "./rooms_view.ts";
 
 /** A room name. Every socket is also in the room named by its own id. */
 export type Room = string;
@@ -225,10 +227,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   #rooms = new Map<Room, SocketId | Set<SocketId>>();
   #sids = new Map<SocketId, Set<Room>>();
   #roomsView: ReadonlyMap<Room, ReadonlySet<SocketId>> = new RoomsView(this.#rooms);
-  #sessions = new Map<PrivateSessionId, SessionToPersist & { disconnectedAt: number }>();
-  #packets: Array<{ id: string; opts: BroadcastOptions; data: unknown[]; emittedAt: number }> = [];
+  #recovery = new RecoveryLog();
   #sweeper: ReturnType<typeof setInterval> | undefined;
-  #offsetCounter = 0;
 
   /** @param nsp The namespace. */
   constructor(nsp: AdapterNamespace) {
@@ -251,15 +251,17 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     const recovery = this.nsp.recovery;
     if (!recovery || this.#sweeper) return;
     // Released by close(), which Server.close() calls for every namespace.
-    this.#sweeper = setInterval(() => this.#sweep(recovery.maxDisconnectionDuration), 60_000);
+    this.#sweeper = setInterval(
+      () => this.#recovery.sweep(recovery.maxDisconnectionDuration),
+      60_000,
+    );
   }
 
   /** Stops the sweeper and forgets persisted sessions. */
   close(): void {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
-    this.#sessions.clear();
-    this.#packets = [];
+    this.#recovery.clear();
   }
 
   /** One server: this one. */
@@ -354,10 +356,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     const data = packet.data as unknown[];
     let id = offset;
     if (id === undefined) {
-      id = this.#nextOffset();
+      id = this.#recovery.nextOffset();
       data.push(id);
     }
-    this.#packets.push({ id, opts, data, emittedAt: Date.now() });
+    this.#recovery.keep(id, opts, data);
     return id;
   }
 
@@ -460,7 +462,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   /** Keeps a session until maxDisconnectionDuration passes. */
   persistSession(session: SessionToPersist): void {
     if (!this.nsp.recovery) return;
-    this.#sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
+    this.#recovery.persist(session);
   }
 
   /**
@@ -470,9 +472,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   protected takeSession(
     pid: PrivateSessionId,
   ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
-    const session = this.#sessions.get(pid);
-    this.#sessions.delete(pid);
-    return Promise.resolve(session);
+    return Promise.resolve(this.#recovery.take(pid));
   }
 
   /** Restores a session with what it missed after `offset`, or null. */
@@ -482,30 +482,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     const session = await this.takeSession(pid);
     if (!session) return null;
     if (session.disconnectedAt + recovery.maxDisconnectionDuration < Date.now()) return null;
-    const index = this.#packets.findIndex((p) => p.id === offset);
-    if (index === -1) return null;
-    const rooms = new Set(session.rooms);
-    const missedPackets: unknown[][] = [];
-    for (let i = index + 1; i < this.#packets.length; i++) {
-      const packet = this.#packets[i];
-      if (included(rooms, packet.opts)) missedPackets.push(packet.data);
-    }
+    const missedPackets = this.#recovery.missedSince(offset, session.rooms);
+    if (missedPackets === null) return null;
     const { disconnectedAt: _, ...rest } = session;
     return { ...rest, missedPackets };
-  }
-
-  #nextOffset(): string {
-    // Unique and increasing per process: time plus a counter, base 36.
-    return Date.now().toString(36) + "-" + (this.#offsetCounter++).toString(36);
-  }
-
-  #sweep(maxDuration: number): void {
-    const threshold = Date.now() - maxDuration;
-    for (const [pid, session] of this.#sessions) {
-      if (session.disconnectedAt < threshold) this.#sessions.delete(pid);
-    }
-    const keepFrom = this.#packets.findIndex((p) => p.emittedAt >= threshold);
-    this.#packets = keepFrom === -1 ? [] : this.#packets.slice(keepFrom);
   }
 
   /** Calls `fn` once for every local socket the options select. */
@@ -546,71 +526,4 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     }
     return ids;
   }
-}
-
-/**
- * The public face of the adapter's room map: reads only, each room's
- * members as a Set (made on read for a room of one).
- */
-class RoomsView implements ReadonlyMap<Room, ReadonlySet<SocketId>> {
-  #map: ReadonlyMap<Room, SocketId | Set<SocketId>>;
-
-  constructor(map: ReadonlyMap<Room, SocketId | Set<SocketId>>) {
-    this.#map = map;
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return "Map";
-  }
-
-  has(room: Room): boolean {
-    return this.#map.has(room);
-  }
-
-  get(room: Room): ReadonlySet<SocketId> | undefined {
-    const members = this.#map.get(room);
-    return members === undefined ? undefined : asSet(members);
-  }
-
-  forEach(
-    fn: (
-      members: ReadonlySet<SocketId>,
-      room: Room,
-      map: ReadonlyMap<Room, ReadonlySet<SocketId>>,
-    ) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const [room, members] of this.#map) fn.call(thisArg, asSet(members), room, this);
-  }
-
-  keys(): MapIterator<Room> {
-    return this.#map.keys();
-  }
-
-  values(): MapIterator<ReadonlySet<SocketId>> {
-    return this.#map.values().map(asSet);
-  }
-
-  entries(): MapIterator<[Room, ReadonlySet<SocketId>]> {
-    return this.#map.entries().map(([room, members]) => [room, asSet(members)]);
-  }
-
-  [Symbol.iterator](): MapIterator<[Room, ReadonlySet<SocketId>]> {
-    return this.entries();
-  }
-}
-
-function asSet(members: SocketId | Set<SocketId>): ReadonlySet<SocketId> {
-  return typeof members === "string" ? new Set([members]) : members;
-}
-
-function included(rooms: Set<Room>, opts: BroadcastOptions): boolean {
-  const toAll = opts.rooms.size === 0;
-  const inTarget = toAll || [...opts.rooms].some((r) => rooms.has(r));
-  const excluded = [...(opts.except ?? [])].some((r) => rooms.has(r));
-  return inTarget && !excluded;
 }
