@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "../tests/harness.ts";
 import { CookieJar } from "./engine/cookie_jar.ts";
-import { parseUri } from "./engine/socket.ts";
+import { parseUri } from "./engine/options.ts";
 import { io, parseUrl } from "./io.ts";
 
 test("io: URL parsing names one Manager per origin and path", () => {

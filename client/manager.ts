@@ -11,9 +11,11 @@ import type { Decoder, Encoder, Packet, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
 import { Backoff } from "./backoff.ts";
-import { EngineClient, type EngineClientOptions, type EngineCloseReason } from "./engine/socket.ts";
-import { callUser } from "./report.ts";
-import { callEach, type Fn, Socket, type SocketOptions } from "./socket.ts";
+import { DETACHED, type EngineClientHandler, type EngineCloseReason } from "./engine/handler.ts";
+import type { EngineClientOptions } from "./engine/options.ts";
+import { EngineClient } from "./engine/socket.ts";
+import { callEach, callUser, type Fn } from "./report.ts";
+import { Socket, type SocketOptions } from "./socket.ts";
 
 /** Options of the Manager (socket.io-client names and defaults). */
 export interface ManagerOptions extends EngineClientOptions {
@@ -57,7 +59,30 @@ export type ManagerEvents = {
   reconnect: (attempt: number) => void;
 };
 
-type State = "closed" | "opening" | "open";
+/**
+ * What the Manager reports to each socket that uses it (is active), in the
+ * order they started to: the open of the connection, its errors and its
+ * close. Packets go to the socket of their namespace (`Socket.onPacket`).
+ */
+export interface ManagerSocketHandler {
+  /** The connection opened: the socket sends its CONNECT. */
+  onOpen(): void;
+  /** The connection failed to open, or its transport failed. */
+  onError(error: Error): void;
+  /** The connection closed. */
+  onClose(reason: ManagerCloseReason, description?: unknown): void;
+}
+
+/**
+ * The states of the Manager. "opening": an engine connects, under the
+ * connection timeout; "reconnecting": the same, as an attempt of a
+ * reconnection; "backoff": a reconnection waits its delay before the next
+ * attempt. Each has its one timer, which `#setState` clears.
+ */
+type State = "closed" | "opening" | "reconnecting" | "open" | "backoff";
+
+/** The connection state as socket.io-client names it. */
+export type ManagerReadyState = "closed" | "opening" | "open";
 
 /**
  * Manages the connection of a client: `io.Manager` in socket.io-client.
@@ -85,8 +110,23 @@ export class Manager extends Emitter<ManagerEvents> {
   #parser: Parser;
   #decoder: Decoder | null = null;
   #state: State = "closed";
-  #reconnecting = false;
-  #skipReconnect = false;
+  /** The timer of the state: the connection timeout, or the delay of a reconnection. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The callback of `open(callback)`, while opening. */
+  #openCallback: ((error?: Error) => void) | undefined;
+  /** The active sockets, in the order they started to use the Manager (copied on change). */
+  #sockets: readonly ManagerSocketHandler[] = [];
+  /** How the engine reports to this Manager; an engine left behind gets `DETACHED`. */
+  #engineHandler: EngineClientHandler = {
+    onOpen: () => this.#onEngineOpen(),
+    onPing: () => this.emit("ping"),
+    onMessage: (data) => this.#onData(data),
+    onError: (error) => this.#onEngineError(error),
+    // Before the open, only an error ends an attempt (else the connection timeout does).
+    onClose: (reason, description) => {
+      if (this.#state === "open") this.#onClose(reason, description);
+    },
+  };
   #reconnection: boolean;
   #reconnectionAttempts: number;
   #reconnectionDelay: number;
@@ -94,7 +134,6 @@ export class Manager extends Emitter<ManagerEvents> {
   #randomizationFactor: number;
   #timeout: number | false;
   #autoConnect: boolean;
-  #cleanups: Array<() => void> = [];
 
   /** @param uri The server URL. @param options Manager and engine options. */
   constructor(uri: string, options: ManagerOptions = {}) {
@@ -121,14 +160,15 @@ export class Manager extends Emitter<ManagerEvents> {
 
   /**
    * Gets automatic reconnection, or sets it (any value, read as a boolean,
-   * `undefined` included) and returns the Manager.
+   * `undefined` included) and returns the Manager. Turning it off cancels a
+   * reconnection that waits for its next attempt.
    */
   reconnection(): boolean;
   reconnection(value: boolean): this;
   reconnection(value?: boolean): boolean | this {
     if (arguments.length === 0) return this.#reconnection;
     this.#reconnection = !!value;
-    if (!value) this.#skipReconnect = true;
+    if (!value && this.#state === "backoff") this.#setState("closed");
     return this;
   }
 
@@ -180,14 +220,15 @@ export class Manager extends Emitter<ManagerEvents> {
     return this;
   }
 
-  /** The connection state. */
-  get readyState(): State {
-    return this.#state;
+  /** The connection state: "opening" also during an attempt to reconnect. */
+  get readyState(): ManagerReadyState {
+    const state = this.#state;
+    return state === "backoff" ? "closed" : state === "reconnecting" ? "opening" : state;
   }
 
-  /** @internal Whether a reconnection is under way. */
+  /** @internal Whether a reconnection is under way (waiting, or attempting). */
   get reconnecting(): boolean {
-    return this.#reconnecting;
+    return this.#state === "backoff" || this.#state === "reconnecting";
   }
 
   /** @internal Whether sockets connect on creation. */
@@ -197,36 +238,13 @@ export class Manager extends Emitter<ManagerEvents> {
 
   /**
    * Opens the connection; `callback` gets an error or nothing. Returns the
-   * Manager (also when the connection is already open or opening).
+   * Manager (also when the connection is already open or opening). While a
+   * reconnection waits, this makes its next attempt at once.
    */
   open(callback?: (error?: Error) => void): this {
-    if (this.#state !== "closed") return this;
-    const engine = new EngineClient(this.uri, this.opts);
-    this.engine = engine;
-    this.#state = "opening";
-    this.#skipReconnect = false;
-    const onOpen = () => {
-      this.#onOpen(engine);
-      if (callback) callUser(this, callback, []);
-    };
-    const onError = (error: Error) => {
-      this.#cleanup();
-      this.#state = "closed";
-      this.emit("error", error);
-      if (callback) callUser(this, callback, [error]);
-      else this.#maybeReconnectOnOpen();
-    };
-    engine.once("open", onOpen);
-    engine.once("error", onError);
-    this.#cleanups.push(() => engine.off("open", onOpen), () => engine.off("error", onError));
-    if (this.#timeout !== false) {
-      const timer = setTimeout(() => {
-        engine.off("open", onOpen);
-        onError(new Error("timeout"));
-        engine.close();
-      }, this.#timeout);
-      this.#cleanups.push(() => clearTimeout(timer));
-    }
+    const state = this.#state;
+    if (state === "closed") this.#connect("opening", callback);
+    else if (state === "backoff") this.#connect("reconnecting", callback);
     return this;
   }
 
@@ -248,20 +266,76 @@ export class Manager extends Emitter<ManagerEvents> {
     return this.open(callback);
   }
 
-  #onOpen(engine: EngineClient): void {
-    this.#cleanup();
-    this.#state = "open";
+  /**
+   * The one place the state changes. It clears the timer of the state left,
+   * drops the decoder when leaving "open" and detaches the engine when no
+   * connection is left.
+   */
+  #setState(next: State): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#state === "open" && next !== "open") {
+      this.#decoder?.destroy();
+      this.#decoder = null;
+    }
+    if ((next === "closed" || next === "backoff") && this.engine) this.engine.handler = DETACHED;
+    this.#state = next;
+  }
+
+  #connect(next: "opening" | "reconnecting", callback?: (error?: Error) => void): void {
+    const engine = new EngineClient(this.uri, this.opts);
+    this.engine = engine;
+    this.#setState(next);
+    engine.handler = this.#engineHandler;
+    this.#openCallback = callback;
+    if (this.#timeout !== false) {
+      this.#timer = setTimeout(() => {
+        this.#openFailed(new Error("timeout"));
+        engine.close();
+      }, this.#timeout);
+    }
+  }
+
+  #onEngineOpen(): void {
+    const attempt = this.#state === "reconnecting";
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
+    this.#setState("open");
     this.#decoder = this.#parser.createDecoder({ binaryType: "arraybuffer" });
-    const onPing = () => this.emit("ping");
-    const onData = (data: EngineData) => this.#onData(data);
-    const onError = (error: Error) => this.emit("error", error);
-    const onClose = (reason: EngineCloseReason, description?: unknown) =>
-      this.#onClose(reason, description);
-    engine.on("ping", onPing).on("data", onData).on("error", onError).on("close", onClose);
-    this.#cleanups.push(() => {
-      engine.off("ping", onPing).off("data", onData).off("error", onError).off("close", onClose);
-    });
+    for (const socket of this.#sockets) socket.onOpen();
     this.emit("open");
+    if (callback) callUser(this, callback, []);
+    if (attempt) {
+      const attempts = this.backoff.attempts;
+      this.backoff.reset();
+      this.emit("reconnect", attempts);
+    }
+  }
+
+  #onEngineError(error: Error): void {
+    if (this.#state === "open") this.#error(error);
+    else this.#openFailed(error);
+  }
+
+  /** The engine failed to open (or timed out): the sockets and the users hear of it. */
+  #openFailed(error: Error): void {
+    const attempt = this.#state === "reconnecting";
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
+    this.#setState("closed");
+    this.#error(error);
+    if (callback) callUser(this, callback, [error]);
+    if (attempt) {
+      this.#reconnect();
+      this.emit("reconnect_error", error);
+    } else if (!callback && this.backoff.attempts === 0) {
+      this.#reconnect();
+    }
+  }
+
+  #error(error: Error): void {
+    for (const socket of this.#sockets) socket.onError(error);
+    this.emit("error", error);
   }
 
   #onData(data: EngineData): void {
@@ -289,10 +363,16 @@ export class Manager extends Emitter<ManagerEvents> {
     return socket;
   }
 
+  /** @internal A socket became active: it hears of the connection's open, errors and close. */
+  attach(socket: ManagerSocketHandler): void {
+    this.#sockets = [...this.#sockets, socket];
+  }
+
   /** @internal A socket went inactive: close the connection when none is left. */
-  destroySocket(_socket: Socket): void {
+  detach(socket: ManagerSocketHandler): void {
+    this.#sockets = this.#sockets.filter((s) => s !== socket);
     for (const socket of this.nsps.values()) if (socket.active) return;
-    this.#close();
+    this.#onClose("forced close", undefined, false);
   }
 
   /** @internal Encodes and writes a packet. */
@@ -303,73 +383,51 @@ export class Manager extends Emitter<ManagerEvents> {
     for (const frame of frames) engine.write(frame, options);
   }
 
-  #cleanup(): void {
-    for (const fn of this.#cleanups.splice(0)) fn();
-    this.#decoder?.destroy();
-  }
-
-  #close(): void {
-    this.#skipReconnect = true;
-    this.#reconnecting = false;
-    this.#onClose("forced close");
-  }
-
   /**
    * Closes the connection and stops reconnecting. Emits "close" with
    * "forced close", also when the connection is already closed (as
    * socket.io-client does), and the active sockets emit "disconnect".
    */
   disconnect(): void {
-    this.#close();
+    this.#onClose("forced close", undefined, false);
   }
 
   /** Alias of {@linkcode Manager.disconnect}. */
   close(): void {
-    this.#close();
+    this.#onClose("forced close", undefined, false);
   }
 
-  #onClose(reason: ManagerCloseReason, description?: unknown): void {
-    this.#cleanup();
-    this.engine?.close();
+  /**
+   * The connection closed, or is closed (`reconnect` false: by the user, or
+   * because no socket is left). Also when already closed, as socket.io-client
+   * does: each `disconnect()` of a Manager, or of its last active socket,
+   * reports "forced close".
+   */
+  #onClose(reason: ManagerCloseReason, description?: unknown, reconnect = true): void {
+    const engine = this.engine;
+    this.#setState("closed");
+    engine?.close();
     this.backoff.reset();
-    this.#state = "closed";
-    // Also when already closed, as socket.io-client does: each `disconnect()`
-    // of a Manager, or of its last active socket, reports "forced close".
+    for (const socket of this.#sockets) socket.onClose(reason, description);
     this.emit("close", reason, description);
-    if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
+    if (reconnect) this.#reconnect();
   }
 
-  #maybeReconnectOnOpen(): void {
-    if (!this.#reconnecting && this.#reconnection && this.backoff.attempts === 0) this.#reconnect();
-  }
-
+  /** Waits the next delay of the backoff, then attempts to connect, unless attempts ran out. */
   #reconnect(): void {
-    if (this.#reconnecting || this.#skipReconnect) return;
+    if (!this.#reconnection || this.#state !== "closed") return;
     if (this.backoff.attempts >= this.#reconnectionAttempts) {
       this.backoff.reset();
-      this.#reconnecting = false;
       this.emit("reconnect_failed");
       return;
     }
     const delay = this.backoff.duration();
-    this.#reconnecting = true;
-    const timer = setTimeout(() => {
-      if (this.#skipReconnect) return;
+    this.#setState("backoff");
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.emit("reconnect_attempt", this.backoff.attempts);
-      if (this.#skipReconnect) return;
-      this.open((error) => {
-        if (error) {
-          this.#reconnecting = false;
-          this.#reconnect();
-          this.emit("reconnect_error", error);
-        } else {
-          const attempt = this.backoff.attempts;
-          this.#reconnecting = false;
-          this.backoff.reset();
-          this.emit("reconnect", attempt);
-        }
-      });
+      // A listener may have closed the Manager, or opened it.
+      if (this.#state === "backoff") this.#connect("reconnecting");
     }, delay);
-    this.#cleanups.push(() => clearTimeout(timer));
   }
 }

@@ -44,13 +44,9 @@ export {
   type SocketOptions,
 } from "./socket.ts";
 export { Backoff, type BackoffOptions } from "./backoff.ts";
-export {
-  EngineClient,
-  type EngineClientEvents,
-  type EngineClientOptions,
-  type EngineCloseReason,
-  type HandshakeData,
-} from "./engine/socket.ts";
+export { EngineClient } from "./engine/socket.ts";
+export type { EngineClientEvents, EngineCloseReason, HandshakeData } from "./engine/handler.ts";
+export type { EngineClientOptions } from "./engine/options.ts";
 export type { TlsOptions } from "./engine/runtime.ts";
 export { TransportError, type TransportName } from "./engine/transport.ts";
 export { defaultParser } from "../protocol/socket_io.ts";

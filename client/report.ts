@@ -39,3 +39,24 @@ export function callUser(
     reportUncaught(error);
   }
 }
+
+/** @internal A listener, as the emitters store it. */
+// deno-lint-ignore no-explicit-any
+export type Fn = (...args: any[]) => unknown;
+
+/**
+ * @internal Calls each listener of `entry` (one function or a list, never
+ * mutated while in use) with `args`. What a listener throws is reported as
+ * uncaught and the next listener still runs: an application's bug must not
+ * look like a network failure of the connection that delivered the event.
+ */
+export function callEach(
+  self: unknown,
+  entry: Fn | readonly Fn[] | undefined,
+  args: readonly unknown[],
+): boolean {
+  if (entry === undefined) return false;
+  if (typeof entry === "function") callUser(self, entry, args);
+  else for (const listener of entry) callUser(self, listener, args);
+  return true;
+}

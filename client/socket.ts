@@ -7,11 +7,15 @@
 
 // deno-lint-ignore-file no-explicit-any
 
-import { type EventsMap, Listeners } from "../protocol/emitter.ts";
+import type { EventsMap } from "../protocol/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import { hasBlob, RESERVED_EVENTS, resolveBlobs } from "../protocol/socket_io.ts";
-import type { Manager, ManagerCloseReason } from "./manager.ts";
+import type { Manager, ManagerCloseReason, ManagerSocketHandler } from "./manager.ts";
+import { type Ack, Acks, type EmitFlags, RetryQueue } from "./ack.ts";
+import { SocketListeners } from "./listeners.ts";
 import { callUser } from "./report.ts";
+
+export type { AnyListener } from "./listeners.ts";
 
 /** Why a client socket disconnected: the official strings. */
 export type ClientDisconnectReason =
@@ -39,45 +43,13 @@ type ReservedEvents = {
   disconnect: (reason: ClientDisconnectReason, description?: unknown) => void;
 };
 
-/** Listener of `onAny` / `onAnyOutgoing`. */
-export type AnyListener = (event: string, ...args: any[]) => void;
-
-interface Flags {
-  compress?: boolean;
-  volatile?: boolean;
-  timeout?: number;
-  fromQueue?: boolean;
-}
-
-interface QueuedPacket {
-  id: number;
-  tryCount: number;
-  pending: boolean;
-  args: unknown[];
-  flags: Flags;
-}
-
-type Ack = ((...args: any[]) => void) & { withError?: boolean };
-
-/** @internal */
-export type Fn = (...args: any[]) => unknown;
-
 /**
- * @internal Calls each listener of `entry` (one function or a list, never
- * mutated while in use) with `args`. What a listener throws is reported as
- * uncaught and the next listener still runs: an application's bug must not
- * look like a network failure of the connection that delivered the event.
+ * The states of a socket. "connecting": it uses its Manager (it is active)
+ * and waits for the connection or the server's answer to its CONNECT;
+ * "disconnecting": it was connected and has just left its Manager, its
+ * "disconnect" comes next.
  */
-export function callEach(
-  self: unknown,
-  entry: Fn | readonly Fn[] | undefined,
-  args: readonly unknown[],
-): boolean {
-  if (entry === undefined) return false;
-  if (typeof entry === "function") callUser(self, entry, args);
-  else for (const listener of entry) callUser(self, listener, args);
-  return true;
-}
+type State = "disconnected" | "connecting" | "connected" | "disconnecting";
 
 const DEFAULT_MAP = {} as { [event: string]: (...args: any[]) => void };
 type DefaultEvents = typeof DEFAULT_MAP;
@@ -95,15 +67,13 @@ type DefaultEvents = typeof DEFAULT_MAP;
  * ```
  */
 export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = DefaultEvents>
-  extends Listeners<L & ReservedEvents> {
+  extends SocketListeners<L & ReservedEvents> {
   /** The Manager. */
   readonly io: Manager;
   /** The namespace. */
   readonly nsp: string;
   /** The session id given by the server, while connected. */
   id: string | undefined;
-  /** Whether connected. */
-  connected = false;
   /** Whether the last connection restored a session. */
   recovered = false;
   /** Auth payload or provider. */
@@ -113,14 +83,19 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
   /** Packets emitted while disconnected, sent on connect. */
   sendBuffer: Packet[] = [];
   #opts: SocketOptions;
-  #ids = 0;
-  #acks = new Map<number, Ack>();
-  #flags: Flags = {};
-  #subscribed: Array<() => void> | null = null;
-  #any: AnyListener[] = [];
-  #anyOutgoing: AnyListener[] = [];
-  #queue: QueuedPacket[] = [];
-  #queueSeq = 0;
+  #acks: Acks = new Acks(this);
+  #flags: EmitFlags = {};
+  #state: State = "disconnected";
+  /** How the Manager reports to this socket while it is active. */
+  #handler: ManagerSocketHandler = {
+    onOpen: () => this.#onOpen(),
+    onError: (error) => {
+      if (!this.connected) this.#local("connect_error", error);
+    },
+    onClose: (reason, description) => this.#onClose(reason, description),
+  };
+  /** The emits retried until acked, with the `retries` option. */
+  #queue: RetryQueue | null;
   #pid: string | undefined;
   #lastOffset: string | undefined;
 
@@ -131,7 +106,19 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     this.nsp = nsp;
     this.auth = options.auth;
     this.#opts = { ...options };
+    this.#queue = options.retries
+      ? new RetryQueue(
+        this,
+        options.retries,
+        (event, args, flags) => this.#emit(event, args, flags),
+      )
+      : null;
     if (io.autoConnect) this.open();
+  }
+
+  /** Whether connected. */
+  get connected(): boolean {
+    return this.#state === "connected" || this.#state === "disconnecting";
   }
 
   /** Whether the socket is disconnected. */
@@ -139,28 +126,23 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return !this.connected;
   }
 
-  /** Whether the socket reconnects by itself (it is subscribed to its Manager). */
+  /** Whether the socket reconnects by itself (it uses its Manager). */
   get active(): boolean {
-    return this.#subscribed !== null;
+    return this.#state === "connecting" || this.#state === "connected";
   }
 
-  #subscribe(): void {
-    if (this.#subscribed) return;
-    const io = this.io;
-    const onOpen = () => this.#onOpen();
-    const onError = (error: Error) => {
-      if (!this.connected) this.#local("connect_error", error);
-    };
-    const onClose = (reason: ManagerCloseReason, description?: unknown) =>
-      this.#onClose(reason, description);
-    io.on("open", onOpen).on("error", onError).on("close", onClose);
-    this.#subscribed = [() => io.off("open", onOpen).off("error", onError).off("close", onClose)];
+  /** The one place the state changes (a socket's state has no timers of its own). */
+  #setState(next: State): void {
+    this.#state = next;
   }
 
   /** Connects (or reconnects) the socket. */
   connect(): this {
     if (this.connected) return this;
-    this.#subscribe();
+    if (this.#state === "disconnected") {
+      this.#setState("connecting");
+      this.io.attach(this.#handler);
+    }
     if (!this.io.reconnecting) this.io.open();
     if (this.io.readyState === "open") this.#onOpen();
     return this;
@@ -211,9 +193,9 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
 
   #blobChain: Promise<void> | null = null;
 
-  #emit(event: string, args: unknown[], flags: Flags): void {
-    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
-      this.#addToQueue([event, ...args], flags);
+  #emit(event: string, args: unknown[], flags: EmitFlags): void {
+    if (this.#queue && !flags.fromQueue && !flags.volatile) {
+      this.#queue.add([event, ...args], flags);
       return;
     }
     const data: unknown[] = [event, ...args];
@@ -224,40 +206,21 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     };
     packet.options = { compress: flags.compress !== false };
     if (typeof data[data.length - 1] === "function") {
-      const id = this.#ids++;
-      this.#registerAck(id, data.pop() as Ack, flags.timeout);
-      packet.id = id;
+      const timeout = flags.timeout ?? this.#opts.ackTimeout;
+      packet.id = this.#acks.add(data.pop() as Ack, timeout, (id) => {
+        this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+      });
     }
     const engine = this.io.engine;
     const writable = engine?.transport?.writable ?? false;
     const connected = this.connected && !(engine?.hasPingExpired() ?? false);
     if (flags.volatile && !writable) return;
     if (connected) {
-      this.#notifyOutgoing(data);
+      this.notifyOutgoing(data);
       this.#packet(packet);
     } else {
       this.sendBuffer.push(packet);
     }
-  }
-
-  #registerAck(id: number, ack: Ack, flagTimeout: number | undefined): void {
-    const timeout = flagTimeout ?? this.#opts.ackTimeout;
-    if (timeout === undefined) {
-      this.#acks.set(id, ack);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.#acks.delete(id);
-      this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
-      callUser(this, ack, [new Error("operation has timed out")]);
-    }, timeout);
-    const wrapped: Ack = (...args: unknown[]) => {
-      clearTimeout(timer);
-      callUser(this, ack, args);
-    };
-    wrapped.withError = true;
-    (wrapped as { timer?: unknown }).timer = timer;
-    this.#acks.set(id, wrapped);
   }
 
   /** Emits and resolves with the ack (rejects on timeout). */
@@ -309,46 +272,6 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     return this;
   }
 
-  #addToQueue(args: unknown[], flags: Flags): void {
-    let ack: Ack | undefined;
-    if (typeof args[args.length - 1] === "function") ack = args.pop() as Ack;
-    const packet: QueuedPacket = {
-      id: this.#queueSeq++,
-      tryCount: 0,
-      pending: false,
-      args,
-      flags: { ...flags, fromQueue: true },
-    };
-    const onResponse: Ack = (error: unknown, ...response: unknown[]) => {
-      if (packet !== this.#queue[0]) return;
-      if (error !== null) {
-        if (packet.tryCount > this.#opts.retries!) {
-          this.#queue.shift();
-          if (ack) callUser(this, ack, [error]);
-        }
-      } else {
-        this.#queue.shift();
-        if (ack) callUser(this, ack, [null, ...response]);
-      }
-      packet.pending = false;
-      this.#drainQueue();
-    };
-    onResponse.withError = true;
-    args.push(onResponse);
-    this.#queue.push(packet);
-    this.#drainQueue();
-  }
-
-  #drainQueue(force = false): void {
-    if (!this.connected || this.#queue.length === 0) return;
-    const packet = this.#queue[0];
-    if (packet.pending && !force) return;
-    packet.pending = true;
-    packet.tryCount++;
-    const [event, ...args] = packet.args as [string, ...unknown[]];
-    this.#emit(event, args, packet.flags);
-  }
-
   #packet(packet: Packet & { options?: { compress: boolean } }): void {
     packet.nsp = this.nsp;
     this.io.packet(packet, packet.options);
@@ -358,7 +281,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
 
   /** @internal A packet for this namespace arrived. */
   onPacket(packet: Packet): void {
-    if (!this.#subscribed) return;
+    if (!this.active) return;
     switch (packet.type) {
       case PacketType.CONNECT: {
         const data = packet.data as { sid?: string; pid?: string } | undefined;
@@ -379,7 +302,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
         return;
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        this.#onAck(packet);
+        this.#acks.resolve(packet.id!, packet.data as unknown[]);
         return;
       case PacketType.DISCONNECT:
         this.#destroy();
@@ -388,11 +311,8 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
       case PacketType.CONNECT_ERROR: {
         this.#destroy();
         const payload = packet.data as { message?: string; data?: unknown } | string;
-        const error = new Error(typeof payload === "string" ? payload : payload?.message ?? "") as
-          & Error
-          & {
-            data?: unknown;
-          };
+        const message = typeof payload === "string" ? payload : payload?.message ?? "";
+        const error: Error & { data?: unknown } = new Error(message);
         if (typeof payload === "object") error.data = payload.data;
         this.#local("connect_error", error);
         return;
@@ -408,9 +328,8 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
   }
 
   #emitEvent(args: unknown[]): void {
-    const any = this.#any;
-    for (const listener of any) callUser(this, listener, args);
-    callEach(this, this.rawListener(args[0] as string) as Fn | readonly Fn[], args.slice(1));
+    this.notifyAny(args);
+    this.callListeners(args[0] as string, args.slice(1));
     if (this.#pid && args.length && typeof args[args.length - 1] === "string") {
       this.#lastOffset = args[args.length - 1] as string;
     }
@@ -425,40 +344,30 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     };
   }
 
-  #onAck(packet: Packet): void {
-    const ack = this.#acks.get(packet.id!);
-    if (typeof ack !== "function") return;
-    this.#acks.delete(packet.id!);
-    const data = (packet.data as unknown[]).slice();
-    if (ack.withError) data.unshift(null);
-    callUser(this, ack, data);
-  }
-
   #onConnect(id: string, pid: string | undefined): void {
     this.id = id;
     this.recovered = Boolean(pid && this.#pid === pid);
     this.#pid = pid;
-    this.connected = true;
+    this.#setState("connected");
     for (const args of this.receiveBuffer) this.#emitEvent(args);
     this.receiveBuffer = [];
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
     for (const packet of buffered) {
-      this.#notifyOutgoing(packet.data as unknown[]);
+      this.notifyOutgoing(packet.data as unknown[]);
       this.#packet(packet);
     }
-    this.#drainQueue(true);
+    this.#queue?.drain(true);
     this.#local("connect");
   }
 
   // ---- disconnecting ---------------------------------------------------------------------
 
+  /** The socket leaves its Manager, which closes its connection when no socket is left. */
   #destroy(): void {
-    if (this.#subscribed) {
-      for (const fn of this.#subscribed) fn();
-      this.#subscribed = null;
-    }
-    this.io.destroySocket(this as unknown as Socket);
+    if (this.#state === "connected") this.#setState("disconnecting");
+    else if (this.#state === "connecting") this.#setState("disconnected");
+    this.io.detach(this.#handler);
   }
 
   /**
@@ -487,99 +396,14 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
    * its Manager reports every close of the Manager's connection.
    */
   #onClose(reason: ClientDisconnectReason | ManagerCloseReason, description?: unknown): void {
-    this.connected = false;
+    if (this.#state === "connected") this.#setState("connecting");
+    else if (this.#state === "disconnecting") this.#setState("disconnected");
     this.id = undefined;
     this.#local("disconnect", reason as ClientDisconnectReason, description);
-    this.#clearAcks();
-  }
-
-  #clearAcks(): void {
-    for (const [id, ack] of this.#acks) {
-      if (this.sendBuffer.some((p) => p.id === id)) continue;
-      this.#acks.delete(id);
-      if (ack.withError) {
-        clearTimeout((ack as { timer?: ReturnType<typeof setTimeout> }).timer);
-        callUser(this, ack, [new Error("socket has been disconnected")]);
-      }
-    }
+    this.#acks.clear((id) => this.sendBuffer.some((p) => p.id === id));
   }
 
   #local(event: keyof ReservedEvents, ...args: unknown[]): void {
-    callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
+    this.callListeners(event, args);
   }
-
-  /**
-   * @internal Calls the local listeners of an event; what a listener throws
-   * is reported as uncaught (`reportError`), not thrown.
-   */
-  override emitLocal<Ev extends keyof (L & ReservedEvents)>(
-    event: Ev,
-    ...args: Parameters<(L & ReservedEvents)[Ev]>
-  ): boolean {
-    return callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
-  }
-
-  /** Whether an event has listeners (as `hasListeners` in socket.io-client). */
-  hasListeners<Ev extends keyof (L & ReservedEvents)>(event: Ev): boolean {
-    return this.rawListener(event) !== undefined;
-  }
-
-  // ---- catch-all listeners ---------------------------------------------------------------
-
-  /** Adds a listener for every incoming event. */
-  onAny(listener: AnyListener): this {
-    this.#any = [...this.#any, listener];
-    return this;
-  }
-
-  /** Adds a listener for every incoming event, first in line. */
-  prependAny(listener: AnyListener): this {
-    this.#any = [listener, ...this.#any];
-    return this;
-  }
-
-  /** Removes one catch-all listener (its first registration), or all. */
-  offAny(listener?: AnyListener): this {
-    this.#any = listener ? withoutFirst(this.#any, listener) : [];
-    return this;
-  }
-
-  /** The catch-all listeners. */
-  listenersAny(): AnyListener[] {
-    return [...this.#any];
-  }
-
-  /** Adds a listener for every outgoing event. */
-  onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing = [...this.#anyOutgoing, listener];
-    return this;
-  }
-
-  /** Adds a listener for every outgoing event, first in line. */
-  prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing = [listener, ...this.#anyOutgoing];
-    return this;
-  }
-
-  /** Removes one outgoing catch-all listener (its first registration), or all. */
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = listener ? withoutFirst(this.#anyOutgoing, listener) : [];
-    return this;
-  }
-
-  /** The outgoing catch-all listeners. */
-  listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#anyOutgoing];
-  }
-
-  #notifyOutgoing(data: unknown[]): void {
-    const listeners = this.#anyOutgoing;
-    for (const listener of listeners) callUser(this, listener, data);
-  }
-}
-
-/** `list` without the first occurrence of `item` (the same array when absent). */
-function withoutFirst<T>(list: T[], item: T): T[] {
-  const index = list.indexOf(item);
-  return index === -1 ? list : [...list.slice(0, index), ...list.slice(index + 1)];
 }

@@ -1,142 +1,53 @@
 /**
  * The Engine.IO client: handshake, heartbeat, write buffer, upgrade from
  * long-polling to WebSocket, and close reasons with the official strings.
+ * It reports to the layer above through its `handler` (`handler.ts`) and to
+ * users through its events.
  *
  * @module
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
 import { Emitter } from "../../protocol/emitter.ts";
-import { ProtocolError } from "../../protocol/errors.ts";
 import { callUser } from "../report.ts";
-import { CookieJar } from "./cookie_jar.ts";
-import { createTlsContext, isBrowser, type TlsContext, type TlsOptions } from "./runtime.ts";
 import {
-  createTransport,
-  type Transport,
-  type TransportError,
-  type TransportHandler,
-  type TransportName,
-  type TransportOptions,
+  DETACHED,
+  type EngineClientEvents,
+  type EngineClientHandler,
+  type EngineCloseReason,
+  type HandshakeData,
+  parseHandshake,
+} from "./handler.ts";
+import {
+  baseTransportOptions,
+  type EngineClientOptions,
+  parseUri,
+  transportOptions,
+  usableTransports,
+} from "./options.ts";
+import { PollingTransport } from "./polling.ts";
+import { createTlsContext, type TlsContext } from "./runtime.ts";
+import type {
+  Transport,
+  TransportError,
+  TransportHandler,
+  TransportName,
+  TransportOptions,
 } from "./transport.ts";
+import { WebSocketTransport } from "./websocket.ts";
 
-/** Why the Engine.IO client closed: the official strings. */
-export type EngineCloseReason =
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "parse error"
-  | "forced close";
+/**
+ * The states of the connection. "upgrading": the WebSocket probe answered and
+ * polling is pausing, so nothing is written until the transports are swapped.
+ * A probe that has not answered yet is the `#probe` slot, in "open" (or
+ * "closing"): it changes nothing of the connection until it answers.
+ */
+type State = "opening" | "open" | "upgrading" | "closing" | "closed";
 
-/** Options of the Engine.IO client (engine.io-client names and defaults). */
-export interface EngineClientOptions extends TlsOptions {
-  /** Transports, tried in order. @default ["polling", "websocket"] */
-  transports?: TransportName[];
-  /** Upgrade from polling to WebSocket when the server offers it. @default true */
-  upgrade?: boolean;
-  /** Start with WebSocket when a WebSocket connection worked before. @default false */
-  rememberUpgrade?: boolean;
-  /** On a failed connection, try the next transport. @default false */
-  tryAllTransports?: boolean;
-  /** Server path. @default "/engine.io" */
-  path?: string;
-  /** Append a trailing slash to the path. @default true */
-  addTrailingSlash?: boolean;
-  /** Query parameters. */
-  query?: string | Record<string, string | number | boolean>;
-  /** Headers for every request (WebSocket too in Deno and Bun). */
-  extraHeaders?: Record<string, string>;
-  /** Send cookies: `credentials: "include"` in browsers, a cookie jar in Deno/Bun. @default false */
-  withCredentials?: boolean;
-  /**
-   * Send binary as base64 text ("b" + base64) and ask the server, with
-   * `b64=1` in the query of the polling handshake and of every WebSocket, to
-   * do the same. @default false
-   */
-  forceBase64?: boolean;
-  /** Add a timestamp to every request. @default true */
-  timestampRequests?: boolean;
-  /** Name of the timestamp parameter. @default "t" */
-  timestampParam?: string;
-  /** Milliseconds before an HTTP request fails. */
-  requestTimeout?: number;
-  /** WebSocket sub-protocols. */
-  protocols?: string | string[];
-  /**
-   * Close the connection silently on the global `beforeunload` event, like
-   * engine.io-client: the transport closes (the server sees the client
-   * leave) but nothing is reported up, so the Socket.IO sockets emit no
-   * "disconnect" and the Manager does not reconnect. Where the event does not
-   * unload the program (a cancelled unload, or a runtime that dispatches it
-   * and keeps running), the session ends later with "ping timeout". Browsers
-   * fire it when the page unloads; Deno fires it when its event loop is about
-   * to run dry; the option needs a global `addEventListener`.
-   * @default false
-   */
-  closeOnBeforeunload?: boolean;
-  /** Options per transport, overriding the ones above. */
-  transportOptions?: Partial<Record<TransportName, Partial<EngineClientOptions>>>;
-  /** Host name (instead of the URL's). */
-  hostname?: string;
-  /** Port (instead of the URL's). */
-  port?: string | number;
-  /** Use TLS (instead of the URL's scheme). */
-  secure?: boolean;
-}
-
-/** Events of the Engine.IO client. */
-export type EngineClientEvents = {
-  open: () => void;
-  handshake: (data: HandshakeData) => void;
-  message: (data: EngineData) => void;
-  data: (data: EngineData) => void;
-  packet: (packet: EnginePacket) => void;
-  packetCreate: (packet: EnginePacket) => void;
-  ping: () => void;
-  heartbeat: () => void;
-  drain: () => void;
-  flush: () => void;
-  upgrading: (transport: Transport) => void;
-  upgrade: (transport: Transport) => void;
-  upgradeError: (error: Error) => void;
-  error: (error: Error) => void;
-  close: (reason: EngineCloseReason, description?: unknown) => void;
-};
-
-/** The open packet. */
-export interface HandshakeData {
-  sid: string;
-  upgrades: string[];
-  pingInterval: number;
-  pingTimeout: number;
-  maxPayload: number;
-}
-
-type State = "opening" | "open" | "closing" | "closed";
+/** The connection state as engine.io-client names it ("upgrading" is "open" there). */
+export type EngineReadyState = Exclude<State, "upgrading">;
 
 let priorWebSocketSuccess = false;
-
-/** Splits `http://host:port/path?query` into parts. */
-export interface ParsedUri {
-  secure: boolean;
-  hostname: string;
-  port: string;
-  path: string;
-  query: Record<string, string>;
-}
-
-/** Parses an absolute URL (or a bare `host:port`). */
-export function parseUri(uri: string): ParsedUri {
-  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : `http://${uri}`);
-  const secure = url.protocol === "https:" || url.protocol === "wss:";
-  return {
-    secure,
-    hostname: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port || (secure ? "443" : "80"),
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-  };
-}
 
 /**
  * An Engine.IO client connection.
@@ -162,6 +73,11 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   pingTimeout = 0;
   /** Largest payload the server accepts. */
   maxPayload = 0;
+  /**
+   * The layer above (the Manager sets it), told of the open, messages,
+   * pings, errors and the close before the user-facing events.
+   */
+  handler: EngineClientHandler = DETACHED;
   #state: State = "opening";
   #options:
     & Required<Pick<EngineClientOptions, "upgrade" | "rememberUpgrade" | "tryAllTransports">>
@@ -170,7 +86,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   #base: TransportOptions;
   #writeBuffer: EnginePacket[] = [];
   #inFlight = 0;
-  #upgrading = false;
+  /** The WebSocket being probed for an upgrade, until it replaces polling or fails. */
   #probe: Transport | null = null;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #pingDeadline = 0;
@@ -183,33 +99,10 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     const parsed = parseUri(uri);
     this.#options = { upgrade: true, rememberUpgrade: false, tryAllTransports: false, ...options };
     const o = this.#options;
-    let path = (o.path ?? "/engine.io").replace(/\/$/, "");
-    if (o.addTrailingSlash !== false) path += "/";
-    const query = typeof o.query === "string"
-      ? Object.fromEntries(new URLSearchParams(o.query))
-      : Object.fromEntries(Object.entries(o.query ?? {}).map(([k, v]) => [k, String(v)]));
-    this.#transports = (o.transports ?? ["polling", "websocket"]).filter((t) =>
-      t === "polling" || t === "websocket"
-    );
-    if (this.#transports.length === 0) throw new TypeError("Cannot connect: no usable transport");
+    this.#transports = usableTransports(o);
     // Last of what may throw (an option the runtime cannot honour): it may hold a resource.
     this.#tls = createTlsContext(o);
-    this.#base = {
-      hostname: o.hostname ?? parsed.hostname,
-      port: String(o.port ?? parsed.port),
-      secure: o.secure ?? parsed.secure,
-      path,
-      query: { ...parsed.query, ...query, EIO: "4" },
-      extraHeaders: o.extraHeaders,
-      withCredentials: o.withCredentials ?? false,
-      forceBase64: o.forceBase64 ?? false,
-      timestampRequests: o.timestampRequests !== false,
-      timestampParam: o.timestampParam ?? "t",
-      requestTimeout: o.requestTimeout,
-      protocols: o.protocols,
-      tls: this.#tls,
-      cookieJar: o.withCredentials && !isBrowser() ? new CookieJar() : undefined,
-    };
+    this.#base = baseTransportOptions(parsed, o, this.#tls);
     if (
       o.closeOnBeforeunload && typeof addEventListener === "function" &&
       typeof removeEventListener === "function"
@@ -221,15 +114,15 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   }
 
   /** The connection state. */
-  get readyState(): State {
-    return this.#state;
+  get readyState(): EngineReadyState {
+    return this.#state === "upgrading" ? "open" : this.#state;
   }
 
   /**
-   * Calls the listeners of `event`. A listener that throws (the layer above,
-   * or the user's code) is reported as an uncaught error
-   * ({@linkcode callUser}) and the other listeners still run: it never
-   * reaches the transport, so it never looks like a network failure.
+   * Calls the listeners of `event`. A listener that throws (the user's code)
+   * is reported as an uncaught error ({@linkcode callUser}) and the other
+   * listeners still run: it never reaches the transport, so it never looks
+   * like a network failure.
    */
   override emit<E extends keyof EngineClientEvents>(
     event: E,
@@ -242,26 +135,22 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     return true;
   }
 
-  #transportOptions(name: TransportName): TransportOptions {
-    const override = this.#options.transportOptions?.[name];
-    const base = this.#base;
-    if (!override) return { ...base, query: { ...base.query } };
-    return {
-      ...base,
-      query: { ...base.query, ...(override.query as Record<string, string> | undefined) },
-      extraHeaders: override.extraHeaders ?? base.extraHeaders,
-      forceBase64: override.forceBase64 ?? base.forceBase64,
-      requestTimeout: override.requestTimeout ?? base.requestTimeout,
-      protocols: override.protocols ?? base.protocols,
-      withCredentials: override.withCredentials ?? base.withCredentials,
-    };
+  /** The one place the state changes; "closed" ends the heartbeat. */
+  #setState(next: State): void {
+    if (next === "closed") {
+      clearTimeout(this.#pingTimer);
+      this.#pingDeadline = 0;
+    }
+    this.#state = next;
   }
 
-  #create(name: TransportName): Transport {
-    const options = this.#transportOptions(name);
+  #create(name: TransportName, handler: TransportHandler = this): Transport {
+    const options = transportOptions(this.#base, this.#options, name);
     if (this.id) options.query.sid = this.id;
     options.query.transport = name;
-    return createTransport(name, options, this);
+    return name === "polling"
+      ? new PollingTransport(options, handler)
+      : new WebSocketTransport(options, handler);
   }
 
   #open(): void {
@@ -269,7 +158,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
         this.#transports.includes("websocket")
       ? "websocket"
       : this.#transports[0];
-    this.#state = "opening";
+    this.#setState("opening");
     const transport = this.#create(name);
     this.transport = transport;
     transport.open();
@@ -277,21 +166,12 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
 
   // ---- transport events ------------------------------------------------------------------
 
-  /** @internal */
-  onTransportOpen(transport: Transport): void {
-    if (transport === this.#probe) {
-      transport.send([{ type: "ping", data: "probe" }]);
-    }
-  }
+  /** @internal The handshake, not the transport's open, opens the connection. */
+  onTransportOpen(_transport: Transport): void {}
 
   /** @internal */
   onTransportPacket(transport: Transport, packet: EnginePacket): void {
-    if (transport === this.#probe) {
-      this.#onProbePacket(transport, packet);
-      return;
-    }
-    if (transport !== this.transport) return;
-    if (this.#state !== "opening" && this.#state !== "open" && this.#state !== "closing") return;
+    if (transport !== this.transport || this.#state === "closed") return;
     this.emit("packet", packet);
     this.emit("heartbeat");
     switch (packet.type) {
@@ -304,12 +184,16 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       case "ping":
         this.#resetPingTimeout();
         this.#sendPacket({ type: "pong" });
+        this.handler.onPing();
         this.emit("ping");
         return;
-      case "message":
-        this.emit("data", packet.data ?? "");
-        this.emit("message", packet.data ?? "");
+      case "message": {
+        const data = packet.data ?? "";
+        this.handler.onMessage(data);
+        this.emit("data", data);
+        this.emit("message", data);
         return;
+      }
       default:
         return;
     }
@@ -320,16 +204,17 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     if (transport !== this.transport) return;
     this.#writeBuffer.splice(0, this.#inFlight);
     this.#inFlight = 0;
-    if (this.#writeBuffer.length === 0) this.emit("drain");
-    else this.#flush();
+    if (this.#writeBuffer.length > 0) {
+      this.#flush();
+      return;
+    }
+    this.emit("drain");
+    // A close waits for what was queued before it (see close()).
+    if (this.#state === "closing") this.#onClose("forced close");
   }
 
   /** @internal */
   onTransportError(transport: Transport, error: TransportError): void {
-    if (transport === this.#probe) {
-      this.#failProbe(error);
-      return;
-    }
     if (transport !== this.transport) return;
     priorWebSocketSuccess = false;
     if (
@@ -341,16 +226,13 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       this.#open();
       return;
     }
+    this.handler.onError(error);
     this.emit("error", error);
     this.#onClose("transport error", error);
   }
 
   /** @internal */
   onTransportClose(transport: Transport, description?: unknown): void {
-    if (transport === this.#probe) {
-      this.#failProbe(new Error("transport closed"));
-      return;
-    }
     if (transport !== this.transport) return;
     this.#onClose("transport close", description);
   }
@@ -365,8 +247,9 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.pingInterval = data.pingInterval;
     this.pingTimeout = data.pingTimeout;
     this.maxPayload = data.maxPayload;
-    this.#state = "open";
+    this.#setState("open");
     priorWebSocketSuccess = this.transport!.name === "websocket";
+    this.handler.onOpen();
     this.emit("open");
     this.#flush();
     if (this.#state !== "open") return;
@@ -395,17 +278,26 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
 
   #startProbe(): void {
     priorWebSocketSuccess = false;
-    const probe = this.#create("websocket");
+    const probe = this.#create("websocket", this.#probeHandler);
     this.#probe = probe;
     probe.open();
   }
 
-  #onProbePacket(probe: Transport, packet: EnginePacket): void {
-    if (packet.type !== "pong" || packet.data !== "probe") {
-      this.#failProbe(new Error("probe error"));
-      return;
-    }
-    this.#upgrading = true;
+  /** How the probe reports until it replaces polling: "2probe" out, "3probe" back. */
+  #probeHandler: TransportHandler = {
+    onTransportOpen: (probe) => probe.send([{ type: "ping", data: "probe" }]),
+    onTransportPacket: (probe, packet) => {
+      if (packet.type === "pong" && packet.data === "probe") this.#onProbeAnswered(probe);
+      else this.#failProbe(probe, new Error("probe error"));
+    },
+    onTransportDrain: () => {},
+    onTransportError: (probe, error) => this.#failProbe(probe, error),
+    onTransportClose: (probe) => this.#failProbe(probe, new Error("transport closed")),
+  };
+
+  #onProbeAnswered(probe: Transport): void {
+    if (probe !== this.#probe) return;
+    if (this.#state === "open") this.#setState("upgrading");
     this.emit("upgrading", probe);
     priorWebSocketSuccess = true;
     this.transport!.pause(() => {
@@ -413,22 +305,30 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       const old = this.transport!;
       this.#probe = null;
       this.transport = probe;
+      probe.reportTo(this);
       // Not close(): that would send a close packet and end the session.
       old.discard();
       probe.send([{ type: "upgrade" }]);
       this.emit("upgrade", probe);
-      this.#upgrading = false;
+      if (this.#state === "upgrading") this.#setState("open");
       this.#flush();
     });
   }
 
-  #failProbe(error: Error): void {
+  #failProbe(probe: Transport, error: Error): void {
+    if (probe !== this.#probe) return;
+    this.#dropProbe();
+    this.emit("upgradeError", error);
+  }
+
+  /** Closes the probe, if any; the connection stays on its transport. */
+  #dropProbe(silently = false): void {
     const probe = this.#probe;
     if (!probe) return;
     this.#probe = null;
-    this.#upgrading = false;
+    if (this.#state === "upgrading") this.#setState("open");
+    if (silently) probe.silence();
     probe.close();
-    this.emit("upgradeError", error);
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -438,10 +338,8 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
    *
    * `options.compress` is accepted for engine.io-client compatibility and has
    * no effect, as in engine.io-client in browsers: no client `WebSocket` here
-   * takes a per-message flag (browsers and Deno have none; Bun's compresses
-   * every message once permessage-deflate is agreed and ignores a flag), and
-   * polling requests are never compressed by the client (engine.io-client
-   * ignores the flag over polling too).
+   * takes a per-message flag (see `runtime.ts`) and the client never
+   * compresses a polling request (nor does engine.io-client).
    *
    * @param data Text or binary.
    * @param options `compress`: see above.
@@ -474,48 +372,28 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   #flush(): void {
     const transport = this.transport;
     if (
-      this.#state === "closed" || !transport || !transport.writable || this.#upgrading ||
-      this.#writeBuffer.length === 0 || this.#inFlight > 0
+      this.#state === "closed" || this.#state === "upgrading" || !transport ||
+      !transport.writable || transport.state !== "open" || this.#writeBuffer.length === 0 ||
+      this.#inFlight > 0
     ) return;
-    const packets = this.#writablePackets();
+    const packets = transport.batch(this.#writeBuffer, this.maxPayload);
     transport.send(packets);
     this.#inFlight = packets.length;
     this.emit("flush");
-  }
-
-  /** For polling, at most maxPayload bytes per request (the server's limit). */
-  #writablePackets(): EnginePacket[] {
-    const buffer = this.#writeBuffer;
-    if (!this.maxPayload || this.transport?.name !== "polling" || buffer.length <= 1) {
-      return buffer.slice();
-    }
-    let size = 1;
-    for (let i = 0; i < buffer.length; i++) {
-      const data = buffer[i].data;
-      size += data === undefined
-        ? 1
-        : typeof data === "string"
-        ? utf8Length(data) + 1
-        : Math.ceil(data.byteLength * 4 / 3) + 2;
-      if (i > 0 && size > this.maxPayload) return buffer.slice(0, i);
-      size += 2;
-    }
-    return buffer.slice();
   }
 
   // ---- closing ---------------------------------------------------------------------------
 
   /** Closes the connection ("forced close") after what is queued went out. */
   close(): this {
-    if (this.#state !== "opening" && this.#state !== "open") return this;
-    this.#state = "closing";
-    const close = () => {
+    const state = this.#state;
+    if (state !== "opening" && state !== "open" && state !== "upgrading") return this;
+    this.#setState("closing");
+    // The close waits for the drain of what is queued (onTransportDrain), unless the
+    // transport was closed by "beforeunload", which drains nothing.
+    if (this.#writeBuffer.length === 0 || this.transport?.state === "closed") {
       this.#onClose("forced close");
-    };
-    // A transport closed by "beforeunload" drains nothing: close at once.
-    if (this.#writeBuffer.length > 0 && this.transport?.state !== "closed") {
-      this.once("drain", close);
-    } else close();
+    }
     return this;
   }
 
@@ -526,13 +404,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
    * unload is cancelled, the missing pings end it with "ping timeout".
    */
   #closeSilently(): void {
-    const probe = this.#probe;
-    if (probe) {
-      this.#probe = null;
-      this.#upgrading = false;
-      probe.silence();
-      probe.close();
-    }
+    this.#dropProbe(true);
     const transport = this.transport;
     if (!transport) return;
     transport.silence();
@@ -541,12 +413,10 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
 
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.#state === "closed") return;
-    clearTimeout(this.#pingTimer);
-    this.#pingDeadline = 0;
     const probe = this.#probe;
     this.#probe = null;
+    this.#setState("closed");
     probe?.close();
-    this.#state = "closed";
     const transport = this.transport;
     if (transport) transport.close();
     // After the close: requests already made (the close packet's POST) keep their client.
@@ -558,41 +428,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.id = null;
     this.#writeBuffer = [];
     this.#inFlight = 0;
-    this.#upgrading = false;
+    this.handler.onClose(reason, description);
     this.emit("close", reason, description);
   }
-}
-
-/** The open packet's JSON, checked: an Error when it is not a handshake. */
-function parseHandshake(data: unknown): HandshakeData | Error {
-  let value: Partial<HandshakeData>;
-  try {
-    value = JSON.parse(data as string);
-  } catch (error) {
-    return error as Error;
-  }
-  if (
-    value === null || typeof value !== "object" || typeof value.sid !== "string" ||
-    !Array.isArray(value.upgrades) || typeof value.pingInterval !== "number" ||
-    typeof value.pingTimeout !== "number"
-  ) {
-    return new ProtocolError("Cannot decode the handshake: not an open packet's JSON");
-  }
-  if (typeof value.maxPayload !== "number") value.maxPayload = 0;
-  return value as HandshakeData;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c < 0xd800 || c >= 0xe000) n += 3;
-    else {
-      i++;
-      n += 4;
-    }
-  }
-  return n;
 }

@@ -6,7 +6,8 @@ import { catchUncaught, deferred, nextEvent, test, until } from "../../tests/har
 import { serve } from "../../tests/serve.ts";
 import { Engine, type EngineOptions } from "../../server/engine/mod.ts";
 import type { EngineSession } from "../../server/engine/mod.ts";
-import { EngineClient, type EngineClientOptions } from "./socket.ts";
+import type { EngineClientOptions } from "./options.ts";
+import { EngineClient } from "./socket.ts";
 
 /** An echo Engine.IO server; `sessions` in order of connection. */
 async function start(options: EngineOptions = {}) {
