@@ -1,7 +1,8 @@
 /**
- * The wire codec a session uses, picked once at the handshake from the
- * client's `EIO` revision: v4 normally, v3 for `allowEIO3`. Core paths call
- * through this table instead of branching on the protocol.
+ * What differs between the Engine.IO revisions a session may speak, picked
+ * once at the handshake from the client's `EIO`: v4 here, v3 (`allowEIO3`)
+ * in `v3.ts`. The session, its transports and its heartbeat call through
+ * this strategy and never test the revision.
  *
  * @module
  */
@@ -17,17 +18,23 @@ import {
   RECORD_SEPARATOR,
 } from "../../protocol/engine_io.ts";
 import {
-  decodePacketV3,
-  decodePayloadV3,
-  encodePacketV3,
-  encodePacketV3Text,
-  encodePayloadV3,
-} from "../../protocol/engine_io_v3.ts";
+  type Heartbeat,
+  type HeartbeatHost,
+  type HeartbeatSession,
+  ServerPings,
+} from "./heartbeat.ts";
 
-/** Encoding and decoding for one protocol revision. */
-export interface SessionCodec {
-  /** The revision. */
+/** Encoding, decoding and the rules of one protocol revision. */
+export interface SessionProtocol {
+  /** The revision, as the layer above reads it (`EngineConnection.protocol`). */
   readonly protocol: 3 | 4;
+  /**
+   * Whether v4 WebSocket frames are this revision's own: a text message is
+   * "4" + data, a binary one its bytes. Frames built once as v4 (an
+   * encoder's frame, a prepared broadcast, a publish) then go to the socket
+   * as they are, and a text frame is handed up without a packet object.
+   */
+  readonly v4Frames: boolean;
   /** One packet as one WebSocket frame. */
   frame(packet: EnginePacket): EngineData;
   /** One packet as one WebSocket text frame: binary as base64 (a client without binary support). */
@@ -36,25 +43,33 @@ export interface SessionCodec {
   decodeFrame(frame: string | Uint8Array): EnginePacket;
   /** A long-polling response body. */
   payload(packets: readonly EnginePacket[], supportsBinary: boolean): string | Uint8Array;
+  /** A long-polling POST's body as the payload decoder takes it; `binary`: sent as octet-stream. */
+  postPayload(body: Uint8Array, binary: boolean): string | Uint8Array;
   /** Decodes a long-polling request body. */
   decodePayload(body: string | Uint8Array, maxPackets: number): EnginePacket[];
   /**
-   * The packets of a request body that {@linkcode SessionCodec.decodePayload}
+   * The packets of a request body that {@linkcode SessionProtocol.decodePayload}
    * refused, up to the first that does not decode (the reference handles
    * those before it ends the session). Only for that rare path.
    */
   decodablePrefix(body: string | Uint8Array): EnginePacket[];
+  /** The `maxPayload` the open packet announces for a limit of `limit` bytes, if any. */
+  maxPayload(limit: number): number | undefined;
+  /** The session's heartbeat: who pings. */
+  heartbeat(session: HeartbeatSession, host: HeartbeatHost): Heartbeat;
 }
 
 const textDecoder = new TextDecoder();
 
 /** Engine.IO v4. */
-export const CODEC_V4: SessionCodec = {
+export const PROTOCOL_V4: SessionProtocol = {
   protocol: 4,
+  v4Frames: true,
   frame: encodePacket,
   frameText: encodePacketText,
   decodeFrame: decodePacket,
   payload: (packets) => encodePayload(packets),
+  postPayload: (body) => textDecoder.decode(body),
   decodePayload: (body, max) =>
     decodePayload(typeof body === "string" ? body : textDecoder.decode(body), max),
   decodablePrefix(body) {
@@ -69,18 +84,8 @@ export const CODEC_V4: SessionCodec = {
     }
     return packets;
   },
-};
-
-/** Engine.IO v3 (socket.io-client 2.x). */
-export const CODEC_V3: SessionCodec = {
-  protocol: 3,
-  frame: encodePacketV3,
-  frameText: encodePacketV3Text,
-  decodeFrame: decodePacketV3,
-  payload: encodePayloadV3,
-  decodePayload: decodePayloadV3,
-  // Not split here: a v3 payload that does not decode is dropped whole.
-  decodablePrefix: () => [],
+  maxPayload: (limit) => limit,
+  heartbeat: (session, host) => new ServerPings(session, host),
 };
 
 /**

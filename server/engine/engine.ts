@@ -1,6 +1,7 @@
 /**
- * The Engine.IO server: routes requests on its path, verifies them like the
- * reference, runs handshakes and hands each session to its handler.
+ * The Engine.IO server: its sessions by id, the way requests reach it
+ * (`serve`, `handler`) and the way out (`close`). Routing and handshakes
+ * are in `router.ts`; one session's life is in `session.ts`.
  *
  * @module
  */
@@ -8,50 +9,34 @@
 import type { EngineData } from "../../protocol/engine_io.ts";
 import { encodePacket } from "../../protocol/engine_io.ts";
 import { Emitter } from "../../protocol/emitter.ts";
-import { CODEC_V3, CODEC_V4, type SessionCodec } from "./codec.ts";
-import {
-  corsHeaders,
-  ENGINE_ERROR_MESSAGES,
-  ENGINE_ERRORS,
-  type EngineErrorCode,
-  errorResponse,
-  type HeaderRecord,
-  parseQuery,
-  pathStart,
-  queryValue,
-  serializeCookie,
-  upgradeErrorResponse,
-} from "./http.ts";
-import {
-  type CorsOptions,
-  type EngineOptions,
-  type ResolvedEngineOptions,
-  resolveEngineOptions,
-} from "./options.ts";
-import { atLeastBytes, bunPerMessageDeflate } from "./compression.ts";
+import { atLeastBytes } from "./compression.ts";
 import { DeadlineQueue } from "./deadlines.ts";
-import { intern } from "./intern.ts";
-import { EngineSession, type SessionHost } from "./session.ts";
+import type { HeaderRecord } from "./http.ts";
+import { pathStart } from "./http.ts";
+import { generateId } from "./ids.ts";
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
+import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
 import {
-  type Publisher,
-  type RawSocket,
-  type RuntimeBridge,
-  type SocketTarget,
-  watchSignal,
-} from "./socket.ts";
-import type { EngineHandler, PreparedMessage, TransportName } from "./types.ts";
+  type Fallback,
+  getDefaultRuntimeBridge,
+  type ServeHandler,
+  serveHandler,
+} from "./serve_handler.ts";
+import type { EngineSession } from "./session.ts";
+import { type Publisher, type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
+import type { EngineHandler, PreparedMessage } from "./types.ts";
 
-/** A handshake or request the engine refused, as the `connection_error` event reports it. */
-export interface ConnectionError {
-  /** The request. */
-  req: Request;
-  /** The engine error code. */
-  code: EngineErrorCode;
-  /** The wire message. */
-  message: string;
-  /** More detail. */
-  context: Record<string, unknown>;
-}
+export { randomId } from "./ids.ts";
+export type { ConnectionError } from "./router.ts";
+export {
+  BUN_WEBSOCKET_DISPATCH,
+  type Fallback,
+  type FetchHandler,
+  getDefaultRuntimeBridge,
+  type ServeHandler,
+  serveHandler,
+  setDefaultRuntimeBridge,
+} from "./serve_handler.ts";
 
 /** Events of {@linkcode Engine}. */
 export type EngineEvents = {
@@ -65,43 +50,6 @@ export type EngineEvents = {
   headers: (headers: HeaderRecord, request: Request) => void;
 };
 
-/** A fetch-style handler; `undefined` means Bun took the connection over (an upgrade). */
-export type FetchHandler = (
-  request: Request,
-  context?: unknown,
-) => Response | undefined | Promise<Response | undefined>;
-
-/** What a request outside the engine's path goes to. */
-export type Fallback = FetchHandler;
-
-/**
- * The value `handler()` returns: a function for `Deno.serve(handler)` and an
- * object for `Bun.serve({ ...handler })` and default exports. On Bun, a
- * WebSocket upgrade resolves to `undefined` (Bun answers the upgrade itself);
- * the type says `Response` so that it fits `Deno.serve`.
- */
-export interface ServeHandler {
-  (request: Request, context?: unknown): Response | Promise<Response>;
-  /** The same function, for `Bun.serve`, `deno serve` and Bun's default export. */
-  fetch: (request: Request, context?: unknown) => Response | Promise<Response>;
-  /** Bun's WebSocket handler object. */
-  websocket: Record<string, unknown>;
-  /** Bun: seconds a request may idle; above the heartbeat so long-polls are not cut. */
-  idleTimeout: number;
-}
-
-let defaultBridge: RuntimeBridge | undefined;
-
-/** Registers the runtime bridge engines use when none is given (done by `server/runtime/mod.ts`). */
-export function setDefaultRuntimeBridge(bridge: RuntimeBridge): void {
-  defaultBridge = bridge;
-}
-
-/** Returns the bridge engines use by default, if one was registered. */
-export function getDefaultRuntimeBridge(): RuntimeBridge | undefined {
-  return defaultBridge;
-}
-
 /**
  * Encodes a message once for many sessions (a broadcast).
  *
@@ -113,144 +61,6 @@ export function getDefaultRuntimeBridge(): RuntimeBridge | undefined {
  */
 export function prepareMessage(data: EngineData): PreparedMessage {
   return { data, frame: encodePacket({ type: "message", data }) };
-}
-
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const ID_CODES = Array.from(ID_ALPHABET, (c) => c.charCodeAt(0));
-/** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves about 200 ids. */
-const randomPool = new Uint8Array(4096);
-let randomAt = randomPool.length;
-/** The character codes of a 20-character id, reused (the usual length). */
-const idScratch: number[] = new Array(20).fill(0);
-
-/**
- * `length` random URL-safe characters, 6 random bits each. Session and
- * socket ids use 20 (120 bits, like engine.io's base64id); the Redis
- * adapter uses it too.
- */
-export function randomId(length: number): string {
-  if (randomAt + length > randomPool.length) {
-    crypto.getRandomValues(randomPool);
-    randomAt = 0;
-  }
-  // One flat string from its character codes: no rope of `length` concatenations.
-  const codes = length === idScratch.length ? idScratch : new Array<number>(length);
-  for (let i = 0; i < length; i++) codes[i] = ID_CODES[randomPool[randomAt++] & 63];
-  return String.fromCharCode.apply(null, codes);
-}
-
-function generateId(): string {
-  return randomId(20);
-}
-
-/**
- * Request headers whose values repeat from one client to the next. The
- * handshake record lives as long as the connection, so their values are
- * interned: one string for all the connections that sent the same value.
- */
-const REPEATED_HEADERS = new Set([
-  "accept",
-  "accept-encoding",
-  "accept-language",
-  "cache-control",
-  "connection",
-  "host",
-  "origin",
-  "pragma",
-  "sec-websocket-extensions",
-  "sec-websocket-version",
-  "upgrade",
-  "user-agent",
-]);
-/** The headers as a plain record, lower-case names (Headers iterates them so). */
-function headerRecord(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    record[name] = REPEATED_HEADERS.has(name) ? intern(value) : value;
-  });
-  return record;
-}
-
-/** Whether `request` asks for a WebSocket upgrade. */
-function isUpgrade(request: Request): boolean {
-  const upgrade = request.headers.get("upgrade");
-  return upgrade !== null && upgrade.toLowerCase() === "websocket";
-}
-
-function noBridge(): never {
-  throw new TypeError(
-    "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
-  );
-}
-
-/** `fn(value)`, after `value` settles when it is a promise: no tick for values at hand. */
-function then<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<Awaited<R>> {
-  return value instanceof Promise ? value.then(fn) as Promise<Awaited<R>> : fn(value);
-}
-
-/** The `Cache-Control` of the polling handshake's response, as of every polling response. */
-const NO_STORE = "no-store";
-
-/** `allowRequest`'s refusal: the message the callback gave (sent in the 403 body when truthy). */
-interface Refusal {
-  message: unknown;
-}
-
-const REFUSED: Refusal = Object.freeze({ message: undefined });
-
-/**
- * Runs `allowRequest` in either of its forms (callback, or boolean/promise):
- * `true`, or the refusal. One that throws or rejects refuses, and the error
- * goes to `report`.
- */
-async function allowedBy(
-  allow: NonNullable<ResolvedEngineOptions["allowRequest"]>,
-  request: Request,
-  report: (error: unknown) => void,
-): Promise<true | Refusal> {
-  try {
-    if (allow.length >= 2) {
-      return await new Promise<true | Refusal>((resolve) =>
-        (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
-          request,
-          (message, success) => resolve(success ? true : { message }),
-        )
-      );
-    }
-    return await (allow as (r: Request) => boolean | Promise<boolean>)(request) ? true : REFUSED;
-  } catch (error) {
-    report(error);
-    return REFUSED;
-  }
-}
-
-/** Whether the request's `Connection` header has the `close` option (RFC 9110, 7.6.1). */
-function asksToClose(request: Request): boolean {
-  const value = request.headers.get("connection");
-  return value !== null && value.length >= 5 && CLOSE_OPTION.test(value);
-}
-
-const CLOSE_OPTION = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
-
-/**
- * Says `Connection: close` on a response to a request that asked to close,
- * as Node does, where the runtime closes such a connection without saying it
- * (Bun): a client that keeps the socket (Node's keep-alive agent) would lose
- * its next request on it.
- */
-function sayClose(response: Response | undefined): Response | undefined {
-  if (response) {
-    try {
-      response.headers.set("connection", "close");
-    } catch {
-      // Immutable headers (a Response.error() or a fetched response): left as they are.
-    }
-  }
-  return response;
-}
-
-function notFound(): Response {
-  return new Response("Not Found", { status: 404 });
 }
 
 /** Options of {@linkcode Engine} beyond the engine.io ones. */
@@ -272,7 +82,7 @@ export interface EngineInit extends EngineOptions {
  * Deno.serve({ port: 3000 }, engine.handler());
  * ```
  */
-export class Engine extends Emitter<EngineEvents> implements SessionHost {
+export class Engine extends Emitter<EngineEvents> implements RouterHost {
   /** The options with defaults applied. */
   readonly options: ResolvedEngineOptions;
   /** Open sessions by id. */
@@ -291,6 +101,8 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
   /** Prefix of this engine's pub/sub topics, so engines sharing a Bun server never mix. */
   readonly topicPrefix: string = generateId() + ":";
   #closed = false;
+  #router: Router = new Router(this);
+  #openTail = new OpenTail();
   /** Heartbeat deadlines of every session, one queue (one timer) per kind and delay. */
   #deadlines = new Map<string, DeadlineQueue>();
   /**
@@ -391,7 +203,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
 
   /** Handles a request on the engine's path. `undefined` means Bun took over the connection. */
   async handleRequest(request: Request, context?: unknown): Promise<Response | undefined> {
-    return await this.#route(request, context, request.url);
+    return await this.#router.route(request, context, request.url);
   }
 
   /**
@@ -405,246 +217,38 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     context?: unknown,
   ): Response | undefined | Promise<Response | undefined> | null {
     const url = request.url;
-    return this.#onPath(url) ? this.#route(request, context, url) : null;
+    return this.#onPath(url) ? this.#router.route(request, context, url) : null;
   }
 
-  // The request paths are split by kind, each its own small function: JavaScriptCore optimizes a
-  // function after a number of calls that grows with its size, so the handshake path reaches its
-  // optimized tiers sooner, and closures of the rarer paths capture no scope on the usual one.
-  #route(
-    request: Request,
-    context: unknown,
-    url: string,
-  ): Response | undefined | Promise<Response | undefined> {
-    const bridge = this.#bridge ?? defaultBridge;
-    if (!bridge) return noBridge();
-    // The record of every parameter is made for handshakes only; polls read their few names.
-    const transport = queryValue(url, "transport") as TransportName | undefined;
-    const cors = this.options.cors;
-    if (cors && request.method === "OPTIONS" && !cors.preflightContinue) {
-      return this.#preflight(request, cors);
-    }
-    if (!transport || !this.options.transports.includes(transport)) {
-      return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
-    }
-    const sid = queryValue(url, "sid");
-    if (sid) return this.#routeSession(request, context, bridge, url, transport, sid);
-    if (request.method !== "GET") {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_HANDSHAKE_METHOD, { method: request.method });
-    }
-    // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
-    if (transport === "websocket" && !isUpgrade(request)) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
-        name: "TRANSPORT_HANDSHAKE_ERROR",
-      });
-    }
-    if (this.#closed) return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
-    const allowed = this.#allowed(request);
-    // No allowRequest: no continuation per handshake.
-    if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
-    return this.#handshakeIfAllowed(request, context, bridge, url, transport, allowed);
+  /** @internal Whether the engine was closed (handshakes are refused). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  /** A CORS preflight answered here (not handed on to the application). */
-  #preflight(request: Request, cors: CorsOptions): Response | Promise<Response> {
-    return then(this.#cors(request, cors, true), (headers) => {
-      if (!headers) return this.#corsFailure(request, false);
-      return new Response(null, {
-        status: cors.optionsSuccessStatus ?? 204,
-        headers: this.#hook(headers, request),
-      });
-    });
+  /** @internal The runtime bridge that serves this engine: the given one, else the registered one. */
+  bridge(): RuntimeBridge | undefined {
+    return this.#bridge ?? getDefaultRuntimeBridge();
   }
 
-  /** A request of an open session (`sid`): a poll, a POST, or the WebSocket upgrade. */
-  #routeSession(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    url: string,
-    transport: TransportName,
-    sid: string,
-  ): Response | undefined | Promise<Response | undefined> {
-    const session = this.clients.get(sid);
-    if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
-    if (transport === "websocket" && isUpgrade(request)) {
-      if (!this.options.allowUpgrades) {
-        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
-      }
-      // Like engine.io, allowRequest is asked at the handshake only, not again here.
-      return this.#upgradeSession(request, context, bridge, session);
+  /** @internal Keeps the pub/sub publisher of the runtime server in `context` (Bun). */
+  addPublisher(bridge: RuntimeBridge, context: unknown): void {
+    if (bridge.publisher && !this.#publishers.has(context)) {
+      const publisher = bridge.publisher(context);
+      if (publisher) this.#publishers.set(context, publisher);
     }
-    if (session.transport !== transport) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
-    }
-    const method = request.method;
-    if (method !== "GET" && method !== "POST") {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
-    }
-    return then(
-      this.#headers(request),
-      (headers) =>
-        headers === null
-          ? this.#corsFailure(request, false)
-          : method === "GET"
-          ? session.handlePoll(request, queryValue(url, "b64") === undefined, headers, context)
-          : session.handlePost(request, headers),
-    );
   }
 
-  /**
-   * The upgrade of an open polling session to WebSocket. The 101 carries the
-   * CORS headers and the `headers` hook's, as the reference's does (its CORS
-   * middleware runs for upgrades too).
-   */
-  #upgradeSession(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-  ): Response | undefined | Promise<Response | undefined> {
-    const headers = this.#headers(request);
-    if (!(headers instanceof Promise)) {
-      return headers === null
-        ? this.#corsFailure(request, true)
-        : this.#upgrade(request, context, bridge, session, headers);
-    }
-    return headers.then((headers) =>
-      headers === null
-        ? this.#corsFailure(request, true)
-        // The session may have ended while the origin function ran.
-        : this.clients.get(session.id) !== session
-        ? this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid: session.id })
-        : this.#upgrade(request, context, bridge, session, headers)
-    );
-  }
-
-  /** A handshake once `allowRequest` answered. */
-  #handshakeIfAllowed(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    url: string,
-    transport: TransportName,
-    allowed: Promise<true | Refusal>,
-  ): Promise<Response | undefined> {
-    return allowed.then((allowed) =>
-      allowed === true
-        ? this.#handshake(request, context, bridge, url, transport)
-        : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { message: allowed.message })
-    );
-  }
-
-  #handshake(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    requestUrl: string,
-    transport: TransportName,
-  ): Response | undefined | Promise<Response | undefined> {
-    // The URL, its query values and the address live as long as the session: clients that
-    // send the same ones share one string (query values are slices that would keep the
-    // whole URL alive).
-    const url = intern(requestUrl);
-    const query = parseQuery(url, intern);
-    const eio = query.EIO;
-    const codec: SessionCodec | null = eio === "4"
-      ? CODEC_V4
-      : this.options.allowEIO3 && eio === "3"
-      ? CODEC_V3
-      : null;
-    if (!codec) {
-      return this.#refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: eio });
-    }
-    if (transport === "polling" && "j" in query) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "JSONP_UNSUPPORTED" });
-    }
-
-    const session = new EngineSession(this, {
-      id: this.generateId(request),
-      codec,
-      // What rebuilds a copy of the request on demand (Deno closes the original once the
-      // response is sent); the headers record is also the Socket.IO handshake's.
-      request: { url, method: request.method, headers: headerRecord(request.headers), query },
-      remoteAddress: intern(this.#address(request, context, bridge)),
-      secure: this.#secure(request, url),
-      // The name itself, not the slice of the URL it was read from.
-      transport: transport === "websocket" ? "websocket" : "polling",
-    });
-    const headers = this.#handshakeHeaders(request, session);
-    // Headers at hand (no CORS origin function to await): no continuation per handshake.
-    if (!(headers instanceof Promise)) {
-      return headers === null
-        ? this.#corsFailure(request, session.transport === "websocket")
-        : this.#answerHandshake(request, context, bridge, session, headers);
-    }
-    return this.#answerLater(request, context, bridge, session, headers);
-  }
-
-  /** The handshake's answer once a CORS origin function settled its headers. */
-  #answerLater(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-    headers: Promise<HeaderRecord | null>,
-  ): Promise<Response | undefined> {
-    return headers.then((headers) =>
-      headers === null
-        ? this.#corsFailure(request, session.transport === "websocket")
-        : this.#answerHandshake(request, context, bridge, session, headers)
-    );
-  }
-
-  /** The open packet: the WebSocket upgrade, or the first long-polling response. */
-  #answerHandshake(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-    headers: HeaderRecord,
-  ): Response | undefined {
-    if (session.transport === "websocket") {
-      return this.#upgrade(request, context, bridge, session, headers);
-    }
-    this.clients.set(session.id, session);
-    const body = session.openPayload();
-    const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
-      headers: {
-        ...headers,
-        "content-type": typeof body === "string"
-          ? "text/plain; charset=UTF-8"
-          : "application/octet-stream",
-      },
-    });
-    this.#open(session);
-    return response;
-  }
-
-  #open(session: EngineSession): void {
+  /** @internal A session's open packet is on its way: it starts, and goes to the handler. */
+  open(session: EngineSession): void {
     session.start();
     this.#handler?.onConnection(session);
     if (this.hasListeners("connection")) this.emit("connection", session);
   }
 
-  #upgrade(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-    headers: HeaderRecord = {},
-  ): Response | undefined {
-    if (bridge.publisher && !this.#publishers.has(context)) {
-      const publisher = bridge.publisher(context);
-      if (publisher) this.#publishers.set(context, publisher);
-    }
-    // Binary as base64 text on this socket when its request asks (a client's forceBase64).
-    session.expectSocket(queryValue(request.url, "b64") !== undefined);
-    // The session is the socket's event target: no closures per connection.
-    const response = bridge.upgrade(request, context, session, headers);
-    // The runtime refused the upgrade (e.g. no Sec-WebSocket-Key), answered as ws answers it.
-    if (response === null) return upgradeErrorResponse(ENGINE_ERRORS.BAD_REQUEST);
-    return response;
+  /** @internal The open packet's JSON after the session id (see {@linkcode OpenTail}). */
+  openTail(upgrades: boolean, maxPayload: number | undefined): string {
+    const o = this.options;
+    return this.#openTail.text(upgrades, o.pingInterval, o.pingTimeout, maxPayload);
   }
 
   /** @internal The shared deadline queue of one kind and delay (see {@linkcode SessionHost}). */
@@ -657,7 +261,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
 
   /** @internal Watches for the client of a pending request leaving (see {@linkcode SessionHost}). */
   watchAbort(request: Request, context: unknown, onAbort: () => void): () => void {
-    const bridge = this.#bridge ?? defaultBridge;
+    const bridge = this.bridge();
     return bridge?.watchAbort
       ? bridge.watchAbort(request, context, onAbort)
       : watchSignal(request, onAbort);
@@ -672,41 +276,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     session.attachSocket(socket, true);
     this.clients.set(session.id, session);
     socket.send("0" + session.handshake());
-    this.#open(session);
-  }
-
-  #allowed(request: Request): true | Promise<true | Refusal> {
-    const allow = this.options.allowRequest;
-    if (!allow) return true;
-    return allowedBy(allow, request, (error) => this.reportError(error));
-  }
-
-  #address(request: Request, context: unknown, bridge: RuntimeBridge): string {
-    if (this.options.trustProxy) {
-      const forwarded = request.headers.get("x-forwarded-for");
-      if (forwarded) return forwarded.split(",")[0].trim();
-    }
-    return bridge.remoteAddress(request, context);
-  }
-
-  #secure(request: Request, url: string): boolean {
-    if (url.startsWith("https:") || url.startsWith("wss:")) return true;
-    return this.options.trustProxy && request.headers.get("x-forwarded-proto") === "https";
-  }
-
-  /** The handshake's headers; `null` when the CORS origin function refused or failed. */
-  #handshakeHeaders(
-    request: Request,
-    session: EngineSession,
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    // Like every polling response (the hooks see it, and may change it, as with engine.io).
-    const headers: HeaderRecord = session.transport === "polling"
-      ? { "cache-control": NO_STORE }
-      : {};
-    const cookie = this.options.cookie;
-    if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, session.id, cookie);
-    if (this.hasListeners("initial_headers")) this.emit("initial_headers", headers, request);
-    return this.#headers(request, headers);
+    this.open(session);
   }
 
   /**
@@ -719,7 +289,7 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
     request: Request,
     extra: HeaderRecord = {},
   ): HeaderRecord | Promise<HeaderRecord> {
-    return then(this.#headers(request, extra), (headers) => headers ?? this.#hook(extra, request));
+    return this.#router.responseHeaders(request, extra);
   }
 
   /**
@@ -730,171 +300,11 @@ export class Engine extends Emitter<EngineEvents> implements SessionHost {
    * without them.
    */
   corsHeaders(request: Request): HeaderRecord | Promise<HeaderRecord> {
-    const cors = this.options.cors;
-    if (!cors) return {};
-    return then(this.#cors(request, cors, false), (headers) => headers ?? {});
-  }
-
-  /** CORS, then the `headers` hook; `null` when the CORS origin function refused or failed. */
-  #headers(
-    request: Request,
-    extra: HeaderRecord = {},
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    const cors = this.options.cors;
-    if (!cors) return this.#hook(extra, request);
-    return then(
-      this.#cors(request, cors, false),
-      (headers) => headers && this.#hook({ ...headers, ...extra }, request),
-    );
-  }
-
-  /**
-   * The CORS headers; `null` when the origin function refused (answered its
-   * callback with an error) or failed (threw or rejected: reported).
-   */
-  #cors(
-    request: Request,
-    cors: CorsOptions,
-    preflight: boolean,
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    const headers = corsHeaders(cors, request, preflight);
-    if (!(headers instanceof Promise)) return headers;
-    return headers.catch((error) => {
-      this.reportError(error);
-      return null;
-    });
-  }
-
-  #hook(headers: HeaderRecord, request: Request): HeaderRecord {
-    if (this.hasListeners("headers")) this.emit("headers", headers, request);
-    return headers;
-  }
-
-  /** Whether `request` reaches the engine as an upgrade: it asks for one, and WebSocket is on. */
-  #asksUpgrade(request: Request): boolean {
-    return isUpgrade(request) && this.options.transports.includes("websocket");
-  }
-
-  /**
-   * Refuses a request, as engine.io does: a plain request gets the JSON
-   * error with the CORS and hook headers (403 for FORBIDDEN, else 400); an
-   * upgrade request gets engine.io's `abortUpgrade` answer (see
-   * {@linkcode upgradeErrorResponse}). The reference runs its CORS middleware
-   * before any check, so an origin function that refuses or fails turns
-   * every refusal into its own 400 "Bad request" (see `#corsFailure`).
-   */
-  async #refuse(
-    request: Request,
-    code: EngineErrorCode,
-    context: Record<string, unknown>,
-  ): Promise<Response> {
-    const upgrade = this.#asksUpgrade(request);
-    const cors = this.options.cors;
-    // An upgrade's refusal carries no header, but the origin function still runs first.
-    const headers = !upgrade
-      ? await this.#headers(request)
-      : cors && typeof cors.origin === "function"
-      ? await this.#cors(request, cors, false)
-      : undefined;
-    if (headers === null) return this.#corsFailure(request, upgrade);
-    const message = ENGINE_ERROR_MESSAGES[code];
-    if (this.hasListeners("connection_error")) {
-      this.emit("connection_error", { req: request, code, message, context });
-    }
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
-    // The body carries the context's message when it has one (allowRequest's), as engine.io's.
-    return upgrade
-      ? upgradeErrorResponse(code, context.message)
-      : errorResponse(code, context.message || message, headers);
-  }
-
-  /**
-   * The answer when the CORS origin function refused or failed: engine.io's
-   * CORS middleware hands the error on, and the request is refused as
-   * BAD_REQUEST with the context `{name: "MIDDLEWARE_FAILURE"}`, without any
-   * CORS header.
-   */
-  async #corsFailure(request: Request, upgrade: boolean): Promise<Response> {
-    const code = ENGINE_ERRORS.BAD_REQUEST;
-    if (this.hasListeners("connection_error")) {
-      this.emit("connection_error", {
-        req: request,
-        code,
-        message: ENGINE_ERROR_MESSAGES[code],
-        context: { name: "MIDDLEWARE_FAILURE" },
-      });
-    }
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
-    return upgrade ? upgradeErrorResponse(code) : errorResponse(code);
+    return this.#router.corsHeaders(request);
   }
 
   /** The session closed; forget it. */
   release(session: EngineSession): void {
     if (this.clients.get(session.id) === session) this.clients.delete(session.id);
   }
-}
-
-/** Dispatches Bun WebSocket events to the target that is `ws.data` (the session). */
-export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
-  open(ws: { data: SocketTarget }) {
-    ws.data.onSocketOpen(ws as unknown as RawSocket);
-  },
-  message(ws: { data: SocketTarget }, message: string | Uint8Array) {
-    ws.data.onSocketMessage(ws as unknown as RawSocket, message);
-  },
-  close(ws: { data: SocketTarget }, code: number, reason: string) {
-    // Bun reports its own cut of a message over maxPayloadLength as 1006 with this reason; the
-    // session reads 1009 ("message too big") as the runtime's enforcement of the limit.
-    if (code === 1006 && reason === "Received too big message") code = 1009;
-    ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
-  },
-};
-
-/**
- * Builds the handler value both runtimes accept from `fetch`, the handler of
- * a server's own requests: where it returns `null` (synchronously), the
- * request goes to `init.fallback`, or gets a 404. On a runtime that closes a
- * `Connection: close` request's connection without saying so (Bun), the
- * server's responses, the 404 included, say `Connection: close`, as Node's
- * do; the fallback's responses are left as they are.
- */
-export function serveHandler(
-  fetch: (request: Request, context?: unknown) => ReturnType<FetchHandler> | null,
-  options: ResolvedEngineOptions,
-  init: {
-    /** Where the requests `fetch` leaves go; a 404 without it. */
-    fallback?: Fallback;
-    /** The runtime bridge the server uses; the registered one by default. */
-    runtime?: RuntimeBridge;
-  } = {},
-): ServeHandler {
-  const { fallback, runtime } = init;
-  const handler = ((request: Request, context?: unknown) => {
-    let response = fetch(request, context);
-    if (response === null) {
-      if (fallback) return fallback(request, context);
-      response = notFound();
-    }
-    // A header read per request only where the runtime needs it (not Deno: it says "close"
-    // itself), and a continuation only for the few requests that asked to close. A Bun upgrade
-    // (undefined) has no response to edit.
-    if (response === undefined || !(runtime ?? defaultBridge)?.silentClose) return response;
-    if (!asksToClose(request)) return response;
-    return response instanceof Promise ? response.then(sayClose) : sayClose(response);
-  }) as ServeHandler;
-  handler.fetch = handler;
-  handler.websocket = {
-    ...BUN_WEBSOCKET_DISPATCH,
-    // The limit is enforced while Bun reads a message: it closes with 1009 (and its own reason,
-    // "Received too big message", where the reference's ws gives none) before buffering more.
-    maxPayloadLength: options.maxHttpBufferSize,
-    // ws-style options translated; the threshold is applied per message by the session.
-    perMessageDeflate: bunPerMessageDeflate(options.perMessageDeflate),
-    // Engine.IO has its own heartbeat; Bun's idle cut would only race it.
-    idleTimeout: 0,
-    sendPings: false,
-  };
-  const seconds = Math.ceil((options.pingInterval + options.pingTimeout) / 1000) + 5;
-  handler.idleTimeout = seconds > 255 ? 0 : seconds;
-  return handler;
 }

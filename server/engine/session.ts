@@ -1,28 +1,24 @@
 /**
- * One Engine.IO session: its state machine, its transport (long-polling or
- * WebSocket), the upgrade from one to the other, and the heartbeat.
+ * One Engine.IO session: its state, its queue and the way out. The session
+ * is the seam to the layer above (`EngineConnection`) and the event target
+ * of its WebSockets; its jobs are in their own files: the heartbeat
+ * (`heartbeat.ts`, `v3.ts`), long-polling (`polling.ts`), the WebSocket
+ * upgrade probe (`websocket.ts`), and what differs by protocol revision
+ * (`codec.ts`, `v3.ts`), picked once at the handshake.
  *
- * Every timer, pending long-poll and queued packet belongs to the session and
- * is released by {@linkcode EngineSession.close} or by the transition to
- * "closed".
+ * One state union, changed only by the transition method, which also clears
+ * the timers of the state left: every timer, pending long-poll and queued
+ * packet is released by the transition to "closed".
  *
  * @module
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
-import { ProtocolError } from "../../protocol/errors.ts";
 import { Emitter } from "../../protocol/emitter.ts";
-import { type SessionCodec, utf8Length } from "./codec.ts";
-import { atLeastBytes, pollResponse } from "./compression.ts";
-import type { DeadlineOwner, DeadlineQueue } from "./deadlines.ts";
-import {
-  ENGINE_ERRORS,
-  errorResponse,
-  type HeaderRecord,
-  PayloadTooLargeError,
-  readBody,
-} from "./http.ts";
-import type { ResolvedEngineOptions } from "./options.ts";
+import type { SessionProtocol } from "./codec.ts";
+import { atLeastBytes } from "./compression.ts";
+import type { Heartbeat, HeartbeatHost, HeartbeatSession } from "./heartbeat.ts";
+import { Polling, type PollingHost, type PollingSession } from "./polling.ts";
 import type { RawSocket, SocketTarget } from "./socket.ts";
 import type {
   ConnectionHandler,
@@ -33,6 +29,14 @@ import type {
   SendOptions,
   TransportName,
 } from "./types.ts";
+import {
+  closeQuietly,
+  isProtocolError,
+  type ProbeSession,
+  readFrame,
+  TOO_LARGE,
+  UpgradeProbe,
+} from "./websocket.ts";
 
 /** Events of a session, for users of the bare engine. */
 export type SessionEvents = {
@@ -56,26 +60,27 @@ export type SessionEvents = {
   error: (error: Error) => void;
 };
 
+/**
+ * Where a session is in its life:
+ * - "opening": it began on WebSocket and that socket has not opened yet;
+ * - "open": on long-polling or WebSocket;
+ * - "probing": a WebSocket of an upgrade is attached, its "2probe" not come yet (upgrade timer);
+ * - "upgrading": the probe was answered, the client's "5" is awaited (GETs get a noop);
+ * - "closing": on long-polling, the close packet waits for the client's next GET (close timer);
+ * - "closed".
+ *
+ * The heartbeat runs from "open" to "upgrading".
+ */
+export type SessionState = "opening" | "open" | "probing" | "upgrading" | "closing" | "closed";
+
 /** What a session needs of its engine. */
-export interface SessionHost {
-  readonly options: ResolvedEngineOptions;
-  /** Response headers for `request` (CORS and the `headers` hook). */
-  responseHeaders(request: Request, extra?: HeaderRecord): HeaderRecord | Promise<HeaderRecord>;
+export interface SessionHost extends HeartbeatHost, PollingHost {
   /** The session closed; forget it. */
   release(session: EngineSession): void;
-  /**
-   * Calls `onAbort` when the client of `request` goes away before its
-   * response is delivered (the runtime bridge's way of knowing; `context` is
-   * what the runtime handed the handler). Returns what stops watching.
-   */
-  watchAbort(request: Request, context: unknown, onAbort: () => void): () => void;
-  /**
-   * The shared deadlines of one kind and delay (heartbeat pings, ping
-   * timeouts): one timer for every session instead of one each.
-   */
-  deadlines(kind: "ping" | "timeout", delay: number): DeadlineQueue;
   /** The first WebSocket of a session that began on WebSocket opened: send the open packet. */
   openSocket(session: EngineSession, socket: RawSocket): void;
+  /** The open packet's JSON after the session id, for these values. */
+  openTail(upgrades: boolean, maxPayload: number | undefined): string;
   /** Prefix of this engine's pub/sub topics (unique per engine). */
   readonly topicPrefix: string;
 }
@@ -83,42 +88,14 @@ export interface SessionHost {
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 /** The empty queue every session starts with (never written: the first packet makes a list). */
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
-/**
- * Every response the polling transport writes (payloads, the POST's "ok") says
- * `Cache-Control: no-store`, as the reference's does; its error responses do not.
- */
-const NO_STORE = "no-store";
-const OK_HEADERS = { "content-type": "text/html", "cache-control": NO_STORE };
 const NO_COMPRESSION: SendOptions = Object.freeze({ compress: false });
-const textDecoder = new TextDecoder();
-
-interface PendingPoll {
-  request: Request;
-  supportsBinary: boolean;
-  /** The engine's response headers (CORS, hooks), over the content type. */
-  headers: HeaderRecord;
-  /** Set once the poll waits: answers the GET. */
-  resolve: ((response: Response) => void) | null;
-  /** Set once the poll waits: stops watching for the client going away. */
-  unwatch: (() => void) | null;
-  /** The answer, when it came before the poll had to wait. */
-  response: Response | null;
-}
-
-interface Probe {
-  socket: RawSocket;
-  timer: ReturnType<typeof setTimeout>;
-  probed: boolean;
-  /** Its request asked for binary as base64 text (`b64`). */
-  base64: boolean;
-}
 
 /**
  * One Engine.IO session. Implements the {@linkcode EngineConnection} seam for
  * the Socket.IO layer and is a typed emitter for users of the bare engine.
  */
 export class EngineSession extends Emitter<SessionEvents>
-  implements EngineConnection, SocketTarget, DeadlineOwner {
+  implements EngineConnection, SocketTarget, HeartbeatSession, PollingSession, ProbeSession {
   /** The session id. */
   readonly id: string;
   /** The protocol revision the client speaks. */
@@ -144,39 +121,41 @@ export class EngineSession extends Emitter<SessionEvents>
   handler: ConnectionHandler = NOOP_HANDLER;
 
   #host: SessionHost;
-  #codec: SessionCodec;
-  #state: ConnectionState = "open";
+  #protocol: SessionProtocol;
+  /** The protocol's v4Frames, at hand for the frame handler. */
+  #v4Frames: boolean;
+  #state: SessionState;
   #transport: TransportName;
   #socket: RawSocket | null = null;
-  /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
-  #buffer: EnginePacket[] = NO_PACKETS;
-  /** A packet in the buffer may be compressed (sent without `compress: false`). */
-  #bufferCompress = false;
   /**
    * Binary goes to the WebSocket as base64 text ("b" + base64): its request
    * had `b64` in the query (a client's `forceBase64`), as engine.io's
    * transports do without `supportsBinary`.
    */
   #base64 = false;
+  /** Frames built as v4 go to the socket as they are: v4 frames, and no `b64`. */
+  #rawFrames = false;
   /** `b64` of the WebSocket request being upgraded now (see {@linkcode expectSocket}). */
   #nextBase64 = false;
-  #poll: PendingPoll | null = null;
-  #posting = false;
-  #probe: Probe | null = null;
-  /** Where the next ping is scheduled, and the wait for the client's answer (shared queues). */
-  #pingQueue: DeadlineQueue | null = null;
-  #timeoutQueue: DeadlineQueue | null = null;
+  /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
+  #queue: EnginePacket[] = NO_PACKETS;
+  /** A packet in the queue may be compressed (sent without `compress: false`). */
+  #queueCompress = false;
+  /** The long-polling transport, made on the first poll. */
+  #polling: Polling | null = null;
+  /** The upgrade in progress ("probing", "upgrading"). */
+  #probe: UpgradeProbe | null = null;
+  #heartbeat: Heartbeat | null = null;
+  /** The wait for the GET that collects the close packet ("closing"). */
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #closeReason: EngineCloseReason = "forced close";
-  /** Began on WebSocket and that socket has not opened yet. */
-  #awaitingSocket: boolean;
 
   /** Sets up a session; the engine sends the open packet right after. */
   constructor(
     host: SessionHost,
     init: {
       id: string;
-      codec: SessionCodec;
+      protocol: SessionProtocol;
       request: {
         url: string;
         method: string;
@@ -191,8 +170,9 @@ export class EngineSession extends Emitter<SessionEvents>
     super();
     this.#host = host;
     this.id = init.id;
-    this.#codec = init.codec;
-    this.protocol = init.codec.protocol;
+    this.#protocol = init.protocol;
+    this.protocol = init.protocol.protocol;
+    this.#v4Frames = init.protocol.v4Frames;
     this.url = init.request.url;
     this.headers = init.request.headers;
     this.query = init.request.query;
@@ -200,17 +180,18 @@ export class EngineSession extends Emitter<SessionEvents>
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
     this.#transport = init.transport;
-    this.#awaitingSocket = init.transport === "websocket";
+    this.#state = init.transport === "websocket" ? "opening" : "open";
   }
 
-  /** The session state. */
+  /** The session state, as the layer above sees it. */
   get state(): ConnectionState {
-    return this.#state;
+    const state = this.#state;
+    return state === "closing" || state === "closed" ? state : "open";
   }
 
   /** Alias of `state` with engine.io's name. */
   get readyState(): ConnectionState {
-    return this.#state;
+    return this.state;
   }
 
   /** The transport in use. */
@@ -220,13 +201,36 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** Whether a packet sent now goes out at once: an open WebSocket, or a pending long-poll. */
   get writable(): boolean {
-    return this.#state === "open" &&
-      (this.#socket !== null && !this.#probe ? true : this.#poll !== null);
+    const state = this.#state;
+    if (state === "open" && this.#socket !== null) return true;
+    return state !== "closing" && state !== "closed" && this.#polling !== null &&
+      this.#polling.waiting;
   }
 
-  /** Whether an upgrade is in progress. */
+  /** Whether an upgrade is in progress (its probe answered). */
   get upgrading(): boolean {
-    return this.#probe?.probed ?? false;
+    return this.#state === "upgrading";
+  }
+
+  /**
+   * The single way to change state. Clears the timers of the state left:
+   * the upgrade timer (leaving the probe steps), the close timer (leaving
+   * "closing"), the heartbeat (leaving the open states).
+   */
+  #transition(next: SessionState): void {
+    const left = this.#state;
+    this.#state = next;
+    if ((left === "probing" || left === "upgrading") && next !== "upgrading") {
+      this.#probe!.cancel();
+      this.#probe = null;
+    } else if (left === "closing") clearTimeout(this.#closeTimer);
+    if (next === "closing" || next === "closed") this.#heartbeat?.stop();
+  }
+
+  /** Open, in any step: not closing or closed. */
+  #live(): boolean {
+    const state = this.#state;
+    return state !== "closing" && state !== "closed";
   }
 
   /** The open packet payload. */
@@ -234,23 +238,23 @@ export class EngineSession extends Emitter<SessionEvents>
     const o = this.#host.options;
     const upgrades = this.#transport === "polling" && o.allowUpgrades &&
       o.transports.includes("websocket");
-    const maxPayload = this.protocol === 4 ? o.maxHttpBufferSize : undefined;
     // JSON.stringify({ sid, upgrades, pingInterval, pingTimeout, maxPayload }), the same text,
     // with what follows the id written once for every session.
     return '{"sid":' + JSON.stringify(this.id) +
-      openTail(upgrades, o.pingInterval, o.pingTimeout, maxPayload);
+      this.#host.openTail(upgrades, this.#protocol.maxPayload(o.maxHttpBufferSize));
   }
 
   /** The first long-polling response's body: the open packet (base64 framing when asked, v3). */
   openPayload(): string | Uint8Array {
-    return this.#codec.payload([{ type: "open", data: this.handshake() }], !("b64" in this.query));
+    return this.#protocol.payload(
+      [{ type: "open", data: this.handshake() }],
+      !("b64" in this.query),
+    );
   }
 
   /** Starts the heartbeat; called once the open packet is on its way. */
   start(): void {
-    if (this.protocol === 4) this.#schedulePing();
-    // v3: the client pings; silence for pingInterval + pingTimeout ends the session.
-    else this.#resetTimeout(this.#host.options.pingInterval + this.#host.options.pingTimeout);
+    (this.#heartbeat = this.#protocol.heartbeat(this, this.#host)).start();
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -261,8 +265,8 @@ export class EngineSession extends Emitter<SessionEvents>
    */
   #direct(): RawSocket | null {
     const socket = this.#socket;
-    return socket && this.#state === "open" && !this.#probe && this.protocol === 4 &&
-        !this.#base64 && !this.hasListeners("packetCreate")
+    return socket && this.#state === "open" && this.#rawFrames &&
+        !this.hasListeners("packetCreate")
       ? socket
       : null;
   }
@@ -286,7 +290,7 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.send(frame, this.#deflate(frame, options));
       return;
     }
-    this.#sendPacket({ type: "message", data }, options);
+    this.sendPacket({ type: "message", data }, options);
   }
 
   /** Queues a text message given as its v4 frame: "4" + data (see `EngineConnection.sendFrame`). */
@@ -296,7 +300,7 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.send(frame, this.#deflate(frame, options));
       return;
     }
-    this.#sendPacket({ type: "message", data: frame.slice(1) }, options);
+    this.sendPacket({ type: "message", data: frame.slice(1) }, options);
   }
 
   /** Alias of {@linkcode EngineSession.send}, as engine.io names it. */
@@ -306,7 +310,6 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** Queues a message encoded once for many sessions. */
   sendPrepared(message: PreparedMessage, options?: SendOptions): void {
-    if (this.#state !== "open") return;
     const socket = this.#direct();
     if (socket) {
       // WebSocket fast path: the frame was built once for every recipient.
@@ -314,34 +317,63 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.send(frame, this.#deflate(frame, options));
       return;
     }
-    this.#sendPacket({ type: "message", data: message.data }, options);
+    if (this.#live()) this.sendPacket({ type: "message", data: message.data }, options);
   }
 
-  #sendPacket(packet: EnginePacket, options?: SendOptions): void {
-    if (this.#state !== "open") return;
+  /** @internal Sends one packet: on the WebSocket, or queued for a poll or the upgrade. */
+  sendPacket(packet: EnginePacket, options?: SendOptions): void {
+    if (!this.#live()) return;
     if (this.hasListeners("packetCreate")) this.emit("packetCreate", packet);
     const socket = this.#socket;
-    if (socket && !this.#probe) {
+    if (socket) {
       const frame = this.#frame(packet);
       socket.send(frame, this.#deflate(frame, options));
       return;
     }
-    this.#queue(packet);
+    this.#enqueue(packet);
     // engine.io compresses a polling response when any of its packets allows it.
-    if (options?.compress !== false) this.#bufferCompress = true;
-    if (this.#poll) this.#flushPoll();
+    if (options?.compress !== false) this.#queueCompress = true;
+    this.#polling?.flush();
   }
 
   /** One packet as a frame of this session's WebSocket: binary as base64 text with `b64`. */
   #frame(packet: EnginePacket): string | Uint8Array<ArrayBuffer> {
-    return (this.#base64 ? this.#codec.frameText(packet) : this.#codec.frame(packet)) as
+    return (this.#base64 ? this.#protocol.frameText(packet) : this.#protocol.frame(packet)) as
       | string
       | Uint8Array<ArrayBuffer>;
   }
 
-  #queue(packet: EnginePacket): void {
-    if (this.#buffer === NO_PACKETS) this.#buffer = [packet];
-    else this.#buffer.push(packet);
+  #enqueue(packet: EnginePacket): void {
+    if (this.#queue === NO_PACKETS) this.#queue = [packet];
+    else this.#queue.push(packet);
+  }
+
+  /** @internal Whether packets wait in the queue. */
+  get hasQueued(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  /** @internal Whether a queued packet may be compressed. */
+  get queueCompressible(): boolean {
+    return this.#queueCompress;
+  }
+
+  /** @internal Empties the queue; returns what was in it. */
+  takeQueue(): EnginePacket[] {
+    const packets = this.#queue;
+    this.#queue = NO_PACKETS;
+    this.#queueCompress = false;
+    return packets;
+  }
+
+  /** @internal The queue went out in a poll's response: the close, or a drain. */
+  onFlushed(packets: readonly EnginePacket[]): void {
+    if (this.#state === "closing" && packets[packets.length - 1]?.type === "close") {
+      this.end(this.#closeReason);
+      return;
+    }
+    if (this.hasListeners("drain")) this.emit("drain");
+    this.handler.onDrain?.();
   }
 
   // ---- pub/sub (Bun) ---------------------------------------------------------------------
@@ -363,45 +395,42 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** Closes the session, flushing what is queued first. */
   close(reason: EngineCloseReason = "forced close"): void {
-    if (this.#state !== "open") return;
+    if (!this.#live()) return;
     if (this.#transport === "websocket" && this.#socket) {
-      this.#finish(reason);
+      this.end(reason);
       return;
     }
-    // Polling: the close packet (after what is queued) goes out with the next GET.
-    this.#queue({ type: "close" });
-    this.#state = "closing";
+    // Polling: the close packet (after what is queued) goes out with the next GET. An upgrade
+    // in progress is dropped: the close goes out on long-polling.
+    const probe = this.#probe;
+    this.#enqueue({ type: "close" });
     this.#closeReason = reason;
-    this.#clearHeartbeat();
-    if (this.#poll) this.#flushPoll();
-    else if (reason === "server shutting down") this.#finish(reason);
+    this.#transition("closing");
+    probe?.socket.close(1000);
+    if (this.#polling?.waiting) this.#polling.flush();
+    else if (reason === "server shutting down") this.end(reason);
     else {
       // Give the client's next GET the chance to collect the close packet.
-      this.#closeTimer = setTimeout(() => this.#finish(reason), this.#host.options.pingTimeout);
+      this.#closeTimer = setTimeout(() => this.end(reason), this.#host.options.pingTimeout);
     }
   }
 
-  /** The single transition to "closed": releases every timer, poll and socket. */
-  #finish(reason: EngineCloseReason, description?: unknown): void {
+  /**
+   * @internal The transition to "closed", the only way out: releases every
+   * timer, poll and socket, then tells the layer above.
+   */
+  end(reason: EngineCloseReason, description?: unknown): void {
     if (this.#state === "closed") return;
-    this.#state = "closed";
-    this.#clearHeartbeat();
-    clearTimeout(this.#closeTimer);
-    if (this.#probe) {
-      clearTimeout(this.#probe.timer);
-      this.#probe.socket.close(1000);
-      this.#probe = null;
-    }
-    this.#buffer = NO_PACKETS;
-    this.#bufferCompress = false;
-    if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "close" }], false), false);
+    const probe = this.#probe;
+    this.#transition("closed");
+    probe?.socket.close(1000);
+    this.#queue = NO_PACKETS;
+    this.#queueCompress = false;
+    const polling = this.#polling;
+    if (polling?.waiting) polling.settle(this.#protocol.payload([{ type: "close" }], false), false);
     const socket = this.#socket;
     this.#socket = null;
-    if (socket) {
-      try {
-        socket.close(1000);
-      } catch { /* already closed */ }
-    }
+    if (socket) closeQuietly(socket, 1000);
     this.#host.release(this);
     try {
       this.handler.onClose(reason, description);
@@ -410,46 +439,23 @@ export class EngineSession extends Emitter<SessionEvents>
     }
   }
 
-  #clearHeartbeat(): void {
-    this.#pingQueue?.delete(this);
-    this.#timeoutQueue?.delete(this);
+  /** @internal The transport failed: the session ends ("transport error"). */
+  fail(error: unknown): void {
+    this.emit("error", error instanceof Error ? error : new Error(String(error)));
+    this.end("transport error", error);
   }
 
-  // ---- heartbeat -------------------------------------------------------------------------
-
-  #schedulePing(): void {
-    const interval = this.#host.options.pingInterval;
-    let queue = this.#pingQueue;
-    // The engine keeps one queue per delay: the one at hand while the interval is unchanged.
-    if (queue?.delay !== interval) {
-      queue?.delete(this);
-      this.#pingQueue = queue = this.#host.deadlines("ping", interval);
-    }
-    queue.set(this);
-  }
-
-  #resetTimeout(ms: number): void {
-    const queue = this.#host.deadlines("timeout", ms);
-    if (this.#timeoutQueue !== queue) this.#timeoutQueue?.delete(this);
-    this.#timeoutQueue = queue;
-    queue.set(this);
-  }
-
-  /** @internal A heartbeat deadline passed (the engine's shared queues call this). */
-  onDeadline(queue: DeadlineQueue): void {
-    if (queue === this.#pingQueue) {
-      this.#sendPacket({ type: "ping" });
-      // Spec: pingTimeout runs from when the ping is queued.
-      this.#resetTimeout(this.#host.options.pingTimeout);
-    } else if (queue === this.#timeoutQueue) {
-      this.#finish("ping timeout");
-    }
+  /** @internal A payload or frame did not decode: the session ends ("parse error"). */
+  parseError(error: unknown): void {
+    this.emit("error", error instanceof Error ? error : new Error(String(error)));
+    this.end("parse error", error);
   }
 
   // ---- receiving -------------------------------------------------------------------------
 
-  #onPacket(packet: EnginePacket): void {
-    if (this.#state !== "open") return;
+  /** @internal One packet from the client (a POST's, or a WebSocket frame's). */
+  receive(packet: EnginePacket): void {
+    if (!this.#live()) return;
     this.emit("packet", packet);
     switch (packet.type) {
       case "message":
@@ -457,27 +463,16 @@ export class EngineSession extends Emitter<SessionEvents>
         this.emit("message", packet.data ?? "");
         return;
       case "pong":
-        if (this.protocol === 4) {
-          this.#timeoutQueue?.delete(this);
-          this.#schedulePing();
-          this.emit("heartbeat");
-        }
+        this.#heartbeat?.onPong();
         return;
       case "ping":
-        if (this.protocol === 3) {
-          this.#resetTimeout(this.#host.options.pingInterval + this.#host.options.pingTimeout);
-          this.#sendPacket({ type: "pong", data: packet.data });
-          this.emit("heartbeat");
-        } else {
-          // In v4 the server pings; a ping from the client ends the session, as the reference's does.
-          this.#finish("transport error", new Error("invalid heartbeat direction"));
-        }
+        this.#heartbeat?.onPing(packet.data);
         return;
       case "close":
         // The client closes over polling: its pending GET returns a noop, as the reference's
         // does, not a close packet (the close came from the client, not from us).
-        if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
-        this.#finish("transport close");
+        this.#polling?.noop();
+        this.end("transport close");
         return;
       default:
         // open, upgrade and noop have no meaning here; upgrade is handled by the probe.
@@ -485,166 +480,32 @@ export class EngineSession extends Emitter<SessionEvents>
     }
   }
 
-  #onParseError(error: unknown): void {
-    this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    this.#finish("parse error", error);
-  }
-
   // ---- long-polling ----------------------------------------------------------------------
 
-  /**
-   * Answers a long-polling GET: at once when packets wait, else when they
-   * come. `headers` are the response headers the engine made (CORS, hooks).
-   */
-  handlePoll(
-    request: Request,
-    supportsBinary: boolean,
-    headers: HeaderRecord,
-    context?: unknown,
-  ): Response | Promise<Response> {
-    if (this.#poll) {
-      // One pending GET per session (engine.io "overlap from client"): the session ends (its
-      // pending GET gets the close packet) and this one a bare 400, as the reference answers.
-      this.#fail(new Error("overlap from client"));
-      return new Response(null, { status: 400, headers });
-    }
-    if (this.#state === "closed") {
-      return errorResponse(ENGINE_ERRORS.UNKNOWN_SID, undefined, headers);
-    }
-    const poll: PendingPoll = {
-      request,
-      supportsBinary,
-      headers,
-      resolve: null,
-      unwatch: null,
-      response: null,
-    };
-    this.#poll = poll;
-    if (this.#probe?.probed) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
-    else if (this.#buffer.length > 0) this.#flushPoll();
-    // Answered at once: no promise and no abort watch.
-    if (poll.response) return poll.response;
-    return new Promise<Response>((resolve) => {
-      poll.resolve = resolve;
-      // The client went away mid-poll (or, where the runtime tells only then, its answer was not
-      // delivered): end the session, as the reference does.
-      poll.unwatch = this.#host.watchAbort(request, context, () => {
-        if (this.#poll === poll) this.#settlePoll("");
-        this.#fail(new Error("poll connection closed prematurely"));
-      });
-    });
-  }
-
-  #flushPoll(): void {
-    const poll = this.#poll;
-    if (!poll || this.#buffer.length === 0) return;
-    const packets = this.#buffer;
-    const compress = this.#bufferCompress;
-    this.#buffer = NO_PACKETS;
-    this.#bufferCompress = false;
-    this.#settlePoll(this.#codec.payload(packets, poll.supportsBinary), compress);
-    if (this.#state === "closing" && packets[packets.length - 1]?.type === "close") {
-      this.#finish(this.#closeReason);
-      return;
-    }
-    if (this.hasListeners("drain")) this.emit("drain");
-    this.handler.onDrain?.();
-  }
-
-  #settlePoll(body: string | Uint8Array, compress = false): void {
-    const poll = this.#poll;
-    if (!poll) return;
-    this.#poll = null;
-    poll.unwatch?.();
-    const type = typeof body === "string"
-      ? "text/plain; charset=UTF-8"
-      : "application/octet-stream";
-    const extra = poll.headers;
-    // The `headers` hook's values (in `extra`) win over the cache directive, as they can in the
-    // reference, where the hook sees the header record last.
-    const headers: HeaderRecord = hasAny(extra)
-      ? { "content-type": type, "cache-control": NO_STORE, ...extra }
-      : { "content-type": type, "cache-control": NO_STORE };
-    const response = pollResponse(
-      poll.request,
-      body,
-      headers,
-      this.#host.options.compressionThreshold,
-      compress,
-    );
-    if (poll.resolve) poll.resolve(response);
-    else poll.response = response;
-  }
-
-  /**
-   * Takes a long-polling POST: reads the payload (limit counted while
-   * reading) and dispatches it. `headers` as for {@linkcode handlePoll}.
-   */
-  async handlePost(request: Request, headers: HeaderRecord): Promise<Response> {
-    if (this.#posting) {
-      this.#fail(new Error("data request overlap from client"));
-      return new Response(null, { status: 400, headers });
-    }
-    this.#posting = true;
-    let body: Uint8Array;
-    try {
-      body = await readBody(request, this.#host.options.maxHttpBufferSize);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        return new Response(null, { status: 413, headers });
-      }
-      this.#fail(error);
-      return errorResponse(ENGINE_ERRORS.BAD_REQUEST, undefined, headers);
-    } finally {
-      this.#posting = false;
-    }
-    const binary = request.headers.get("content-type") === "application/octet-stream";
-    const payload = binary && this.protocol === 3 ? body : textDecoder.decode(body);
-    let packets: EnginePacket[];
-    try {
-      packets = this.#codec.decodePayload(payload, Infinity);
-    } catch (error) {
-      // As the reference: the packets before the one that does not decode are handled, then the
-      // session ends ("parse error"; a pending GET gets the close packet), and the POST itself
-      // is answered "ok" all the same.
-      for (const packet of this.#codec.decodablePrefix(payload)) {
-        if (this.#state !== "open") break;
-        this.#onPacket(packet);
-      }
-      this.#onParseError(error);
-      return okResponse(headers);
-    }
-    for (const packet of packets) {
-      if (this.#state !== "open") break;
-      this.#onPacket(packet);
-    }
-    return okResponse(headers);
-  }
-
-  #fail(error: unknown): void {
-    this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    this.#finish("transport error", error);
+  /** @internal The long-polling transport (made on first use). */
+  get polling(): Polling {
+    return this.#polling ??= new Polling(this, this.#host, this.#protocol);
   }
 
   // ---- WebSocket -------------------------------------------------------------------------
 
   /** A WebSocket of this session opened (the runtime bridge calls this). */
   onSocketOpen(socket: RawSocket): void {
-    if (this.#awaitingSocket) {
-      this.#awaitingSocket = false;
-      this.#host.openSocket(this, socket);
-    } else this.attachSocket(socket, false);
+    if (this.#state === "opening") this.#host.openSocket(this, socket);
+    else this.attachSocket(socket, false);
   }
 
   /** A WebSocket opened for this session: the first transport, or an upgrade probe. */
   attachSocket(socket: RawSocket, initial: boolean): void {
-    if (this.#state !== "open") {
+    if (!this.#live()) {
       socket.close(1000);
       return;
     }
     if (initial) {
       this.#socket = socket;
       this.#base64 = this.#nextBase64;
+      this.#rawFrames = this.#v4Frames && !this.#base64;
+      this.#transition("open");
       return;
     }
     if (this.#probe || this.#transport === "websocket") {
@@ -652,13 +513,9 @@ export class EngineSession extends Emitter<SessionEvents>
       socket.close(1000);
       return;
     }
-    const timer = setTimeout(() => {
-      if (this.#probe?.socket !== socket) return;
-      this.#probe = null;
-      socket.close(1000);
-      if (this.#poll) this.#flushPoll();
-    }, this.#host.options.upgradeTimeout);
-    this.#probe = { socket, timer, probed: false, base64: this.#nextBase64 };
+    const timeout = this.#host.options.upgradeTimeout;
+    this.#probe = new UpgradeProbe(this, socket, this.#nextBase64, timeout);
+    this.#transition("probing");
   }
 
   /**
@@ -671,15 +528,15 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** A frame arrived on one of this session's sockets. */
   onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
-    if (this.#state !== "open") return;
     if (
       typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
       // n UTF-16 units are at most 3n UTF-8 bytes: within the limit without counting them.
-      this.protocol === 4 && data.length * 3 <= this.#host.options.maxHttpBufferSize &&
+      this.#v4Frames && data.length * 3 <= this.#host.options.maxHttpBufferSize &&
       !this.hasListeners("packet") && !this.hasListeners("message")
     ) {
-      // The usual frame, a v4 text message on the session's socket: no packet object. The rest is
-      // in other functions, so that this one stays small (optimized after fewer calls).
+      // The usual frame, a v4 text message on the session's socket (which only an open session
+      // has): no packet object. The rest is in other functions, so that this one stays small
+      // (optimized after fewer calls).
       const handler = this.handler;
       if (handler.onFrame) handler.onFrame(data);
       else handler.onMessage(data.slice(1));
@@ -689,87 +546,76 @@ export class EngineSession extends Emitter<SessionEvents>
   }
 
   #onOtherMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
-    const max = this.#host.options.maxHttpBufferSize;
-    // The limit is in bytes, as on the wire: a string is counted only when it could exceed it.
-    const size = typeof data !== "string"
-      ? data.byteLength
-      : data.length * 3 <= max
-      ? data.length
-      : utf8Length(data);
-    if (size > max) {
+    if (!this.#live()) return;
+    let packet: EnginePacket | typeof TOO_LARGE;
+    try {
+      packet = readFrame(this.#protocol, data, this.#host.options.maxHttpBufferSize);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      if (socket === this.#socket) this.parseError(error);
+      else if (this.#probe?.socket === socket) this.onProbeFailed(this.#probe, false);
+      return;
+    }
+    if (packet === TOO_LARGE) {
       // 1009 (message too big) and no reason, as the reference's ws closes it. Deno buffers the
       // whole frame before we see it; Bun's own limit is twice this one (serveHandler), so that
       // only messages past it get Bun's close reason instead ("Received too big message").
+      closeQuietly(socket, 1009);
       if (socket === this.#socket) {
         this.#socket = null;
-        closeQuietly(socket, 1009);
-        this.#fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
-      } else closeQuietly(socket, 1009);
+        this.fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
+      }
       return;
     }
-    let packet: EnginePacket;
-    try {
-      packet = this.#codec.decodeFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      if (socket === this.#socket) this.#onParseError(error);
-      else this.#abortProbe(socket);
-      return;
-    }
-    if (socket !== this.#socket) this.#onProbeMessage(socket, packet);
-    else if (packet.type === "close") {
+    if (socket !== this.#socket) {
+      if (this.#probe?.socket === socket) this.#probe.onPacket(packet, this.#protocol);
+    } else if (packet.type === "close") {
       // A close packet over WebSocket ends nothing, as in the reference (its WebSocket transport
       // has no use for it): the session lives until the socket closes. Over polling it closes.
       this.emit("packet", packet);
-    } else this.#onPacket(packet);
+    } else this.receive(packet);
   }
 
-  /** A packet on the socket of an upgrade in progress: the probe, then the upgrade. */
-  #onProbeMessage(socket: RawSocket, packet: EnginePacket): void {
-    const probe = this.#probe;
-    if (!probe || probe.socket !== socket) return;
-    if (packet.type === "ping" && packet.data === "probe") {
-      socket.send(this.#codec.frame({ type: "pong", data: "probe" }) as string);
-      probe.probed = true;
-      this.emit("upgrading", "websocket");
-      // Spec: a noop makes the pending GET return, so the client can pause polling.
-      if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
-      return;
-    }
-    if (packet.type === "upgrade" && probe.probed) {
-      clearTimeout(probe.timer);
-      this.#probe = null;
-      this.#socket = socket;
-      this.#base64 = probe.base64;
-      this.#transport = "websocket";
-      if (this.#poll) this.#settlePoll(this.#codec.payload([{ type: "noop" }], false));
-      this.emit("upgrade", "websocket");
-      const queued = this.#buffer;
-      // The queue keeps one flag for all its packets: none is compressed if none allowed it.
-      const options = this.#bufferCompress ? undefined : NO_COMPRESSION;
-      this.#buffer = NO_PACKETS;
-      this.#bufferCompress = false;
-      for (const p of queued) {
-        const frame = this.#frame(p);
-        socket.send(frame, this.#deflate(frame, options));
-      }
-      // After the queue: published frames must not overtake what was queued before them.
-      this.handler.onUpgrade?.();
-      if (queued.length > 0) {
-        if (this.hasListeners("drain")) this.emit("drain");
-        this.handler.onDrain?.();
-      }
-      return;
-    }
-    this.#abortProbe(socket);
+  /** @internal The probe was answered ("3probe"): GETs now get a noop. */
+  onProbed(probe: UpgradeProbe): void {
+    if (probe !== this.#probe) return;
+    this.#transition("upgrading");
+    this.emit("upgrading", "websocket");
+    // Spec: a noop makes the pending GET return, so the client can pause polling.
+    this.#polling?.noop();
   }
 
-  #abortProbe(socket: RawSocket): void {
-    const probe = this.#probe;
-    if (probe?.socket !== socket) return;
-    clearTimeout(probe.timer);
-    this.#probe = null;
-    socket.close(1000);
+  /** @internal The client sent "5": the session moves to the probe's socket. */
+  onUpgraded(probe: UpgradeProbe): void {
+    if (probe !== this.#probe) return;
+    this.#transition("open");
+    const socket = this.#socket = probe.socket;
+    this.#base64 = probe.base64;
+    this.#rawFrames = this.#v4Frames && !this.#base64;
+    this.#transport = "websocket";
+    this.#polling?.noop();
+    this.emit("upgrade", "websocket");
+    // The queue keeps one flag for all its packets: none is compressed if none allowed it.
+    const options = this.#queueCompress ? undefined : NO_COMPRESSION;
+    const queued = this.takeQueue();
+    for (const p of queued) {
+      const frame = this.#frame(p);
+      socket.send(frame, this.#deflate(frame, options));
+    }
+    // After the queue: published frames must not overtake what was queued before them.
+    this.handler.onUpgrade?.();
+    if (queued.length > 0) {
+      if (this.hasListeners("drain")) this.emit("drain");
+      this.handler.onDrain?.();
+    }
+  }
+
+  /** @internal The probe failed (its socket is closed) or timed out (a pending GET is served). */
+  onProbeFailed(probe: UpgradeProbe, timedOut: boolean): void {
+    if (probe !== this.#probe) return;
+    this.#transition("open");
+    probe.socket.close(1000);
+    if (timedOut) this.#polling?.flush();
   }
 
   /** One of this session's sockets closed. */
@@ -778,64 +624,8 @@ export class EngineSession extends Emitter<SessionEvents>
       this.#socket = null;
       // 1009: the runtime cut a message over maxHttpBufferSize while reading it (Bun), the
       // transport error the reference's ws reports for it.
-      if (code === 1009) this.#finish("transport error", new Error("Max payload size exceeded"));
-      else this.#finish("transport close");
-    } else if (this.#probe?.socket === socket) {
-      clearTimeout(this.#probe.timer);
-      this.#probe = null;
-    }
+      if (code === 1009) this.end("transport error", new Error("Max payload size exceeded"));
+      else this.end("transport close");
+    } else if (this.#probe?.socket === socket) this.#transition("open");
   }
-}
-
-let tailUpgrades = false;
-let tailInterval = NaN;
-let tailTimeout = NaN;
-let tailMaxPayload: number | undefined = NaN;
-let tailText = "";
-
-/** The open packet's JSON after the session id; remade only when an option changed. */
-function openTail(
-  upgrades: boolean,
-  pingInterval: number,
-  pingTimeout: number,
-  maxPayload: number | undefined,
-): string {
-  if (
-    upgrades !== tailUpgrades || pingInterval !== tailInterval || pingTimeout !== tailTimeout ||
-    maxPayload !== tailMaxPayload
-  ) {
-    const rest = JSON.stringify({
-      upgrades: upgrades ? ["websocket"] : [],
-      pingInterval,
-      pingTimeout,
-      maxPayload,
-    });
-    tailText = "," + rest.slice(1);
-    tailUpgrades = upgrades;
-    tailInterval = pingInterval;
-    tailTimeout = pingTimeout;
-    tailMaxPayload = maxPayload;
-  }
-  return tailText;
-}
-
-/** Closes a socket that may already be closing (Deno throws then). */
-function closeQuietly(socket: RawSocket, code: number): void {
-  try {
-    socket.close(code);
-  } catch { /* already closed */ }
-}
-
-/** A POST's answer: "ok" as text/html (the reference's choice), not stored by caches. */
-function okResponse(headers: HeaderRecord): Response {
-  return new Response("ok", {
-    headers: hasAny(headers)
-      ? { "cache-control": NO_STORE, ...headers, "content-type": "text/html" }
-      : OK_HEADERS,
-  });
-}
-
-function hasAny(headers: HeaderRecord): boolean {
-  for (const _ in headers) return true;
-  return false;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { setDefaultRuntimeBridge } from "../engine/engine.ts";
+import { setDefaultRuntimeBridge } from "../engine/serve_handler.ts";
 import type { RuntimeBridge } from "../engine/socket.ts";
 import { bunBridge } from "./bun.ts";
 import { denoBridge } from "./deno.ts";
