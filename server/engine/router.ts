@@ -4,18 +4,15 @@
  * poll, POST or WebSocket upgrade), checked as the reference checks it, and
  * refused with the reference's wire errors. The handshake makes the session
  * (its protocol revision picked here, from `EIO`) and answers with the open
- * packet. CORS and the header hooks are applied here too.
+ * packet. The headers it answers with (CORS, the hooks) and its refusals are
+ * written by `responses.ts`.
  *
  * @module
  */
 
 import { PROTOCOL_V4, type SessionProtocol } from "./codec.ts";
 import {
-  corsHeaders,
-  ENGINE_ERROR_MESSAGES,
   ENGINE_ERRORS,
-  type EngineErrorCode,
-  errorResponse,
   type HeaderRecord,
   parseQuery,
   queryValue,
@@ -23,26 +20,17 @@ import {
   upgradeErrorResponse,
 } from "./http.ts";
 import { intern } from "./intern.ts";
-import type { CorsOptions, ResolvedEngineOptions } from "./options.ts";
+import type { ResolvedEngineOptions } from "./options.ts";
+import { isUpgrade, Responder, type ResponderHost, then } from "./responses.ts";
 import { EngineSession, type SessionHost } from "./session.ts";
 import type { RuntimeBridge } from "./socket.ts";
 import type { TransportName } from "./types.ts";
 import { PROTOCOL_V3 } from "./v3.ts";
 
-/** A handshake or request the engine refused, as the `connection_error` event reports it. */
-export interface ConnectionError {
-  /** The request. */
-  req: Request;
-  /** The engine error code. */
-  code: EngineErrorCode;
-  /** The wire message. */
-  message: string;
-  /** More detail. */
-  context: Record<string, unknown>;
-}
+export type { ConnectionError } from "./responses.ts";
 
 /** What the router needs of its engine. */
-export interface RouterHost extends SessionHost {
+export interface RouterHost extends SessionHost, ResponderHost {
   readonly options: ResolvedEngineOptions;
   /** Open sessions by id. */
   readonly clients: Map<string, EngineSession>;
@@ -56,13 +44,6 @@ export interface RouterHost extends SessionHost {
   addPublisher(bridge: RuntimeBridge, context: unknown): void;
   /** The session's open packet is on its way: it starts and goes to the handler. */
   open(session: EngineSession): void;
-  /** Reports an error of user code (allowRequest, a CORS origin function). */
-  reportError(error: unknown): void;
-  /** Whether the engine has listeners for `event`. */
-  hasListeners(event: "connection_error" | "initial_headers" | "headers"): boolean;
-  /** Emits one of the engine's request events. */
-  emit(event: "connection_error", error: ConnectionError): unknown;
-  emit(event: "initial_headers" | "headers", headers: HeaderRecord, request: Request): unknown;
 }
 
 /**
@@ -93,21 +74,10 @@ function headerRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
-/** Whether `request` asks for a WebSocket upgrade. */
-function isUpgrade(request: Request): boolean {
-  const upgrade = request.headers.get("upgrade");
-  return upgrade !== null && upgrade.toLowerCase() === "websocket";
-}
-
 function noBridge(): never {
   throw new TypeError(
     "Cannot handle requests: no runtime bridge; import the engine from server/mod.ts or pass `runtime`",
   );
-}
-
-/** `fn(value)`, after `value` settles when it is a promise: no tick for values at hand. */
-function then<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<Awaited<R>> {
-  return value instanceof Promise ? value.then(fn) as Promise<Awaited<R>> : fn(value);
 }
 
 /** The `Cache-Control` of the polling handshake's response, as of every polling response. */
@@ -184,10 +154,12 @@ export class OpenTail {
 /** Routes an engine's requests and runs its handshakes. */
 export class Router {
   #engine: RouterHost;
+  #responses: Responder;
 
   /** The router of `engine`. */
   constructor(engine: RouterHost) {
     this.#engine = engine;
+    this.#responses = new Responder(engine);
   }
 
   // The request paths are split by kind, each its own small function: JavaScriptCore optimizes a
@@ -204,40 +176,31 @@ export class Router {
     const transport = queryValue(url, "transport") as TransportName | undefined;
     const cors = this.#engine.options.cors;
     if (cors && request.method === "OPTIONS" && !cors.preflightContinue) {
-      return this.#preflight(request, cors);
+      return this.#responses.preflight(request, cors);
     }
     if (!transport || !this.#engine.options.transports.includes(transport)) {
-      return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
+      return this.#responses.refuse(request, ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport });
     }
     const sid = queryValue(url, "sid");
     if (sid) return this.#routeSession(request, context, bridge, url, transport, sid);
     if (request.method !== "GET") {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_HANDSHAKE_METHOD, { method: request.method });
+      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_HANDSHAKE_METHOD, {
+        method: request.method,
+      });
     }
     // Only the websocket transport upgrades; polls skip building the request's headers (Bun).
     if (transport === "websocket" && !isUpgrade(request)) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
+      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
         name: "TRANSPORT_HANDSHAKE_ERROR",
       });
     }
     if (this.#engine.closed) {
-      return this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
+      return this.#responses.refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
     }
     const allowed = this.#allowed(request);
     // No allowRequest: no continuation per handshake.
     if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
     return this.#handshakeIfAllowed(request, context, bridge, url, transport, allowed);
-  }
-
-  /** A CORS preflight answered here (not handed on to the application). */
-  #preflight(request: Request, cors: CorsOptions): Response | Promise<Response> {
-    return then(this.#cors(request, cors, true), (headers) => {
-      if (!headers) return this.#corsFailure(request, false);
-      return new Response(null, {
-        status: cors.optionsSuccessStatus ?? 204,
-        headers: this.#hook(headers, request),
-      });
-    });
   }
 
   /** A request of an open session (`sid`): a poll, a POST, or the WebSocket upgrade. */
@@ -250,26 +213,30 @@ export class Router {
     sid: string,
   ): Response | undefined | Promise<Response | undefined> {
     const session = this.#engine.clients.get(sid);
-    if (!session) return this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
+    if (!session) return this.#responses.refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid });
     if (transport === "websocket" && isUpgrade(request)) {
       if (!this.#engine.options.allowUpgrades) {
-        return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+        return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
+          name: "TRANSPORT_MISMATCH",
+        });
       }
       // Like engine.io, allowRequest is asked at the handshake only, not again here.
       return this.#upgradeSession(request, context, bridge, session);
     }
     if (session.transport !== transport) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "TRANSPORT_MISMATCH" });
+      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
+        name: "TRANSPORT_MISMATCH",
+      });
     }
     const method = request.method;
     if (method !== "GET" && method !== "POST") {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
+      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "BAD_METHOD" });
     }
     return then(
-      this.#headers(request),
+      this.#responses.headers(request),
       (headers) =>
         headers === null
-          ? this.#corsFailure(request, false)
+          ? this.#responses.corsFailure(request, false)
           : method === "GET"
           ? session.polling.handlePoll(
             request,
@@ -292,18 +259,18 @@ export class Router {
     bridge: RuntimeBridge,
     session: EngineSession,
   ): Response | undefined | Promise<Response | undefined> {
-    const headers = this.#headers(request);
+    const headers = this.#responses.headers(request);
     if (!(headers instanceof Promise)) {
       return headers === null
-        ? this.#corsFailure(request, true)
+        ? this.#responses.corsFailure(request, true)
         : this.#upgrade(request, context, bridge, session, headers);
     }
     return headers.then((headers) =>
       headers === null
-        ? this.#corsFailure(request, true)
+        ? this.#responses.corsFailure(request, true)
         // The session may have ended while the origin function ran.
         : this.#engine.clients.get(session.id) !== session
-        ? this.#refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid: session.id })
+        ? this.#responses.refuse(request, ENGINE_ERRORS.UNKNOWN_SID, { sid: session.id })
         : this.#upgrade(request, context, bridge, session, headers)
     );
   }
@@ -320,7 +287,7 @@ export class Router {
     return allowed.then((allowed) =>
       allowed === true
         ? this.#handshake(request, context, bridge, url, transport)
-        : this.#refuse(request, ENGINE_ERRORS.FORBIDDEN, { message: allowed.message })
+        : this.#responses.refuse(request, ENGINE_ERRORS.FORBIDDEN, { message: allowed.message })
     );
   }
 
@@ -343,10 +310,14 @@ export class Router {
       ? PROTOCOL_V3
       : null;
     if (!protocol) {
-      return this.#refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, { protocol: eio });
+      return this.#responses.refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, {
+        protocol: eio,
+      });
     }
     if (transport === "polling" && "j" in query) {
-      return this.#refuse(request, ENGINE_ERRORS.BAD_REQUEST, { name: "JSONP_UNSUPPORTED" });
+      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
+        name: "JSONP_UNSUPPORTED",
+      });
     }
 
     const session = new EngineSession(this.#engine, {
@@ -364,7 +335,7 @@ export class Router {
     // Headers at hand (no CORS origin function to await): no continuation per handshake.
     if (!(headers instanceof Promise)) {
       return headers === null
-        ? this.#corsFailure(request, session.transport === "websocket")
+        ? this.#responses.corsFailure(request, session.transport === "websocket")
         : this.#answerHandshake(request, context, bridge, session, headers);
     }
     return this.#answerLater(request, context, bridge, session, headers);
@@ -380,7 +351,7 @@ export class Router {
   ): Promise<Response | undefined> {
     return headers.then((headers) =>
       headers === null
-        ? this.#corsFailure(request, session.transport === "websocket")
+        ? this.#responses.corsFailure(request, session.transport === "websocket")
         : this.#answerHandshake(request, context, bridge, session, headers)
     );
   }
@@ -460,125 +431,19 @@ export class Router {
     if (this.#engine.hasListeners("initial_headers")) {
       this.#engine.emit("initial_headers", headers, request);
     }
-    return this.#headers(request, headers);
+    return this.#responses.headers(request, headers);
   }
 
-  /**
-   * Response headers for `request`: CORS, then the `headers` hook. A promise
-   * only when a CORS origin function has to be awaited. When that function
-   * refuses or fails, the headers come without the CORS ones (the engine's
-   * own requests are then refused; a failure is reported to `onError`).
-   */
+  /** Response headers for `request` (see {@linkcode Responder.responseHeaders}). */
   responseHeaders(
     request: Request,
-    extra: HeaderRecord = {},
+    extra?: HeaderRecord,
   ): HeaderRecord | Promise<HeaderRecord> {
-    return then(this.#headers(request, extra), (headers) => headers ?? this.#hook(extra, request));
+    return this.#responses.responseHeaders(request, extra);
   }
 
-  /**
-   * @internal The CORS headers for a request the Socket.IO layer answers
-   * itself (the served client files), without the `headers` hook: `{}`
-   * without the `cors` option, and when the origin function refuses or fails
-   * (a failure is reported to `onError`), as socket.io then serves the file
-   * without them.
-   */
+  /** @internal The CORS headers of a served client file (see {@linkcode Responder.corsHeaders}). */
   corsHeaders(request: Request): HeaderRecord | Promise<HeaderRecord> {
-    const cors = this.#engine.options.cors;
-    if (!cors) return {};
-    return then(this.#cors(request, cors, false), (headers) => headers ?? {});
-  }
-
-  /** CORS, then the `headers` hook; `null` when the CORS origin function refused or failed. */
-  #headers(
-    request: Request,
-    extra: HeaderRecord = {},
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    const cors = this.#engine.options.cors;
-    if (!cors) return this.#hook(extra, request);
-    return then(
-      this.#cors(request, cors, false),
-      (headers) => headers && this.#hook({ ...headers, ...extra }, request),
-    );
-  }
-
-  /**
-   * The CORS headers; `null` when the origin function refused (answered its
-   * callback with an error) or failed (threw or rejected: reported).
-   */
-  #cors(
-    request: Request,
-    cors: CorsOptions,
-    preflight: boolean,
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    const headers = corsHeaders(cors, request, preflight);
-    if (!(headers instanceof Promise)) return headers;
-    return headers.catch((error) => {
-      this.#engine.reportError(error);
-      return null;
-    });
-  }
-
-  #hook(headers: HeaderRecord, request: Request): HeaderRecord {
-    if (this.#engine.hasListeners("headers")) this.#engine.emit("headers", headers, request);
-    return headers;
-  }
-
-  /** Whether `request` reaches the engine as an upgrade: it asks for one, and WebSocket is on. */
-  #asksUpgrade(request: Request): boolean {
-    return isUpgrade(request) && this.#engine.options.transports.includes("websocket");
-  }
-
-  /**
-   * Refuses a request, as engine.io does: a plain request gets the JSON
-   * error with the CORS and hook headers (403 for FORBIDDEN, else 400); an
-   * upgrade request gets engine.io's `abortUpgrade` answer (see
-   * {@linkcode upgradeErrorResponse}). The reference runs its CORS middleware
-   * before any check, so an origin function that refuses or fails turns
-   * every refusal into its own 400 "Bad request" (see `#corsFailure`).
-   */
-  async #refuse(
-    request: Request,
-    code: EngineErrorCode,
-    context: Record<string, unknown>,
-  ): Promise<Response> {
-    const upgrade = this.#asksUpgrade(request);
-    const cors = this.#engine.options.cors;
-    // An upgrade's refusal carries no header, but the origin function still runs first.
-    const headers = !upgrade
-      ? await this.#headers(request)
-      : cors && typeof cors.origin === "function"
-      ? await this.#cors(request, cors, false)
-      : undefined;
-    if (headers === null) return this.#corsFailure(request, upgrade);
-    const message = ENGINE_ERROR_MESSAGES[code];
-    if (this.#engine.hasListeners("connection_error")) {
-      this.#engine.emit("connection_error", { req: request, code, message, context });
-    }
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
-    // The body carries the context's message when it has one (allowRequest's), as engine.io's.
-    return upgrade
-      ? upgradeErrorResponse(code, context.message)
-      : errorResponse(code, context.message || message, headers);
-  }
-
-  /**
-   * The answer when the CORS origin function refused or failed: engine.io's
-   * CORS middleware hands the error on, and the request is refused as
-   * BAD_REQUEST with the context `{name: "MIDDLEWARE_FAILURE"}`, without any
-   * CORS header.
-   */
-  async #corsFailure(request: Request, upgrade: boolean): Promise<Response> {
-    const code = ENGINE_ERRORS.BAD_REQUEST;
-    if (this.#engine.hasListeners("connection_error")) {
-      this.#engine.emit("connection_error", {
-        req: request,
-        code,
-        message: ENGINE_ERROR_MESSAGES[code],
-        context: { name: "MIDDLEWARE_FAILURE" },
-      });
-    }
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
-    return upgrade ? upgradeErrorResponse(code) : errorResponse(code);
+    return this.#responses.corsHeaders(request);
   }
 }
