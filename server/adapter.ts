@@ -1,215 +1,48 @@
 /**
  * The Adapter: who is in which room, and how a broadcast reaches them. The
  * in-memory adapter is the default; a Redis adapter implements the same
- * interface across processes. Broadcast options are plain data
- * ({@linkcode BroadcastOptions}) so they can travel between nodes.
+ * interface across processes. The interface and its types are
+ * `adapter_types.ts`'s, re-exported here.
  *
  * @module
  */
 
 import { Emitter } from "../protocol/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
+import type {
+  Adapter,
+  AdapterEvents,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastOptions,
+  PrivateSessionId,
+  Room,
+  Session,
+  SessionToPersist,
+  SocketId,
+} from "./adapter_types.ts";
 import { prepareMessage } from "./engine/engine.ts";
 import type { PreparedMessage } from "./engine/types.ts";
 import { RecoveryLog } from "./recovery_log.ts";
 import { RoomsView } from "./rooms_view.ts";
 
-/** A room name. Every socket is also in the room named by its own id. */
-export type Room = string;
-/** A socket id. */
-export type SocketId = string;
-/** A session id for connection state recovery. */
-export type PrivateSessionId = string;
-
-/** Flags of a broadcast. */
-export interface BroadcastFlags {
-  /** Drop the packet for clients that cannot take it right now. */
-  volatile?: boolean;
-  /** Allow compression. */
-  compress?: boolean;
-  /** Only this node, not the whole cluster. */
-  local?: boolean;
-  /** Milliseconds to wait for acks. */
-  timeout?: number;
-  /** Resolve acks with one response, not a list (a socket's own emit). */
-  expectSingleResponse?: boolean;
-}
-
-/** @internal The flags of a plain emit, shared (never mutated). */
-export const NO_FLAGS: BroadcastFlags = Object.freeze({});
-
-/** Who a broadcast goes to. */
-export interface BroadcastOptions {
-  /** Only sockets in these rooms; every socket when empty. */
-  rooms: Set<Room>;
-  /** Never sockets in these rooms. */
-  except?: Set<Room>;
-  /** Flags. */
-  flags?: BroadcastFlags;
-}
-
-/** A session kept after a disconnect, for connection state recovery. */
-export interface SessionToPersist {
-  sid: SocketId;
-  pid: PrivateSessionId;
-  rooms: Room[];
-  data: unknown;
-}
-
-/** A session restored with the packets it missed. */
-export interface Session extends SessionToPersist {
-  /** The event argument arrays (offset last) broadcast while the client was away. */
-  missedPackets: unknown[][];
-}
-
-/** What the adapter needs of a socket. */
-export interface AdapterSocket {
-  readonly id: SocketId;
-  /** Writes packets encoded once for every recipient. */
-  writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags, packet: Packet): void;
-  /** Registers an ack callback for a broadcast with acks. */
-  registerAck(id: number, ack: (...args: unknown[]) => void): void;
-  join(rooms: Room | Room[]): void;
-  leave(room: Room): void;
-  disconnect(close?: boolean): void;
-  /**
-   * Whether the socket takes broadcasts through the runtime's pub/sub (it is
-   * subscribed to its namespace's topic and to a topic per room it is in).
-   */
-  readonly published?: boolean;
-}
-
-/** What the adapter needs of its namespace. */
-export interface AdapterNamespace {
-  readonly name: string;
-  readonly sockets: Map<SocketId, AdapterSocket>;
-  /** Encodes a packet once (the server's parser). */
-  encode(packet: Packet): Array<string | Uint8Array>;
-  /** The next ack id. */
-  nextAckId(): number;
-  /** Options of connection state recovery, when it is on. */
-  readonly recovery?: { maxDisconnectionDuration: number };
-  /** Delivers an event from another node's serverSideEmit. */
-  onServerSideEmit(args: unknown[]): void;
-  /**
-   * Publishes a prepared message once to the published sockets of the
-   * namespace (`room` null) or of one room, through the runtime's pub/sub.
-   * Returns false when the runtime has none, or when its publish failed (and
-   * was reported): the adapter then writes to those sockets itself.
-   */
-  publish?(room: Room | null, message: PreparedMessage, compress?: boolean): boolean;
-}
-
-/** Events of an adapter. */
-export type AdapterEvents = {
-  "create-room": (room: Room) => void;
-  "delete-room": (room: Room) => void;
-  "join-room": (room: Room, id: SocketId) => void;
-  "leave-room": (room: Room, id: SocketId) => void;
-  error: (error: Error) => void;
-};
-
-/**
- * The Adapter interface, as rich as socket.io-adapter's. Methods that may
- * cross processes return promises.
- */
-export interface Adapter extends Emitter<AdapterEvents> {
-  /** Room name to socket ids, read-only: rooms change through `addAll`, `del` and `delAll`. */
-  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
-  /** Socket id to room names, read-only. */
-  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>>;
-  /** The namespace served. */
-  readonly nsp: AdapterNamespace;
-  /** Starts the adapter. */
-  init(): Promise<void> | void;
-  /** Stops the adapter and releases its timers. */
-  close(): Promise<void> | void;
-  /** How many servers are in the cluster. */
-  serverCount(): Promise<number>;
-  /**
-   * Adds a socket to rooms. Every join comes here: a new socket's own room
-   * (the room named by its id) first, as `addAll(id, new Set([id]))`, then
-   * the rooms it joins, so an adapter that overrides it sees every join.
-   */
-  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void;
-  /** Removes a socket from a room. */
-  del(id: SocketId, room: Room): Promise<void> | void;
-  /** Removes a socket from every room. */
-  delAll(id: SocketId): void;
-  /** Sends a packet to the sockets the options select. */
-  broadcast(packet: Packet, opts: BroadcastOptions): void;
-  /** Sends a packet that expects acks; reports how many clients got it, then each response. */
-  broadcastWithAck(
-    packet: Packet,
-    opts: BroadcastOptions,
-    clientCountCallback: (clientCount: number) => void,
-    ack: (...args: unknown[]) => void,
-  ): void;
-  /** The ids of the sockets in `rooms` (all when empty). */
-  sockets(rooms: Set<Room>): Promise<Set<SocketId>>;
-  /** The rooms of a socket. */
-  socketRooms(id: SocketId): Set<Room> | undefined;
-  /** The sockets the options select (across the cluster for cluster adapters). */
-  fetchSockets(opts: BroadcastOptions): Promise<unknown[]>;
-  /** Makes the selected sockets join rooms. */
-  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
-  /** Makes the selected sockets leave rooms. */
-  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
-  /** Disconnects the selected sockets. */
-  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
-  /** Sends an event to the other servers of the cluster. */
-  serverSideEmit(packet: unknown[]): void;
-  /** Keeps a session for connection state recovery. */
-  persistSession(session: SessionToPersist): void;
-  /** Restores a session and the packets it missed, or null. */
-  restoreSession(pid: PrivateSessionId, offset: string): Promise<Session | null>;
-}
-
-/** Makes an adapter for a namespace (the `adapter` option): webio's own form. */
-export type AdapterFactory = (nsp: AdapterNamespace) => Adapter;
-
-/**
- * An adapter class (the `adapter` option), as socket.io takes it: each
- * namespace gets `new Adapter(namespace)`.
- */
-// deno-lint-ignore no-explicit-any
-export type AdapterClass = new (nsp: AdapterNamespace | any) => Adapter;
-
-/**
- * The factory for an `adapter` option in either form. A function with a
- * `prototype` object (a class, a subclass, a constructor written with
- * `function`) is called with `new`, as socket.io calls its `adapter` (a
- * class cannot be called without it, and a `function` factory that returns
- * an object returns it under `new` too); one without (an arrow function, a
- * method, a bound function) is called as a factory. Every adapter made is
- * checked for the methods webio calls.
- *
- * @throws {TypeError} When `option` is not a function, or (from the factory) when what it made is
- * not an adapter.
- */
-export function toAdapterFactory(option: AdapterClass | AdapterFactory): AdapterFactory {
-  if (typeof option !== "function") {
-    throw new TypeError("Cannot use the adapter: pass an adapter class or a factory function");
-  }
-  const prototype = (option as { prototype?: unknown }).prototype;
-  const make: AdapterFactory = typeof prototype === "object" && prototype !== null
-    ? (nsp) => new (option as AdapterClass)(nsp)
-    : option as AdapterFactory;
-  return (nsp) => {
-    const adapter = make(nsp);
-    const a = adapter as Partial<Adapter> | undefined;
-    if (
-      typeof a?.broadcast !== "function" || typeof a.addAll !== "function" ||
-      typeof a.on !== "function"
-    ) {
-      throw new TypeError(
-        "Cannot create the adapter: the adapter option made no adapter (a class, or a function " +
-          "that returns an adapter, was expected)",
-      );
-    }
-    return adapter;
-  };
-}
+export {
+  type Adapter,
+  type AdapterClass,
+  type AdapterEvents,
+  type AdapterFactory,
+  type AdapterNamespace,
+  type AdapterSocket,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  NO_FLAGS,
+  type PrivateSessionId,
+  type Room,
+  type Session,
+  type SessionToPersist,
+  type SocketId,
+  toAdapterFactory,
+} from "./adapter_types.ts";
 
 /**
  * The default adapter: rooms in memory, broadcasts encoded once, and, when
