@@ -52,13 +52,8 @@ export {
   type SocketId,
 } from "./adapter.ts";
 export { Client } from "./client.ts";
-export {
-  createRedisAdapter,
-  RedisAdapter,
-  type RedisAdapterConnectOptions,
-  RedisAdapterError,
-  type RedisAdapterOptions,
-} from "./redis/adapter.ts";
+export { RedisAdapter, RedisAdapterError, type RedisAdapterOptions } from "./redis/adapter.ts";
+export { createRedisAdapter, type RedisAdapterConnectOptions } from "./redis/factory.ts";
 export {
   RedisClient,
   type RedisClientOptions,

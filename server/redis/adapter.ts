@@ -4,7 +4,8 @@
  * `@socket.io/redis-adapter` 8.x (`createAdapter`, see `wire.ts` for the
  * channels), so webio nodes on Deno or Bun and socket.io nodes on Node.js
  * can serve one cluster. Requests to the other nodes and their timeouts are
- * `requests.ts`'s.
+ * `requests.ts`'s; `createRedisAdapter`, which makes the adapters of a
+ * server and their clients, is `factory.ts`'s.
  *
  * With `sharded: true` the same messages travel over Redis 7 sharded pub/sub
  * (`SPUBLISH`/`SSUBSCRIBE`), which has no patterns: a node subscribes to the
@@ -34,9 +35,8 @@ import {
   type SocketId,
 } from "../adapter.ts";
 import { randomId } from "../engine/engine.ts";
-import { RedisClient, type RedisClientOptions } from "./client.ts";
 import { RedisAdapterError } from "./errors.ts";
-import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
+import type { NormalizedRedisClient } from "./normalize.ts";
 import { type RequestDone, Requests } from "./requests.ts";
 import {
   Channels,
@@ -58,7 +58,7 @@ import {
 
 export { RedisAdapterError };
 
-/** Options of {@linkcode createRedisAdapter}. */
+/** Options of a {@linkcode RedisAdapter} (and of `createRedisAdapter`, `factory.ts`). */
 export interface RedisAdapterOptions {
   /** Prefix of every channel and key. @default "socket.io" */
   key?: string;
@@ -69,9 +69,6 @@ export interface RedisAdapterOptions {
   /** Use Redis 7 sharded pub/sub. @default false */
   sharded?: boolean;
 }
-
-/** Options of the built-in client form of {@linkcode createRedisAdapter}. */
-export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisClientOptions {}
 
 /**
  * A cluster adapter over Redis pub/sub; see the module documentation for the
@@ -555,64 +552,4 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     if (!this.#roomChannels.delete(channel)) return;
     this.#sub.sunsubscribe(channel).catch(() => {});
   }
-}
-
-/**
- * Makes a Redis adapter factory for the `adapter` option.
- *
- * - `createRedisAdapter({ url })`: our built-in client (one per call, shared
- *   by the namespaces of one server; closed when the server closes).
- * - `createRedisAdapter(pubClient, subClient, options?)`: clients you bring,
- *   npm `redis` v4+ (subClient = `pubClient.duplicate()`, both connected),
- *   `ioredis`, or {@linkcode RedisClient}; you close them.
- *
- * Use one factory per `Server`: two servers in one process sharing a client
- * would count as one node.
- *
- * @example
- * ```ts ignore
- * import { Server, createRedisAdapter } from "@webio/socketio";
- * const io = new Server({ adapter: createRedisAdapter({ url: "redis://127.0.0.1:6379" }) });
- * ```
- */
-export function createRedisAdapter(
-  options?: RedisAdapterConnectOptions,
-): (nsp: AdapterNamespace) => RedisAdapter;
-export function createRedisAdapter(
-  pubClient: unknown,
-  subClient: unknown,
-  options?: RedisAdapterOptions,
-): (nsp: AdapterNamespace) => RedisAdapter;
-export function createRedisAdapter(
-  first: unknown = {},
-  subClient?: unknown,
-  options?: RedisAdapterOptions,
-): (nsp: AdapterNamespace) => RedisAdapter {
-  if (subClient !== undefined) {
-    const pub = normalizeRedisClient(first);
-    const sub = subClient === first ? pub : normalizeRedisClient(subClient);
-    return (nsp) => new RedisAdapter(nsp, pub, sub, options);
-  }
-  const opts = (first ?? {}) as RedisAdapterConnectOptions;
-  let client: RedisClient | null = null;
-  let wrapped: NormalizedRedisClient | null = null;
-  let users = 0;
-  return (nsp) => {
-    if (!client) {
-      client = new RedisClient(opts);
-      wrapped = normalizeRedisClient(client);
-    }
-    users++;
-    const mine = client;
-    let released = false;
-    return new RedisAdapter(nsp, wrapped!, wrapped!, opts, () => {
-      if (released) return;
-      released = true;
-      if (--users === 0 && client === mine) {
-        client = null;
-        wrapped = null;
-        void mine.quit().catch(() => mine.close());
-      }
-    });
-  };
 }

@@ -9,7 +9,8 @@ import { serve, type TestServer } from "../../tests/serve.ts";
 import { freePort, RedisServer, redisVersion, withRedis } from "../../tests/redis_server.ts";
 import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
 import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
-import { createRedisAdapter, type RedisAdapter, RedisAdapterError } from "./adapter.ts";
+import { type RedisAdapter, RedisAdapterError } from "./adapter.ts";
+import { createRedisAdapter } from "./factory.ts";
 import { RedisClient } from "./client.ts";
 import { encodeMsgpack } from "../../protocol/msgpack.ts";
 
