@@ -1,6 +1,7 @@
 /**
- * The Engine.IO client: handshake, heartbeat, write buffer, upgrade from
- * long-polling to WebSocket, and close reasons with the official strings.
+ * The Engine.IO client: handshake, heartbeat, sending (through its write
+ * buffer, `write_buffer.ts`), upgrade from long-polling to WebSocket, and
+ * close reasons with the official strings.
  * It reports to the layer above through its `handler` (`handler.ts`) and to
  * users through its events.
  *
@@ -35,6 +36,7 @@ import type {
   TransportOptions,
 } from "./transport.ts";
 import { WebSocketTransport } from "./websocket.ts";
+import { WriteBuffer } from "./write_buffer.ts";
 
 /**
  * The states of the connection. "upgrading": the WebSocket probe answered and
@@ -84,8 +86,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     & EngineClientOptions;
   #transports: TransportName[];
   #base: TransportOptions;
-  #writeBuffer: EnginePacket[] = [];
-  #inFlight = 0;
+  #writeBuffer = new WriteBuffer();
   /** The WebSocket being probed for an upgrade, until it replaces polling or fails. */
   #probe: Transport | null = null;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -202,9 +203,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   /** @internal */
   onTransportDrain(transport: Transport): void {
     if (transport !== this.transport) return;
-    this.#writeBuffer.splice(0, this.#inFlight);
-    this.#inFlight = 0;
-    if (this.#writeBuffer.length > 0) {
+    if (this.#writeBuffer.drained()) {
       this.#flush();
       return;
     }
@@ -373,13 +372,9 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     const transport = this.transport;
     if (
       this.#state === "closed" || this.#state === "upgrading" || !transport ||
-      !transport.writable || transport.state !== "open" || this.#writeBuffer.length === 0 ||
-      this.#inFlight > 0
+      !transport.writable || transport.state !== "open"
     ) return;
-    const packets = transport.batch(this.#writeBuffer, this.maxPayload);
-    transport.send(packets);
-    this.#inFlight = packets.length;
-    this.emit("flush");
+    if (this.#writeBuffer.flushTo(transport, this.maxPayload)) this.emit("flush");
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -391,7 +386,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
     this.#setState("closing");
     // The close waits for the drain of what is queued (onTransportDrain), unless the
     // transport was closed by "beforeunload", which drains nothing.
-    if (this.#writeBuffer.length === 0 || this.transport?.state === "closed") {
+    if (this.#writeBuffer.empty || this.transport?.state === "closed") {
       this.#onClose("forced close");
     }
     return this;
@@ -426,8 +421,7 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
       this.#beforeUnload = null;
     }
     this.id = null;
-    this.#writeBuffer = [];
-    this.#inFlight = 0;
+    this.#writeBuffer.clear();
     this.handler.onClose(reason, description);
     this.emit("close", reason, description);
   }
