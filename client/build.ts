@@ -25,7 +25,7 @@ const distFile = new URL("server/static/client_bundle.ts", root);
 /** A hash of every source file that goes into the bundles. */
 async function sourceHash(): Promise<string> {
   const files: string[] = [];
-  for (const dir of ["client", "protocol"]) {
+  for (const dir of ["client", "common", "protocol"]) {
     const walk = async (path: string) => {
       for await (const entry of Deno.readDir(new URL(path, root))) {
         const child = `${path}/${entry.name}`;

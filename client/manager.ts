@@ -8,7 +8,7 @@
  */
 
 import type { EngineData } from "../protocol/engine_io.ts";
-import { Emitter } from "../protocol/emitter.ts";
+import { Emitter } from "../common/emitter.ts";
 import type { Decoder, Encoder, Packet, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import { toParser } from "../protocol/npm_parser.ts";

@@ -7,7 +7,7 @@
 
 // deno-lint-ignore-file no-explicit-any
 
-import type { EventsMap } from "../protocol/emitter.ts";
+import type { EventsMap } from "../common/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import { hasBlob, RESERVED_EVENTS, resolveBlobs } from "../protocol/socket_io.ts";
 import type { Manager, ManagerCloseReason, ManagerSocketHandler } from "./manager.ts";
@@ -216,7 +216,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     const connected = this.connected && !(engine?.hasPingExpired() ?? false);
     if (flags.volatile && !writable) return;
     if (connected) {
-      this.notifyOutgoing(data);
+      this.notifyAnyOutgoing(data);
       this.#packet(packet);
     } else {
       this.sendBuffer.push(packet);
@@ -354,7 +354,7 @@ export class Socket<L extends EventsMap = DefaultEvents, E extends EventsMap = D
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
     for (const packet of buffered) {
-      this.notifyOutgoing(packet.data as unknown[]);
+      this.notifyAnyOutgoing(packet.data as unknown[]);
       this.#packet(packet);
     }
     this.#queue?.drain(true);

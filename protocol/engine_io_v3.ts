@@ -107,26 +107,27 @@ export function encodePayloadV3(
 }
 
 function encodeBinaryPayload(packets: readonly EnginePacket[]): Uint8Array {
-  const parts: Uint8Array[] = [];
+  // Each packet: 0 (text) or 1 (binary), its length's decimal digits a byte each, 255, the body;
+  // written in place once the total is known.
+  const bodies: Uint8Array[] = [];
   let total = 0;
   for (const packet of packets) {
-    const isBinary = packet.data instanceof Uint8Array;
-    const body = isBinary
+    const body = packet.data instanceof Uint8Array
       ? encodePacketV3(packet) as Uint8Array
       : textEncoder.encode(encodePacketV3Text(packet));
-    const digits = String(body.length);
-    const head = new Uint8Array(digits.length + 2);
-    head[0] = isBinary ? 1 : 0;
-    for (let i = 0; i < digits.length; i++) head[i + 1] = digits.charCodeAt(i) - 48;
-    head[head.length - 1] = 255;
-    parts.push(head, body);
-    total += head.length + body.length;
+    bodies.push(body);
+    total += String(body.length).length + 2 + body.length;
   }
   const out = new Uint8Array(total);
   let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i];
+    const digits = String(body.length);
+    out[offset++] = packets[i].data instanceof Uint8Array ? 1 : 0;
+    for (let d = 0; d < digits.length; d++) out[offset++] = digits.charCodeAt(d) - 48;
+    out[offset++] = 255;
+    out.set(body, offset);
+    offset += body.length;
   }
   return out;
 }

@@ -74,4 +74,4 @@ export {
   type NpmParser,
   toParser,
 } from "./npm_parser.ts";
-export { Emitter, type EventListener, type EventsMap, Listeners } from "./emitter.ts";
+export { Emitter, type EventListener, type EventsMap, Listeners } from "../common/emitter.ts";

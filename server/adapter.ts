@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Emitter } from "../protocol/emitter.ts";
+import { Emitter } from "../common/emitter.ts";
 import { type Packet, PacketType } from "../protocol/parser.ts";
 import type {
   Adapter,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Emitter } from "../protocol/emitter.ts";
+import type { Emitter } from "../common/emitter.ts";
 import type { Packet } from "../protocol/parser.ts";
 import type { PreparedMessage } from "./engine/types.ts";
 

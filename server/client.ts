@@ -16,7 +16,7 @@ import type {
   EngineConnection,
   PreparedMessage,
 } from "./engine/types.ts";
-import type { DeadlineOwner } from "./engine/deadlines.ts";
+import type { DeadlineOwner } from "../common/deadlines.ts";
 import type { Server } from "./server.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./types.ts";

@@ -13,7 +13,7 @@ import type { Adapter, AdapterNamespace, Room, Session, SocketId } from "./adapt
 import type { PreparedMessage } from "./engine/types.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
-import { Listeners } from "../protocol/emitter.ts";
+import { Listeners } from "../common/emitter.ts";
 import type { Server } from "./server.ts";
 import { runMiddlewares } from "./middleware.ts";
 import { Socket } from "./socket.ts";

@@ -20,7 +20,7 @@ import {
 import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { serveClientFile } from "./serve_client.ts";
-import { DeadlineQueue } from "./engine/deadlines.ts";
+import { DeadlineQueue } from "../common/deadlines.ts";
 import { pathStart } from "./engine/http.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";

@@ -9,11 +9,12 @@ import { type Packet, PacketType } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import { type BroadcastFlags, NO_FLAGS, type Room, type Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
-import { randomId } from "./engine/engine.ts";
+import { randomId } from "../common/ids.ts";
 import { pathStart } from "./engine/http.ts";
-import { intern } from "./engine/intern.ts";
+import { intern } from "../common/intern.ts";
 import type { Client } from "./client.ts";
-import { type ListenerEntry, Listeners } from "../protocol/emitter.ts";
+import { type AnyListener, CatchAllListeners } from "../common/catch_all.ts";
+import type { ListenerEntry } from "../common/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
 import { runMiddlewares } from "./middleware.ts";
 import type { Namespace } from "./namespace.ts";
@@ -27,8 +28,7 @@ import type {
 } from "./types.ts";
 import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
 
-/** Listener of `onAny` / `onAnyOutgoing`. */
-export type AnyListener = (event: string, ...args: unknown[]) => void;
+export type { AnyListener } from "../common/catch_all.ts";
 
 /**
  * A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`.
@@ -63,7 +63,7 @@ export class Socket<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = DefaultEventsMap,
   D = any,
-> extends Listeners<L & ReservedSocketEvents> {
+> extends CatchAllListeners<L & ReservedSocketEvents> {
   /** The socket id (also a room the socket is in). */
   readonly id: string;
   /** The private session id, for connection state recovery. */
@@ -95,8 +95,6 @@ export class Socket<
     >
     | null = null;
   #fns: readonly PacketMiddleware[] = NONE;
-  #any: readonly AnyListener[] = NONE;
-  #anyOutgoing: readonly AnyListener[] = NONE;
   #published = false;
   #closed = false;
 
@@ -165,7 +163,7 @@ export class Socket<
    * and single-room broadcasts reach it through one native publish.
    */
   publishUp(): void {
-    if (this.#published || !this.#connected || this.#closed || this.#anyOutgoing.length > 0) {
+    if (this.#published || !this.#connected || this.#closed || this.catchesOutgoing) {
       return;
     }
     const conn = this.client.conn;
@@ -225,7 +223,7 @@ export class Socket<
       this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
       return true;
     }
-    this.#notifyOutgoing(data);
+    if (this.catchesOutgoing) this.notifyAnyOutgoing(data);
     this.packet(packet, flags);
     return true;
   }
@@ -289,7 +287,7 @@ export class Socket<
 
   /** @internal Writes a broadcast's frames (encoded once for every recipient). */
   writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags, packet: Packet): void {
-    if (this.#anyOutgoing.length > 0) this.#notifyOutgoing(packet.data as unknown[]);
+    if (this.catchesOutgoing) this.notifyAnyOutgoing(packet.data as unknown[]);
     this.client.writePrepared(prepared, flags);
   }
 
@@ -405,13 +403,13 @@ export class Socket<
   #onEvent(packet: Packet): void {
     // The decoded array is this socket's own: the ack callback is appended in place.
     const args = packet.data as unknown[];
-    if (this.#any.length === 0 && this.#fns.length === 0) {
+    if (!this.catchesIncoming && this.#fns.length === 0) {
       // No catch-all listener and no middleware sees the array: straight to the listeners.
       this.#call(args, packet.id === undefined ? undefined : this.#ack(packet.id));
       return;
     }
     if (packet.id !== undefined) args.push(this.#ack(packet.id));
-    for (const listener of this.#any) this.#guard(() => listener.apply(this, args as [string]));
+    this.notifyAny(args);
     if (this.#fns.length === 0) {
       // No socket middleware: straight to the listeners, no per-packet continuation.
       if (this.#connected) this.#call(args, undefined);
@@ -502,62 +500,17 @@ export class Socket<
     };
   }
 
-  // ---- catch-all listeners ---------------------------------------------------------------
+  // ---- catch-all listeners (the API is CatchAllListeners') -------------------------------
 
-  /** Adds a listener for every incoming event. */
-  onAny(listener: AnyListener): this {
-    this.#any = [...this.#any, listener];
-    return this;
+  /** Calls one catch-all listener; what it throws or rejects with is reported as a handler's. */
+  protected override callAnyListener(listener: AnyListener, args: unknown[]): void {
+    this.#guard(() => listener.apply(this, args as [string]));
   }
 
-  /** Adds a listener for every incoming event, first in line. */
-  prependAny(listener: AnyListener): this {
-    this.#any = [listener, ...this.#any];
-    return this;
-  }
-
-  /** Removes one catch-all listener, or all. */
-  offAny(listener?: AnyListener): this {
-    this.#any = listener ? this.#any.filter((l) => l !== listener) : NONE;
-    return this;
-  }
-
-  /** The catch-all listeners. */
-  listenersAny(): AnyListener[] {
-    return [...this.#any];
-  }
-
-  /** Adds a listener for every outgoing event. */
-  onAnyOutgoing(listener: AnyListener): this {
-    // Outgoing listeners see every packet: broadcasts must come through writePrepared.
-    this.#unpublish();
-    this.#anyOutgoing = [...this.#anyOutgoing, listener];
-    return this;
-  }
-
-  /** Adds a listener for every outgoing event, first in line. */
-  prependAnyOutgoing(listener: AnyListener): this {
-    this.#unpublish();
-    this.#anyOutgoing = [listener, ...this.#anyOutgoing];
-    return this;
-  }
-
-  /** Removes one outgoing catch-all listener, or all. */
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : NONE;
-    if (this.#anyOutgoing.length === 0) this.publishUp();
-    return this;
-  }
-
-  /** The outgoing catch-all listeners. */
-  listenersAnyOutgoing(): AnyListener[] {
-    return [...this.#anyOutgoing];
-  }
-
-  #notifyOutgoing(data: unknown[]): void {
-    for (const listener of this.#anyOutgoing) {
-      this.#guard(() => listener.apply(this, data as [string]));
-    }
+  /** Outgoing catch-all listeners see every packet: broadcasts must come through writePrepared. */
+  protected override onOutgoingChange(): void {
+    if (this.catchesOutgoing) this.#unpublish();
+    else this.publishUp();
   }
 
   // ---- life cycle ------------------------------------------------------------------------

@@ -28,8 +28,8 @@ export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<DisconnectReason> = new
   "forced server close",
 ]);
 
-export type { EventsMap } from "../protocol/emitter.ts";
-import type { EventsMap } from "../protocol/emitter.ts";
+export type { EventsMap } from "../common/emitter.ts";
+import type { EventsMap } from "../common/emitter.ts";
 
 /** The map used when none is given: any event, any arguments. */
 export type DefaultEventsMap = { [event: string]: (...args: any[]) => void };

@@ -9,7 +9,7 @@
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
-import { Emitter } from "../../protocol/emitter.ts";
+import { Emitter } from "../../common/emitter.ts";
 import { callUser } from "../report.ts";
 import {
   DETACHED,

@@ -8,12 +8,12 @@
 
 import type { EngineData } from "../../protocol/engine_io.ts";
 import { encodePacket } from "../../protocol/engine_io.ts";
-import { Emitter } from "../../protocol/emitter.ts";
+import { Emitter } from "../../common/emitter.ts";
 import { atLeastBytes } from "./compression.ts";
-import { DeadlineQueue } from "./deadlines.ts";
+import { DeadlineQueue } from "../../common/deadlines.ts";
 import type { HeaderRecord } from "./http.ts";
 import { pathStart } from "./http.ts";
-import { generateId } from "./ids.ts";
+import { generateId } from "../../common/ids.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
 import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
 import {
@@ -26,7 +26,6 @@ import type { EngineSession } from "./session.ts";
 import { type Publisher, type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
 import type { EngineHandler, PreparedMessage } from "./types.ts";
 
-export { randomId } from "./ids.ts";
 export type { ConnectionError } from "./router.ts";
 export {
   BUN_WEBSOCKET_DISPATCH,

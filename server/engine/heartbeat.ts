@@ -9,7 +9,7 @@
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
-import type { DeadlineOwner, DeadlineQueue } from "./deadlines.ts";
+import type { DeadlineOwner, DeadlineQueue } from "../../common/deadlines.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
 import type { EngineCloseReason } from "./types.ts";
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../../common/bytes.ts";
 import type { CookieOptions, CorsOptions, CorsOrigin } from "./options.ts";
 
 /** Engine.IO error codes (engine.io `Server.errors`). */
@@ -190,14 +191,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, total);
 }
 
 /** Serialises the sticky-session cookie for `sid`. */

@@ -19,7 +19,7 @@ import {
   serializeCookie,
   upgradeErrorResponse,
 } from "./http.ts";
-import { intern } from "./intern.ts";
+import { intern } from "../../common/intern.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
 import { isUpgrade, Responder, type ResponderHost, then } from "./responses.ts";
 import { EngineSession, type SessionHost } from "./session.ts";

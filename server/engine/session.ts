@@ -14,7 +14,7 @@
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
-import { Emitter } from "../../protocol/emitter.ts";
+import { Emitter } from "../../common/emitter.ts";
 import type { SessionProtocol } from "./codec.ts";
 import { atLeastBytes } from "./compression.ts";
 import type { Heartbeat, HeartbeatHost, HeartbeatSession } from "./heartbeat.ts";

@@ -18,7 +18,7 @@ import {
   encodePayloadV3,
 } from "../../protocol/engine_io_v3.ts";
 import type { SessionProtocol } from "./codec.ts";
-import type { DeadlineQueue } from "./deadlines.ts";
+import type { DeadlineQueue } from "../../common/deadlines.ts";
 import { type Heartbeat, type HeartbeatHost, type HeartbeatSession, waitFor } from "./heartbeat.ts";
 
 const textDecoder = new TextDecoder();

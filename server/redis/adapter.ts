@@ -34,7 +34,7 @@ import {
   type SessionToPersist,
   type SocketId,
 } from "../adapter.ts";
-import { randomId } from "../engine/engine.ts";
+import { randomId } from "../../common/ids.ts";
 import { RedisAdapterError } from "./errors.ts";
 import type { NormalizedRedisClient } from "./normalize.ts";
 import { type RequestDone, Requests } from "./requests.ts";

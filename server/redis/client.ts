@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Emitter } from "../../protocol/emitter.ts";
+import { Emitter } from "../../common/emitter.ts";
 import { connectTcp, type TcpConnection } from "../runtime/tcp.ts";
 import {
   encodeCommand,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { randomId } from "../engine/engine.ts";
+import { randomId } from "../../common/ids.ts";
 import { RedisAdapterError } from "./errors.ts";
 import { type ClusterMessage, requestName, RequestType } from "./wire.ts";
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../../common/bytes.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 
 /** An error reply from Redis (`-ERR ...` or a RESP3 blob error `!`). */
@@ -141,10 +142,7 @@ export class RespDecoder {
     if (this.#failed) throw new ProtocolError("Cannot decode RESP: the stream already failed");
     if (this.#buffer.length === 0) this.#buffer = chunk;
     else if (chunk.length > 0) {
-      const joined = new Uint8Array(this.#buffer.length + chunk.length);
-      joined.set(this.#buffer);
-      joined.set(chunk, this.#buffer.length);
-      this.#buffer = joined;
+      this.#buffer = concatBytes([this.#buffer, chunk]);
     }
     const replies: RespReply[] = [];
     let offset = 0;
@@ -344,13 +342,7 @@ export function encodeCommand(args: readonly RespArgument[]): Uint8Array {
     parts.push(header, bytes, CRLF);
     total += header.length + bytes.length + 2;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 const CRLF = new Uint8Array([CR, LF]);

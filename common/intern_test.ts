@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "../../tests/harness.ts";
+import { test } from "../tests/harness.ts";
 import { intern } from "./intern.ts";
-import { randomId } from "./engine.ts";
+import { randomId } from "./ids.ts";
 
 test("intern: gives back the same text for short, long and many values (the table is bounded)", () => {
   const long = "x".repeat(300);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test, until } from "../../tests/harness.ts";
+import { test, until } from "../tests/harness.ts";
 import { type DeadlineOwner, DeadlineQueue } from "./deadlines.ts";
 
 function owner(name: string, fired: string[], then?: (q: DeadlineQueue) => void): DeadlineOwner {

@@ -1,7 +1,8 @@
 /**
- * A small typed event emitter for the user-facing APIs of server and client
- * (`socket.on("connect", ...)`). Layers talk to each other through typed
- * interfaces, not through this.
+ * The one listener table of the user-facing APIs of server and client
+ * (`socket.on("connect", ...)`): {@linkcode Listeners} for objects whose
+ * `emit` sends, {@linkcode Emitter} for the rest. Layers talk to each other
+ * through typed interfaces, not through this.
  *
  * @module
  */
@@ -110,19 +111,21 @@ function unwrap(list: readonly Listener[]): Listener[] {
 }
 
 /**
- * Typed emitter: `on`, `once`, `off`, `emit`, `listeners`, `listenerCount`,
- * `removeAllListeners`. Listeners run in order of registration; a listener
- * added during an emit is not called for that emit.
+ * The listener table: `on`, `once`, `off`, `listeners`, `listenerCount`,
+ * `removeAllListeners`, without a public `emit`. Objects whose `emit` means
+ * "send to the peer" (a Socket, a Namespace) extend it directly and call
+ * their own listeners with `emitLocal`; {@linkcode Emitter} adds the public
+ * `emit`. Listeners run in order of registration; a listener added during an
+ * emit is not called for that emit.
  *
- * @example Typed events
+ * @example
  * ```ts
- * import { Emitter } from "./emitter.ts";
- * const e = new Emitter<{ greet: (name: string) => void }>();
- * e.on("greet", (name) => console.log(`hello ${name}`));
- * e.emit("greet", "world");
+ * import { Listeners } from "./emitter.ts";
+ * class Peer extends Listeners<{ connect: () => void }> {}
+ * new Peer().on("connect", () => {});
  * ```
  */
-export class Emitter<M extends EventsMap = EventsMap> {
+export class Listeners<M extends EventsMap = EventsMap> {
   /** Made on the first listener. */
   #listeners: Table | null = null;
 
@@ -132,7 +135,7 @@ export class Emitter<M extends EventsMap = EventsMap> {
     return this;
   }
 
-  /** Alias of {@linkcode Emitter.on}. */
+  /** Alias of {@linkcode Listeners.on}. */
   addListener<E extends keyof M>(event: E, listener: M[E]): this {
     return this.on(event, listener);
   }
@@ -152,7 +155,7 @@ export class Emitter<M extends EventsMap = EventsMap> {
     return this;
   }
 
-  /** Alias of {@linkcode Emitter.off}. */
+  /** Alias of {@linkcode Listeners.off}. */
   removeListener<E extends keyof M>(event: E, listener: M[E]): this {
     return this.off(event, listener);
   }
@@ -160,11 +163,6 @@ export class Emitter<M extends EventsMap = EventsMap> {
   /** Removes every listener of `event`, or of all events. */
   removeAllListeners<E extends keyof M>(event?: E): this {
     return this.off(event);
-  }
-
-  /** Calls the listeners of `event` with `args`; returns whether there were any. */
-  emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
-    return tableEmit(this, this.#listeners, event, args);
   }
 
   /**
@@ -195,82 +193,37 @@ export class Emitter<M extends EventsMap = EventsMap> {
   hasListeners<E extends keyof M>(event: E): boolean {
     return this.#listeners?.[event] !== undefined;
   }
+
+  /** @internal Calls the local listeners of `event` with `args`; returns whether there were any. */
+  emitLocal<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
+    return this.emitArgs(event, args);
+  }
+
+  /**
+   * Calls the listeners of `event` with `args`, the array itself (no copy);
+   * returns whether there were any. What a subclass overrides to guard the
+   * calls into user code.
+   */
+  protected emitArgs(event: keyof M, args: unknown[]): boolean {
+    return tableEmit(this, this.#listeners, event, args);
+  }
 }
 
 /**
- * Listener registration for objects whose `emit` means "send to the peer"
- * (a Socket, a Namespace): `on`/`once`/`off` register local listeners and
- * `emitLocal` calls them.
+ * Typed emitter: the listener table of {@linkcode Listeners} with a public
+ * `emit`.
  *
- * @example
+ * @example Typed events
  * ```ts
- * import { Listeners } from "./emitter.ts";
- * class Peer extends Listeners<{ connect: () => void }> {}
- * new Peer().on("connect", () => {});
+ * import { Emitter } from "./emitter.ts";
+ * const e = new Emitter<{ greet: (name: string) => void }>();
+ * e.on("greet", (name) => console.log(`hello ${name}`));
+ * e.emit("greet", "world");
  * ```
  */
-export class Listeners<M extends EventsMap> {
-  /** Made on the first listener (the same table as an Emitter's, held directly). */
-  #listeners: Table | null = null;
-
-  /** Adds a listener. */
-  on<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    this.#listeners = tableAdd(this.#listeners, event, listener);
-    return this;
-  }
-
-  /** Alias of {@linkcode Listeners.on}. */
-  addListener<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    return this.on(event, listener);
-  }
-
-  /** Adds a listener for the next event only. */
-  once<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    return this.on(
-      event,
-      onceWrapper(listener, (wrapper) => this.off(event, wrapper as M[Ev])) as M[Ev],
-    );
-  }
-
-  /** Removes a listener (or all of an event, or all). */
-  off<Ev extends keyof M>(event?: Ev, listener?: M[Ev]): this {
-    if (event === undefined) this.#listeners = null;
-    else if (this.#listeners) tableRemove(this.#listeners, event, listener);
-    return this;
-  }
-
-  /** Alias of {@linkcode Listeners.off}. */
-  removeListener<Ev extends keyof M>(event: Ev, listener: M[Ev]): this {
-    return this.off(event, listener);
-  }
-
-  /** Removes every listener of an event, or of all events. */
-  removeAllListeners<Ev extends keyof M>(event?: Ev): this {
-    return this.off(event);
-  }
-
-  /** The listeners of an event. */
-  listeners<Ev extends keyof M>(event: Ev): M[Ev][] {
-    return unwrap(tableList(this.#listeners, event)) as M[Ev][];
-  }
-
-  /** How many listeners an event has. */
-  listenerCount<Ev extends keyof M>(event: Ev): number {
-    return tableCount(this.#listeners, event);
-  }
-
-  /** The registered functions of an event as stored (see {@linkcode Emitter.rawListeners}). */
-  rawListeners<Ev extends keyof M>(event: Ev): readonly M[Ev][] {
-    return tableList(this.#listeners, event) as readonly M[Ev][];
-  }
-
-  /** What is registered for an event, not copied (see {@linkcode Emitter.rawListener}). */
-  rawListener<Ev extends keyof M>(event: Ev): ListenerEntry<M[Ev]> {
-    return this.#listeners?.[event] as ListenerEntry<M[Ev]>;
-  }
-
-  /** @internal Calls the local listeners of an event. */
-  emitLocal<Ev extends keyof M>(event: Ev, ...args: Parameters<M[Ev]>): boolean {
-    return tableEmit(this, this.#listeners, event, args);
+export class Emitter<M extends EventsMap = EventsMap> extends Listeners<M> {
+  /** Calls the listeners of `event` with `args`; returns whether there were any. */
+  emit<E extends keyof M>(event: E, ...args: Parameters<M[E]>): boolean {
+    return this.emitArgs(event, args);
   }
 }
