@@ -1,7 +1,9 @@
 /**
  * The Socket.IO parser seam: what server and client accept as their `parser`
  * option. The default parser (`socket_io.ts`) and the msgpack parser
- * (`msgpack_parser.ts`) both implement it.
+ * (`msgpack_parser.ts`) both implement it. Encoders and decoders may offer
+ * optional capabilities (`encodeText`, `encodeAck`, `addText`): faster forms
+ * of `encode` and `add` that the server uses where they exist.
  *
  * @module
  */
@@ -45,6 +47,19 @@ export interface Encoder {
    * or one binary message (msgpack parser).
    */
   encode(packet: Packet): Array<string | Uint8Array>;
+  /**
+   * Optional capability: the one text message of a packet that `encode`
+   * writes as one text message, without the array around it; `null` when it
+   * is not one (binary values). The server's write path calls it when the
+   * encoder offers it.
+   */
+  encodeText?(packet: Packet): string | null;
+  /**
+   * Optional capability: the one text message of an ACK packet, from its
+   * parts (no packet object); `null` when `data` carries binary. The
+   * server's ack callbacks call it when the encoder offers it.
+   */
+  encodeAck?(nsp: string, id: number, data: unknown[]): string | null;
 }
 
 /** Turns Engine.IO messages back into packets. Stateful: one per connection. */
@@ -56,6 +71,15 @@ export interface Decoder {
    * @throws {ProtocolError} For any malformed or out-of-place message.
    */
   add(chunk: WireChunk): Packet | null;
+  /**
+   * Optional capability: feeds one text message that starts at `start` of
+   * `text` (what comes before it is the transport's framing), as
+   * `add(text.slice(start))` does, without the copy. The server calls it
+   * when the decoder offers it.
+   *
+   * @throws {ProtocolError} For any malformed or out-of-place message.
+   */
+  addText?(text: string, start: number): Packet | null;
   /** Drops any partially received packet. */
   destroy(): void;
 }

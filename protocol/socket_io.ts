@@ -9,7 +9,6 @@
  * @module
  */
 
-import { ENGINE_PACKET_CODES } from "./engine_io.ts";
 import { ProtocolError } from "./errors.ts";
 import {
   type Decoder,
@@ -141,99 +140,74 @@ export class SocketEncoder implements Encoder {
    * ```
    */
   encode(packet: Packet): Array<string | Uint8Array> {
-    const text = this.encodeText(packet);
-    return text === null ? this.#encodeBinary(packet) : [text];
+    const text = encodePlain(packet);
+    return text === null ? encodeBinary(packet) : [text];
   }
+}
 
-  /**
-   * The one text message of a packet without binary values; `null` when the
-   * packet carries binary (then {@linkcode SocketEncoder.encode} is needed).
-   * What the server's write path uses, without an array per packet.
-   */
+/**
+ * The default parser's encoder: {@linkcode SocketEncoder} with the optional
+ * capabilities of the `Encoder` seam. The exported class offers none, so
+ * that a subclass overriding `encode` has it called for every packet.
+ */
+class DefaultEncoder extends SocketEncoder {
+  /** The one text message of a packet without binary values, no array; `null` otherwise. */
   encodeText(packet: Packet): string | null {
-    return this.#encodePlain(packet, TYPE_CHARS);
+    return encodePlain(packet);
   }
 
-  /**
-   * The Engine.IO v4 text frame carrying a packet without binary values: the
-   * message type "4" and the packet's text, made in one concatenation (a
-   * frame built as "4" + text costs a second string join per packet). `null`
-   * when the packet carries binary.
-   *
-   * @example
-   * ```ts
-   * import { SocketEncoder } from "./socket_io.ts";
-   * new SocketEncoder().encodeFrame({ type: 3, nsp: "/", id: 12, data: ["ok"] }); // '4312["ok"]'
-   * ```
-   */
-  encodeFrame(packet: Packet): string | null {
-    return this.#encodePlain(packet, MESSAGE_TYPE_CHARS);
-  }
-
-  /**
-   * The v4 text frame of an ack (see {@linkcode SocketEncoder.encodeFrame})
-   * from its parts, without a packet object: `null` when `data` carries binary.
-   *
-   * @example
-   * ```ts
-   * import { SocketEncoder } from "./socket_io.ts";
-   * new SocketEncoder().encodeAckFrame("/", 7, ["ok"]); // '437["ok"]'
-   * ```
-   */
-  encodeAckFrame(nsp: string, id: number, data: unknown[]): string | null {
+  /** The text message of an ack from its parts; `null` when `data` carries binary. */
+  encodeAck(nsp: string, id: number, data: unknown[]): string | null {
     if (hasBinary(data)) return null;
-    if (nsp !== "/" || !inDigitTable(id)) {
-      return encodeText(PacketType.ACK, nsp, id, data, -1, MESSAGE_TYPE_CHARS);
-    }
-    // The usual ack: "43" + id + JSON from at most three flat strings (a concatenation nested
-    // in the frame's costs another pass when the frame is flattened on send).
-    const prefixed = ackFramePrefixes ??= prefixedDigits(MESSAGE_TYPE_CHARS[PacketType.ACK]);
+    if (nsp !== "/" || !inDigitTable(id)) return encodeText(PacketType.ACK, nsp, id, data, -1);
+    // The usual ack: "3" + id + JSON from at most three flat strings (a concatenation nested in
+    // the message's costs another pass when the runtime flattens the frame to send it).
+    const prefixed = ackPrefixes ??= prefixedDigits(TYPE_CHARS[PacketType.ACK]);
     if (id < 1000) return prefixed[id] + JSON.stringify(data);
     const high = (id / 1000) | 0;
     return prefixed[high] + digitTable()[1000 + id - high * 1000] + JSON.stringify(data);
   }
+}
 
-  #encodePlain(packet: Packet, typeChars: readonly string[]): string | null {
-    const { type } = packet;
-    if (
-      (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT ||
-        type === PacketType.BINARY_ACK) && hasBinary(packet.data)
-    ) return null;
-    const plainType = type === PacketType.BINARY_EVENT
-      ? PacketType.EVENT
-      : type === PacketType.BINARY_ACK
-      ? PacketType.ACK
-      : type;
-    return encodeText(plainType, packet.nsp, packet.id, packet.data, -1, typeChars);
-  }
+/** The one text message of a packet without binary values; `null` when it carries binary. */
+function encodePlain(packet: Packet): string | null {
+  const { type } = packet;
+  if (
+    (type === PacketType.EVENT || type === PacketType.ACK || type === PacketType.BINARY_EVENT ||
+      type === PacketType.BINARY_ACK) && hasBinary(packet.data)
+  ) return null;
+  const plainType = type === PacketType.BINARY_EVENT
+    ? PacketType.EVENT
+    : type === PacketType.BINARY_ACK
+    ? PacketType.ACK
+    : type;
+  return encodeText(plainType, packet.nsp, packet.id, packet.data, -1);
+}
 
-  /** A packet with binary values: the text header, then one message per attachment. */
-  #encodeBinary(packet: Packet): Array<string | Uint8Array> {
-    const { type } = packet;
-    const attachments: Uint8Array[] = [];
-    const data = deconstruct(packet.data, attachments, 0);
-    const header = encodeText(
-      type === PacketType.EVENT || type === PacketType.BINARY_EVENT
-        ? PacketType.BINARY_EVENT
-        : PacketType.BINARY_ACK,
-      packet.nsp,
-      packet.id,
-      data,
-      attachments.length,
-    );
-    return [header, ...attachments];
-  }
+/** A packet with binary values: the text header, then one message per attachment. */
+function encodeBinary(packet: Packet): Array<string | Uint8Array> {
+  const { type } = packet;
+  const attachments: Uint8Array[] = [];
+  const data = deconstruct(packet.data, attachments, 0);
+  const header = encodeText(
+    type === PacketType.EVENT || type === PacketType.BINARY_EVENT
+      ? PacketType.BINARY_EVENT
+      : PacketType.BINARY_ACK,
+    packet.nsp,
+    packet.id,
+    data,
+    attachments.length,
+  );
+  return [header, ...attachments];
 }
 
 /** The packet type digits, as strings (spec "Packet encoding"). */
 const TYPE_CHARS = ["0", "1", "2", "3", "4", "5", "6"];
-/** The same behind the Engine.IO message type "4": the start of a v4 text frame. */
-const MESSAGE_TYPE_CHARS = TYPE_CHARS.map((c) => ENGINE_PACKET_CODES.message + c);
 
 /** The decimal text of 0..999, then the same padded to three digits (made on first use). */
 let digits: string[] | null = null;
-/** "43" (an ack's v4 frame) followed by 0..999 (made on first use). */
-let ackFramePrefixes: string[] | null = null;
+/** "3" (an ack's type) followed by 0..999 (made on first use). */
+let ackPrefixes: string[] | null = null;
 
 function digitTable(): string[] {
   if (digits) return digits;
@@ -278,16 +252,15 @@ function encodeText(
   id: number | undefined,
   data: unknown,
   attachments: number,
-  typeChars: readonly string[] = TYPE_CHARS,
 ): string {
   const hasData = data !== undefined && data !== null;
   if (attachments < 0 && (!nsp || nsp === "/") && hasData) {
     // The usual packet (an event or ack in the main namespace): one concatenation.
     return id === undefined || id === null
-      ? typeChars[type] + JSON.stringify(data)
-      : typeChars[type] + idDigits(id) + JSON.stringify(data);
+      ? TYPE_CHARS[type] + JSON.stringify(data)
+      : TYPE_CHARS[type] + idDigits(id) + JSON.stringify(data);
   }
-  let out = attachments >= 0 ? typeChars[type] + attachments + "-" : typeChars[type];
+  let out = attachments >= 0 ? TYPE_CHARS[type] + attachments + "-" : TYPE_CHARS[type];
   if (nsp && nsp !== "/") out += nsp + ",";
   if (id !== undefined && id !== null) out += idDigits(id);
   if (hasData) out += JSON.stringify(data);
@@ -326,6 +299,9 @@ function deconstruct(value: unknown, attachments: Uint8Array[], depth: number): 
   }
   return out;
 }
+
+/** `SocketDecoder`'s reading of a text message from `start` on (set by the class). */
+let readText: (decoder: SocketDecoder, text: string, start: number) => Packet | null;
 
 /**
  * Decodes the default text format, reassembling binary packets from the
@@ -371,20 +347,8 @@ export class SocketDecoder implements Decoder {
     return this.#complete(pending, buffers);
   }
 
-  /**
-   * Feeds one Engine.IO v4 text message given as its whole frame, the message
-   * type "4" first: the same as `add(frame.slice(1))`, without the copy.
-   *
-   * @returns The packet once complete, `null` while attachments are expected.
-   * @throws {ProtocolError} For malformed or out-of-place messages.
-   * @example
-   * ```ts
-   * import { SocketDecoder } from "./socket_io.ts";
-   * new SocketDecoder().addFrame('42["hello"]'); // { type: 2, nsp: "/", data: ["hello"] }
-   * ```
-   */
-  addFrame(frame: string): Packet | null {
-    return this.#text(frame, 1);
+  static {
+    readText = (decoder, text, start) => decoder.#text(text, start);
   }
 
   #text(text: string, start: number): Packet | null {
@@ -598,6 +562,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The default parser's decoder: {@linkcode SocketDecoder} with the optional
+ * capability of the `Decoder` seam (see `DefaultEncoder`).
+ */
+class DefaultDecoder extends SocketDecoder {
+  /** Feeds a text message that starts at `start` of `text`, without copying it out. */
+  addText(text: string, start: number): Packet | null {
+    return readText(this, text, start);
+  }
+}
+
+/**
  * The default Socket.IO parser: text packets, binary attachments.
  *
  * @example Round trip
@@ -609,6 +584,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export const defaultParser: Parser = {
   name: "default",
-  createEncoder: (): Encoder => new SocketEncoder(),
-  createDecoder: (options?: DecoderOptions): Decoder => new SocketDecoder(options),
+  createEncoder: (): Encoder => new DefaultEncoder(),
+  createDecoder: (options?: DecoderOptions): Decoder => new DefaultDecoder(options),
 };

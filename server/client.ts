@@ -8,7 +8,6 @@
 
 import { ProtocolError } from "../protocol/errors.ts";
 import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
-import type { SocketDecoder } from "../protocol/socket_io.ts";
 import { type BroadcastFlags, NO_FLAGS } from "./adapter.ts";
 import type {
   ConnectionHandler,
@@ -24,6 +23,9 @@ import type { DisconnectReason } from "./types.ts";
 /** Engine data as it comes off the connection. */
 type EngineData = string | Uint8Array;
 
+/** Decoded binary values are handed to user code as `Uint8Array`s. */
+const DECODER_OPTIONS = { binaryType: "uint8array" } as const;
+
 /** The Socket.IO side of one Engine.IO connection. */
 export class Client implements ConnectionHandler, DeadlineOwner {
   /** The Engine.IO connection. */
@@ -34,13 +36,14 @@ export class Client implements ConnectionHandler, DeadlineOwner {
    */
   #sockets: Socket | Map<string, Socket> | null = null;
   #server: Server;
-  /** Its own decoder, from the first packet with attachments on; the server's shared one before. */
-  #decoder: Decoder | null = null;
+  /** This connection's decoder (it holds a packet while its attachments come). */
+  #decoder: Decoder;
 
   /** Takes over the connection's events. */
   constructor(server: Server, conn: EngineConnection) {
     this.#server = server;
     this.conn = conn;
+    this.#decoder = server.parser.createDecoder(DECODER_OPTIONS);
     conn.handler = this;
     if (conn.protocol === 3) {
       // Socket.IO v2 clients are in the main namespace without asking.
@@ -81,37 +84,22 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     return this.conn.id;
   }
 
-  /** Engine message: decode, then route. */
-  onMessage(data: EngineData): void {
-    this.#decode(data, false);
-  }
-
-  /** A v4 text frame ("4" + message): the default decoder reads it in place. */
-  onFrame(frame: string): void {
-    if (this.#server.frameEncoder) this.#decode(frame, true);
-    else this.onMessage(frame.slice(1));
-  }
-
-  /** Decodes one message (`framed`: a v4 text frame, for the default decoder), then routes. */
-  #decode(data: EngineData, framed: boolean): void {
-    const own = this.#decoder;
-    const decoder = own ?? this.#server.sharedDecoder;
+  /** Engine message (text from `start` on): decode, then route. */
+  onMessage(data: EngineData, start = 0): void {
+    const decoder = this.#decoder;
     let packet: Packet | null;
     try {
-      packet = framed ? (decoder as SocketDecoder).addFrame(data as string) : decoder.add(data);
+      packet = typeof data !== "string"
+        ? decoder.add(data)
+        : decoder.addText
+        ? decoder.addText(data, start)
+        : decoder.add(start === 0 ? data : data.slice(start));
     } catch (error) {
-      // Whatever state a throwing decoder kept stays out of the other clients' way.
-      if (!own) this.#server.renewSharedDecoder();
       if (!(error instanceof ProtocolError)) throw error;
       this.#onParseError(error);
       return;
     }
     if (packet) this.#route(packet);
-    else if (!own) {
-      // Attachments expected: the decoder now holds this client's packet.
-      this.#decoder = decoder;
-      this.#server.renewSharedDecoder();
-    }
   }
 
   #route(packet: Packet): void {
@@ -195,35 +183,32 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
     const options = flags.compress === false ? { compress: false } : undefined;
-    const frameEncoder = this.#server.frameEncoder;
-    if (frameEncoder) {
-      // The default parser: a packet without binary is one string, built with its engine frame
-      // type in the same concatenation, no array around it.
-      const frame = frameEncoder.encodeFrame(packet);
-      if (frame !== null) {
-        conn.sendFrame(frame, options);
-        return;
-      }
+    const encoder = this.#server.encoder;
+    // A packet that is one text message goes without an array, where the encoder can say so.
+    const text = encoder.encodeText ? encoder.encodeText(packet) : null;
+    if (text !== null) {
+      conn.send(text, options);
+      return;
     }
-    const frames = this.#server.encoder.encode(packet);
-    for (let i = 0; i < frames.length; i++) conn.send(frames[i], options);
+    const messages = encoder.encode(packet);
+    for (let i = 0; i < messages.length; i++) conn.send(messages[i], options);
   }
 
   /** Writes the ack of an event this client sent (no flags): the usual reply, no packet object. */
   writeAck(nsp: string, id: number, data: unknown[]): void {
     if (this.conn.state !== "open") return;
-    const frame = this.#server.frameEncoder?.encodeAckFrame(nsp, id, data);
-    if (frame) this.conn.sendFrame(frame);
+    const text = this.#server.encoder.encodeAck?.(nsp, id, data);
+    if (text) this.conn.send(text);
     else this.writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS);
   }
 
-  /** Writes frames encoded once for many clients. */
+  /** Writes messages encoded and framed once for many clients. */
   writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
     const options = flags.compress === false ? { compress: false } : undefined;
-    for (let i = 0; i < prepared.length; i++) conn.sendPrepared(prepared[i], options);
+    for (let i = 0; i < prepared.length; i++) conn.send(prepared[i], options);
   }
 
   /** Disconnects every namespace, then closes the connection. */
@@ -254,6 +239,6 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     this.#server.connectDeadlines.delete(this);
     for (const socket of this.#list()) socket.onClose(reason, description);
     this.#sockets = null;
-    this.#decoder?.destroy();
+    this.#decoder.destroy();
   }
 }

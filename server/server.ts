@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Decoder, Encoder, Parser } from "../protocol/parser.ts";
+import type { Encoder, Parser } from "../protocol/parser.ts";
 import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
-import { defaultParser, type SocketEncoder } from "../protocol/socket_io.ts";
+import { defaultParser } from "../protocol/socket_io.ts";
 import {
   type Adapter,
   type AdapterClass,
@@ -112,13 +112,6 @@ export class Server<
   readonly parser: Parser;
   /** @internal The one encoder (stateless) shared by every client. */
   readonly encoder: Encoder;
-  /**
-   * @internal The same encoder when the parser is the default one (its
-   * decoders are then `SocketDecoder`s too): WebSocket frames are built and
-   * read in place. Null with another parser, whose methods must be called.
-   */
-  readonly frameEncoder: SocketEncoder | null;
-  #sharedDecoder: Decoder | null = null;
   /** @internal */
   readonly connectTimeout: number;
   /** @internal The connectTimeout deadlines of every client, on one timer. */
@@ -137,7 +130,6 @@ export class Server<
   constructor(options: ServerOptions = {}) {
     this.parser = options.parser ? toParser(options.parser) : defaultParser;
     this.encoder = this.parser.createEncoder();
-    this.frameEncoder = this.parser === defaultParser ? this.encoder as SocketEncoder : null;
     this.connectTimeout = options.connectTimeout ?? 45_000;
     this.connectDeadlines = new DeadlineQueue(this.connectTimeout);
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;
@@ -264,22 +256,6 @@ export class Server<
       return engine.serve(request, context);
     };
     return serveHandler(fetch, engine.options, { fallback, runtime: engine.runtime });
-  }
-
-  /**
-   * @internal The decoder of every client that waits for no attachments. A
-   * decoder holds state only while its `add` returns null (attachments
-   * expected), so clients share one until a binary packet begins: that client
-   * then keeps it (see {@linkcode Server.renewSharedDecoder}). No decoder per
-   * idle connection.
-   */
-  get sharedDecoder(): Decoder {
-    return this.#sharedDecoder ??= this.parser.createDecoder({ binaryType: "uint8array" });
-  }
-
-  /** @internal The shared decoder became one client's, or threw: the others get a new one. */
-  renewSharedDecoder(): void {
-    this.#sharedDecoder = null;
   }
 
   /** Adds a middleware to the main namespace. */

@@ -85,6 +85,13 @@ export interface SessionHost extends HeartbeatHost, PollingHost {
   readonly topicPrefix: string;
 }
 
+/** Whether a message given to `send` is one prepared for many sessions (not its data). */
+function isPrepared(data: EngineData | PreparedMessage): data is PreparedMessage {
+  // Not a string here; anything else but a PreparedMessage (bytes, or what plain JavaScript
+  // passes) is sent as a message's data, as it always was.
+  return typeof data === "object" && data !== null && "frame" in data;
+}
+
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 /** The empty queue every session starts with (never written: the first packet makes a list). */
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
@@ -281,26 +288,19 @@ export class EngineSession extends Emitter<SessionEvents>
     return threshold !== Infinity && options?.compress !== false && atLeastBytes(frame, threshold);
   }
 
-  /** Queues one message. */
-  send(data: EngineData, options?: SendOptions): void {
-    const socket = typeof data === "string" ? this.#direct() : null;
-    if (socket) {
-      // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
-      const frame = "4" + data;
-      socket.send(frame, this.#deflate(frame, options));
-      return;
-    }
-    this.sendPacket({ type: "message", data }, options);
-  }
-
-  /** Queues a text message given as its v4 frame: "4" + data (see `EngineConnection.sendFrame`). */
-  sendFrame(frame: string, options?: SendOptions): void {
-    const socket = this.#direct();
-    if (socket) {
-      socket.send(frame, this.#deflate(frame, options));
-      return;
-    }
-    this.sendPacket({ type: "message", data: frame.slice(1) }, options);
+  /** Queues one message, or a message prepared once for many sessions. */
+  send(data: EngineData | PreparedMessage, options?: SendOptions): void {
+    if (typeof data === "string") {
+      const socket = this.#direct();
+      if (socket) {
+        // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
+        const frame = "4" + data;
+        socket.send(frame, this.#deflate(frame, options));
+        return;
+      }
+      this.sendPacket({ type: "message", data }, options);
+    } else if (isPrepared(data)) this.#sendPrepared(data, options);
+    else this.sendPacket({ type: "message", data }, options);
   }
 
   /** Alias of {@linkcode EngineSession.send}, as engine.io names it. */
@@ -308,16 +308,15 @@ export class EngineSession extends Emitter<SessionEvents>
     this.send(data, options);
   }
 
-  /** Queues a message encoded once for many sessions. */
-  sendPrepared(message: PreparedMessage, options?: SendOptions): void {
+  /** A message framed once for many sessions: its v4 frame goes to the WebSocket as it is. */
+  #sendPrepared(message: PreparedMessage, options: SendOptions | undefined): void {
     const socket = this.#direct();
     if (socket) {
-      // WebSocket fast path: the frame was built once for every recipient.
       const frame = message.frame as string | Uint8Array<ArrayBuffer>;
       socket.send(frame, this.#deflate(frame, options));
       return;
     }
-    if (this.#live()) this.sendPacket({ type: "message", data: message.data }, options);
+    this.sendPacket({ type: "message", data: message.data }, options);
   }
 
   /** @internal Sends one packet: on the WebSocket, or queued for a poll or the upgrade. */
@@ -459,7 +458,7 @@ export class EngineSession extends Emitter<SessionEvents>
     this.emit("packet", packet);
     switch (packet.type) {
       case "message":
-        this.handler.onMessage(packet.data ?? "");
+        this.handler.onMessage(packet.data ?? "", 0);
         this.emit("message", packet.data ?? "");
         return;
       case "pong":
@@ -535,11 +534,10 @@ export class EngineSession extends Emitter<SessionEvents>
       !this.hasListeners("packet") && !this.hasListeners("message")
     ) {
       // The usual frame, a v4 text message on the session's socket (which only an open session
-      // has): no packet object. The rest is in other functions, so that this one stays small
-      // (optimized after fewer calls).
-      const handler = this.handler;
-      if (handler.onFrame) handler.onFrame(data);
-      else handler.onMessage(data.slice(1));
+      // has): no packet object, and the message handed over in its frame, from index 1 on (no
+      // copy). The rest is in other functions, so that this one stays small (optimized after
+      // fewer calls).
+      this.handler.onMessage(data, 1);
       return;
     }
     this.#onOtherMessage(socket, data);

@@ -32,14 +32,13 @@ export interface SendOptions {
 
 /** Receives one session's events. Set by the layer above on `EngineConnection.handler`. */
 export interface ConnectionHandler {
-  /** One Engine.IO message arrived: text, or binary bytes. */
-  onMessage(data: EngineData): void;
   /**
-   * One v4 text message arrived as its WebSocket frame, the message type "4"
-   * first (the usual case): what `onMessage(frame.slice(1))` would get, for a
-   * handler that can read past the "4" without the copy. Optional.
+   * One Engine.IO message arrived: text, or binary bytes. A text message is
+   * `data.slice(start)`: the engine may hand over the frame it came in, its
+   * own framing before `start`, so that the message is read without a copy
+   * (a decoder's `addText`). `start` is 0 for binary.
    */
-  onFrame?(frame: string): void;
+  onMessage(data: EngineData, start: number): void;
   /** The session closed; called once. */
   onClose(reason: EngineCloseReason, description?: unknown): void;
   /** Every queued packet has been written out. */
@@ -52,7 +51,10 @@ export interface ConnectionHandler {
 export interface EngineConnection {
   /** The session id (`sid`). */
   readonly id: string;
-  /** The Engine.IO protocol revision the client speaks (3 with allowEIO3). */
+  /**
+   * The Engine.IO protocol revision the client speaks: 3 with allowEIO3
+   * (socket.io-client 2.x, whose Socket.IO layer differs too), else 4.
+   */
   readonly protocol: 3 | 4;
   /** The handshake request (a copy without body). */
   readonly request: Request;
@@ -77,16 +79,12 @@ export interface EngineConnection {
   readonly writable: boolean;
   /** Where messages and close are reported; set it in `EngineHandler.onConnection`. */
   handler: ConnectionHandler;
-  /** Queues one message. Ignored once the session is closing. */
-  send(data: EngineData, options?: SendOptions): void;
-  /** Queues a message prepared once for many sessions (see `prepareMessage`). */
-  sendPrepared(message: PreparedMessage, options?: SendOptions): void;
   /**
-   * Queues a text message given as its v4 WebSocket frame ("4" + data), as
-   * an encoder builds it in one concatenation: sent as it is on a WebSocket,
-   * its data (the frame without the "4") on long-polling.
+   * Queues one message, or a message prepared once for many sessions (see
+   * `prepareMessage`). The engine frames it for its transport. Ignored once
+   * the session is closing.
    */
-  sendFrame(frame: string, options?: SendOptions): void;
+  send(data: EngineData | PreparedMessage, options?: SendOptions): void;
   /** Closes the session after flushing; `onClose` follows with "forced close" by default. */
   close(reason?: EngineCloseReason): void;
   /**
@@ -101,11 +99,14 @@ export interface EngineConnection {
   unsubscribe(topic: string): void;
 }
 
-/** A message encoded once, to be sent to many sessions (broadcast). */
+/**
+ * A message encoded once and framed once, to be sent to many sessions (a
+ * broadcast): made by `prepareMessage`.
+ */
 export interface PreparedMessage {
   /** The message itself. */
   readonly data: EngineData;
-  /** The WebSocket frame: "4" + text, or the raw bytes. */
+  /** Its v4 WebSocket frame: "4" + text, or the raw bytes. */
   readonly frame: EngineData;
 }
 
