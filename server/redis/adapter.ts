@@ -3,8 +3,9 @@
  * server processes over Redis pub/sub, speaking the wire format of npm
  * `@socket.io/redis-adapter` 8.x (`createAdapter`, see `wire.ts` for the
  * channels), so webio nodes on Deno or Bun and socket.io nodes on Node.js
- * can serve one cluster. Requests to the other nodes and their timeouts are
- * `requests.ts`'s; `createRedisAdapter`, which makes the adapters of a
+ * can serve one cluster. The subscriptions and publishing are `pubsub.ts`'s;
+ * requests to the other nodes and their timeouts `requests.ts`'s; answering
+ * theirs `answers.ts`'s; `createRedisAdapter`, which makes the adapters of a
  * server and their clients, is `factory.ts`'s.
  *
  * With `sharded: true` the same messages travel over Redis 7 sharded pub/sub
@@ -16,8 +17,7 @@
  * Every node receives every broadcast (the pattern subscription), so each
  * keeps the same log of recent packets; the node that emits assigns the
  * offset and sends it along. Sessions of disconnected clients are stored in
- * Redis (`SET ... PX maxDisconnectionDuration`, taken back with `GETDEL`), so
- * a client may come back on any node.
+ * Redis (`sessions.ts`), so a client may come back on any node.
  *
  * @module
  */
@@ -35,25 +35,21 @@ import {
   type SocketId,
 } from "../adapter.ts";
 import { randomId } from "../../common/ids.ts";
+import { Answers, type LocalNode } from "./answers.ts";
 import { RedisAdapterError } from "./errors.ts";
 import type { NormalizedRedisClient } from "./normalize.ts";
+import { PubSub } from "./pubsub.ts";
 import { type RequestDone, Requests } from "./requests.ts";
+import { RedisSessions, type StoredSession } from "./sessions.ts";
 import {
   Channels,
   type ClusterMessage,
   decodeBroadcast,
-  decodeMessage,
   encodeBroadcast,
-  encodeMessage,
-  isBroadcastPacket,
   isObject,
   rawOptions,
-  replyText,
   requestName,
   RequestType,
-  socketDetails,
-  toOptions,
-  toSet,
 } from "./wire.ts";
 
 export { RedisAdapterError };
@@ -80,12 +76,12 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   readonly uid: string = randomId(6);
   /** Resolves when the subscriptions are in place. */
   readonly ready: Promise<void>;
-  #pub: NormalizedRedisClient;
-  #sub: NormalizedRedisClient;
   #opts: Required<Omit<RedisAdapterOptions, "key">>;
   #channels: Channels;
   #requests: Requests;
-  #roomChannels = new Set<string>();
+  #pubsub: PubSub;
+  #answers: Answers;
+  #sessions: RedisSessions;
   #onRelease: () => void;
   #closed = false;
   #readyResolve!: () => void;
@@ -105,8 +101,6 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     onRelease: () => void = () => {},
   ) {
     super(nsp);
-    this.#pub = pub;
-    this.#sub = sub;
     this.#onRelease = onRelease;
     this.#opts = {
       requestsTimeout: opts.requestsTimeout ?? 5000,
@@ -115,44 +109,35 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     };
     this.#channels = new Channels(opts.key ?? "socket.io", nsp.name, this.uid);
     this.#requests = new Requests(this.#opts.requestsTimeout);
+    const onError = (error: RedisAdapterError) => this.emit("error", error);
+    this.#pubsub = new PubSub(pub, sub, this.#channels, this.#opts.sharded, {
+      onBroadcast: (message, channel) => this.#onMessage(message, channel),
+      onRequest: (message, channel) => this.#answers.receive(message, channel),
+      onError,
+    });
+    this.#answers = new Answers(this.#localNode(), {
+      channels: this.#channels,
+      requests: this.#requests,
+      publish: (channel, message, operation) => this.#pubsub.publish(channel, message, operation),
+      onError,
+      publishOnSpecificResponseChannel: this.#opts.publishOnSpecificResponseChannel,
+    });
+    this.#sessions = new RedisSessions(pub, this.#channels, onError);
     this.ready = new Promise((resolve) => this.#readyResolve = resolve);
     if (this.#opts.sharded && !nsp.recovery) {
       // Sharded pub/sub has no patterns: follow the public rooms this node hosts.
       this.on("create-room", (room) => {
-        if (!this.sids.has(room)) this.#subscribeRoom(room);
+        if (!this.sids.has(room) && !this.#closed) this.#pubsub.followRoom(room);
       });
-      this.on("delete-room", (room) => this.#unsubscribeRoom(room));
+      this.on("delete-room", (room) => this.#pubsub.unfollowRoom(room));
     }
   }
 
   /** Subscribes to the channels; rejects (and reports) when Redis refuses. */
   override async init(): Promise<void> {
     super.init();
-    const channels = this.#channels;
-    const onMessage = (message: Uint8Array, channel: string) => this.#onMessage(message, channel);
-    const onRequest = (message: Uint8Array, channel: string) => this.#onRequest(message, channel);
-    try {
-      await this.#pub.connect();
-      if (this.#opts.sharded) {
-        await this.#sub.ssubscribe(channels.broadcast, onMessage);
-      } else {
-        await this.#sub.psubscribe(channels.broadcast + "*", onMessage);
-      }
-      const subscribe = this.#opts.sharded
-        ? this.#sub.ssubscribe.bind(this.#sub)
-        : this.#sub.subscribe.bind(this.#sub);
-      await subscribe(channels.response, onRequest);
-      await subscribe(channels.specificResponse, onRequest);
-      // Last: once subscribed here, other nodes count this one and expect its answers.
-      await subscribe(channels.request, onRequest);
-      this.#readyResolve();
-    } catch (error) {
-      const failure = new RedisAdapterError("subscribe", "Cannot subscribe to Redis", {
-        cause: error,
-      });
-      this.emit("error", failure);
-      throw failure;
-    }
+    await this.#pubsub.subscribe();
+    this.#readyResolve();
   }
 
   /** Unsubscribes, fails pending requests and releases timers. */
@@ -161,30 +146,13 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     this.#closed = true;
     super.close();
     this.#requests.close();
-    const channels = this.#channels;
-    const sharded = this.#opts.sharded;
-    const unsubscribe = (channel: string) =>
-      (sharded ? this.#sub.sunsubscribe(channel) : this.#sub.unsubscribe(channel)).catch(() => {});
-    await Promise.all([
-      sharded
-        ? unsubscribe(channels.broadcast)
-        : this.#sub.punsubscribe(channels.broadcast + "*").catch(() => {}),
-      unsubscribe(channels.request),
-      unsubscribe(channels.response),
-      unsubscribe(channels.specificResponse),
-      ...[...this.#roomChannels].map(unsubscribe),
-    ]);
-    this.#roomChannels.clear();
+    await this.#pubsub.close();
     this.#onRelease();
   }
 
   /** How many servers share this namespace: the subscribers of the request channel. */
-  override async serverCount(): Promise<number> {
-    const sub = this.#opts.sharded ? "SHARDNUMSUB" : "NUMSUB";
-    const reply = await this.#pub.sendCommand(["PUBSUB", sub, this.#channels.request]);
-    if (!Array.isArray(reply) || reply.length < 2) return 1;
-    const count = Number(reply[1] instanceof Uint8Array ? replyText(reply[1]) : reply[1]);
-    return Number.isFinite(count) && count > 0 ? count : 1;
+  override serverCount(): Promise<number> {
+    return this.#pubsub.serverCount();
   }
 
   // ---- broadcasts ------------------------------------------------------------------------
@@ -197,7 +165,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
       const channel = opts.rooms.size === 1 && this.#usesRoomChannel()
         ? this.#channels.room(opts.rooms.values().next().value as Room)
         : this.#channels.broadcast;
-      this.#publish(channel, encodeBroadcast(this.uid, packet, opts, offset), "broadcast");
+      this.#pubsub.publish(channel, encodeBroadcast(this.uid, packet, opts, offset), "broadcast");
     }
     this.deliver(packet, opts);
   }
@@ -223,7 +191,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
         packet,
         opts: rawOptions(opts),
       });
-      this.#publish(this.#channels.request, message, "broadcastWithAck");
+      this.#pubsub.publish(this.#channels.request, message, "broadcastWithAck");
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
@@ -306,45 +274,15 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   override persistSession(session: SessionToPersist): void {
     super.persistSession(session);
     const recovery = this.nsp.recovery;
-    if (!recovery) return;
-    const value = JSON.stringify({ ...session, disconnectedAt: Date.now() });
-    this.#pub.sendCommand([
-      "SET",
-      this.#channels.session(session.pid),
-      value,
-      "PX",
-      String(Math.max(1, recovery.maxDisconnectionDuration)),
-    ]).catch((error) =>
-      this.emit(
-        "error",
-        new RedisAdapterError("persistSession", "Cannot store session", { cause: error }),
-      )
-    );
+    if (recovery) this.#sessions.store(session, recovery.maxDisconnectionDuration);
   }
 
   /** Takes the session from this node, or else from Redis. */
-  protected override async takeSession(
-    pid: PrivateSessionId,
-  ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
-    const key = this.#channels.session(pid);
+  protected override async takeSession(pid: PrivateSessionId): Promise<StoredSession | undefined> {
     const local = await super.takeSession(pid);
-    if (local) {
-      this.#pub.sendCommand(["DEL", key]).catch(() => {});
-      return local;
-    }
-    try {
-      const reply = await this.#pub.sendCommand(["GETDEL", key]);
-      if (reply === null || reply === undefined) return undefined;
-      const session = JSON.parse(replyText(reply));
-      if (!isObject(session) || typeof session.sid !== "string") return undefined;
-      return session as unknown as SessionToPersist & { disconnectedAt: number };
-    } catch (error) {
-      this.emit(
-        "error",
-        new RedisAdapterError("restoreSession", "Cannot read session", { cause: error }),
-      );
-      return undefined;
-    }
+    if (!local) return await this.#sessions.take(pid);
+    this.#sessions.forget(pid);
+    return local;
   }
 
   // ---- receiving -------------------------------------------------------------------------
@@ -381,100 +319,6 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     }
   }
 
-  #onRequest(message: Uint8Array, channel: string): void {
-    let request: ClusterMessage | null;
-    try {
-      request = decodeMessage(message);
-    } catch (error) {
-      this.emit("error", new RedisAdapterError("receive", "Malformed request", { cause: error }));
-      return;
-    }
-    // Responses to SOCKETS, ALL_ROOMS and REMOTE_FETCH carry no type.
-    if (request === null) return;
-    const channels = this.#channels;
-    if (channel.startsWith(channels.response)) {
-      this.#requests.onResponse(request);
-    } else if (
-      channel === channels.request && request.uid !== this.uid && typeof request.type === "number"
-    ) {
-      void this.#answer(request).catch((error) =>
-        this.emit(
-          "error",
-          new RedisAdapterError("answer", "Cannot answer request", { cause: error }),
-        )
-      );
-    }
-  }
-
-  async #answer(request: ClusterMessage): Promise<void> {
-    const opts = toOptions(request.opts);
-    switch (request.type) {
-      case RequestType.SOCKETS: {
-        const ids = await super.sockets(toSet(request.rooms));
-        return this.#respond(request, { requestId: request.requestId, sockets: [...ids] });
-      }
-      case RequestType.ALL_ROOMS:
-        return this.#respond(request, {
-          requestId: request.requestId,
-          rooms: [...this.rooms.keys()],
-        });
-      case RequestType.REMOTE_JOIN:
-        return super.addSockets(opts, Array.isArray(request.rooms) ? request.rooms : []);
-      case RequestType.REMOTE_LEAVE:
-        return super.delSockets(opts, Array.isArray(request.rooms) ? request.rooms : []);
-      case RequestType.REMOTE_DISCONNECT:
-        return super.disconnectSockets(opts, request.close === true);
-      case RequestType.REMOTE_FETCH: {
-        const sockets = await super.fetchSockets(opts);
-        return this.#respond(request, {
-          requestId: request.requestId,
-          sockets: sockets.map(socketDetails),
-        });
-      }
-      case RequestType.SERVER_SIDE_EMIT: {
-        const data = Array.isArray(request.data) ? [...request.data] : [];
-        if (request.requestId === undefined) return this.nsp.onServerSideEmit(data);
-        let called = false;
-        data.push((response: unknown) => {
-          if (called) return;
-          called = true;
-          // The npm adapter answers server-side emits on the shared response channel.
-          this.#publish(
-            this.#channels.response,
-            JSON.stringify({
-              type: RequestType.SERVER_SIDE_EMIT,
-              requestId: request.requestId,
-              data: response,
-            }),
-            "serverSideEmit",
-          );
-        });
-        return this.nsp.onServerSideEmit(data);
-      }
-      case RequestType.BROADCAST: {
-        if (!isBroadcastPacket(request.packet)) return;
-        const packet = request.packet;
-        super.broadcastWithAck(packet, opts, (clientCount) => {
-          this.#respond(request, {
-            type: RequestType.BROADCAST_CLIENT_COUNT,
-            requestId: request.requestId,
-            clientCount,
-          });
-        }, (arg) => {
-          this.#respond(
-            request,
-            encodeMsgpack({
-              type: RequestType.BROADCAST_ACK,
-              requestId: request.requestId,
-              packet: arg,
-            }),
-          );
-        });
-        return;
-      }
-    }
-  }
-
   // ---- sending ---------------------------------------------------------------------------
 
   /** A request every other node answers; resolves with their items gathered. */
@@ -494,7 +338,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   ): void {
     if (this.#closed) return done(new RedisAdapterError("request", "The adapter was closed"), []);
     const requestId = this.#requests.start(type, expected, done);
-    this.#publish(
+    this.#pubsub.publish(
       this.#channels.request,
       JSON.stringify({ uid: this.uid, requestId, type, ...body }),
       requestName(type),
@@ -502,31 +346,11 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   }
 
   #command(body: ClusterMessage): void {
-    this.#publish(this.#channels.request, JSON.stringify({ uid: this.uid, ...body }), "command");
-  }
-
-  #respond(request: ClusterMessage, response: Record<string, unknown> | Uint8Array): void {
-    const channel = this.#opts.publishOnSpecificResponseChannel
-      ? this.#channels.responseTo(request.uid)
-      : this.#channels.response;
-    this.#publish(channel, encodeMessage(response), "respond");
-  }
-
-  /** Publishes; a failure (Redis down) is reported as an "error" event, never thrown. */
-  #publish(channel: string, message: string | Uint8Array, operation: string): void {
-    const sent = this.#opts.sharded
-      ? this.#pub.spublish(channel, message)
-      : this.#pub.publish(channel, message);
-    sent.catch((error) => {
-      this.emit(
-        "error",
-        new RedisAdapterError(
-          operation,
-          `Cannot publish ${operation} on ${channel}: the message was not sent`,
-          { cause: error },
-        ),
-      );
-    });
+    this.#pubsub.publish(
+      this.#channels.request,
+      JSON.stringify({ uid: this.uid, ...body }),
+      "command",
+    );
   }
 
   #usesRoomChannel(): boolean {
@@ -535,21 +359,19 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     return !this.#opts.sharded || !this.nsp.recovery;
   }
 
-  #subscribeRoom(room: Room): void {
-    const channel = this.#channels.room(room);
-    if (this.#roomChannels.has(channel) || this.#closed) return;
-    this.#roomChannels.add(channel);
-    this.#sub.ssubscribe(channel, (message, ch) => this.#onMessage(message, ch)).catch((error) =>
-      this.emit(
-        "error",
-        new RedisAdapterError("subscribe", `Cannot follow room ${room}`, { cause: error }),
-      )
-    );
-  }
-
-  #unsubscribeRoom(room: Room): void {
-    const channel = this.#channels.room(room);
-    if (!this.#roomChannels.delete(channel)) return;
-    this.#sub.sunsubscribe(channel).catch(() => {});
+  /** This node's own operations (the in-memory adapter's), with which it answers the others. */
+  #localNode(): LocalNode {
+    return {
+      uid: this.uid,
+      sockets: (rooms) => super.sockets(rooms),
+      roomNames: () => this.rooms.keys(),
+      addSockets: (opts, rooms) => super.addSockets(opts, rooms),
+      delSockets: (opts, rooms) => super.delSockets(opts, rooms),
+      disconnectSockets: (opts, close) => super.disconnectSockets(opts, close),
+      fetchSockets: (opts) => super.fetchSockets(opts),
+      broadcastWithAck: (packet, opts, clientCount, ack) =>
+        super.broadcastWithAck(packet, opts, clientCount, ack),
+      onServerSideEmit: (data) => this.nsp.onServerSideEmit(data),
+    };
   }
 }
