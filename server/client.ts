@@ -16,6 +16,7 @@ import type {
   PreparedMessage,
 } from "./engine/types.ts";
 import type { DeadlineOwner } from "../common/deadlines.ts";
+import { type ClientProtocol, clientProtocolOf } from "./client_protocol.ts";
 import type { Server } from "./server.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./types.ts";
@@ -30,6 +31,8 @@ const DECODER_OPTIONS = { binaryType: "uint8array" } as const;
 export class Client implements ConnectionHandler, DeadlineOwner {
   /** The Engine.IO connection. */
   readonly conn: EngineConnection;
+  /** @internal The rules of the Socket.IO revision this client speaks. */
+  readonly protocol: ClientProtocol;
   /**
    * The sockets of this client: the one socket itself while there is one (the
    * usual case, no Map per connection), a Map by namespace name from the second.
@@ -43,10 +46,10 @@ export class Client implements ConnectionHandler, DeadlineOwner {
   constructor(server: Server, conn: EngineConnection) {
     this.#server = server;
     this.conn = conn;
+    this.protocol = clientProtocolOf(conn);
     this.#decoder = server.parser.createDecoder(DECODER_OPTIONS);
     conn.handler = this;
-    if (conn.protocol === 3) {
-      // Socket.IO v2 clients are in the main namespace without asking.
+    if (this.protocol.joinsMainOnOpen) {
       this.#connect("/", {});
       return;
     }
@@ -103,19 +106,10 @@ export class Client implements ConnectionHandler, DeadlineOwner {
   }
 
   #route(packet: Packet): void {
-    let name = packet.nsp;
-    let auth = packet.data as Record<string, unknown> | undefined;
-    if (this.conn.protocol === 3) {
-      // v2 clients put the query in the namespace: "/admin?token=abc".
-      const q = name.indexOf("?");
-      if (q !== -1) {
-        auth = Object.fromEntries(new URLSearchParams(name.slice(q + 1)));
-        name = name.slice(0, q);
-      } else auth = {};
-    }
+    const name = this.protocol.namespace(packet);
     const socket = this.#socket(name);
     if (!socket && packet.type === PacketType.CONNECT) {
-      this.#connect(name, auth ?? {});
+      this.#connect(name, this.protocol.auth(packet));
     } else if (
       socket && packet.type !== PacketType.CONNECT && packet.type !== PacketType.CONNECT_ERROR
     ) {
@@ -141,9 +135,7 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     server.checkNamespace(name, auth).then((nsp) => {
       if (this.conn.state !== "open") return;
       if (nsp) return nsp.add(this, auth);
-      const data = this.conn.protocol === 3
-        ? "Invalid namespace"
-        : { message: "Invalid namespace" };
+      const data = this.protocol.connectError("Invalid namespace", undefined);
       this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data }, {});
       return undefined;
     }).catch((error) => this.#report(error));

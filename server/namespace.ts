@@ -153,13 +153,7 @@ export class Namespace<
       if (client.conn.state !== "open") return;
       if (error) {
         socket.cleanup();
-        socket.sendConnectError(
-          client.conn.protocol === 3
-            ? (error.data ?? error.message)
-            : error.data === undefined
-            ? { message: error.message }
-            : { message: error.message, data: error.data },
-        );
+        socket.sendConnectError(error);
         return;
       }
       this.#connect(socket, client, previous);

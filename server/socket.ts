@@ -24,6 +24,7 @@ import type {
   EventNames,
   EventParams,
   EventsMap,
+  ExtendedError,
   Handshake,
 } from "./types.ts";
 import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
@@ -109,9 +110,7 @@ export class Socket<
       this.pid = previous.pid;
       this.recovered = true;
     } else {
-      this.id = conn.protocol === 3
-        ? (nsp.name === "/" ? conn.id : `${nsp.name}#${conn.id}`)
-        : randomId(20);
+      this.id = client.protocol.socketId(nsp.name, conn);
       this.pid = nsp.server.recovery ? randomId(20) : undefined;
     }
     this.handshake = buildHandshake(conn, auth);
@@ -520,13 +519,12 @@ export class Socket<
     this.#connected = true;
     // Its own room, through addAll as every join (no pub/sub topic: see join).
     void this.nsp.adapter.addAll(this.id, new Set<Room>().add(this.id));
-    if (this.client.conn.protocol === 3) {
-      this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
-    } else {
-      const data: Record<string, string> = { sid: this.id };
-      if (this.pid) data.pid = this.pid;
-      this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    }
+    const data = this.client.protocol.connectData(this.id, this.pid);
+    this.packet(
+      data === undefined
+        ? { type: PacketType.CONNECT, nsp: this.nsp.name }
+        : { type: PacketType.CONNECT, nsp: this.nsp.name, data },
+    );
     for (const args of missed) {
       this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
     }
@@ -591,9 +589,10 @@ export class Socket<
     (this.emitLocal as (e: string, ...a: unknown[]) => boolean)(event, ...args);
   }
 
-  /** @internal Sends a CONNECT_ERROR (middleware refusal). */
-  sendConnectError(error: unknown): void {
-    this.packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data: error });
+  /** @internal Sends a CONNECT_ERROR (middleware refusal), shaped by the client's revision. */
+  sendConnectError(error: ExtendedError): void {
+    const data = this.client.protocol.connectError(error.message, error.data);
+    this.packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
   }
 }
 
