@@ -8,7 +8,6 @@
  */
 
 import type { EngineData } from "../protocol/engine_io.ts";
-import { Emitter } from "../common/emitter.ts";
 import type { Decoder, Encoder, Packet, Parser } from "../protocol/parser.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import { toParser } from "../protocol/npm_parser.ts";
@@ -22,7 +21,8 @@ import type {
   ManagerReadyState,
   ManagerSocketHandler,
 } from "./manager_types.ts";
-import { callEach, callUser, type Fn } from "./report.ts";
+import { ReportingEmitter } from "./listeners.ts";
+import { callUser } from "./report.ts";
 import { Socket, type SocketOptions } from "./socket.ts";
 
 export type {
@@ -51,7 +51,7 @@ type State = "closed" | "opening" | "reconnecting" | "open" | "backoff";
  * const admin = manager.socket("/admin", { auth: { token: "abc" } });
  * ```
  */
-export class Manager extends Emitter<ManagerEvents> {
+export class Manager extends ReportingEmitter<ManagerEvents> {
   /** The Engine.IO connection, once opened. */
   engine: EngineClient | null = null;
   /** The URI. */
@@ -203,19 +203,6 @@ export class Manager extends Emitter<ManagerEvents> {
     if (state === "closed") this.#connect("opening", callback);
     else if (state === "backoff") this.#connect("reconnecting", callback);
     return this;
-  }
-
-  /**
-   * Calls the listeners of `event`. What a listener throws is reported as an
-   * uncaught error of the program (`reportError`) and the other listeners
-   * still run: a bug in a `reconnect_attempt` or `packet` listener never
-   * breaks the connection or the reconnection loop.
-   */
-  override emit<E extends keyof ManagerEvents>(
-    event: E,
-    ...args: Parameters<ManagerEvents[E]>
-  ): boolean {
-    return callEach(this, this.rawListener(event) as Fn | readonly Fn[] | undefined, args);
   }
 
   /** Alias of {@linkcode Manager.open}. */

@@ -9,8 +9,7 @@
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
-import { Emitter } from "../../common/emitter.ts";
-import { callUser } from "../report.ts";
+import { ReportingEmitter } from "../listeners.ts";
 import {
   DETACHED,
   type EngineClientEvents,
@@ -62,7 +61,7 @@ let priorWebSocketSuccess = false;
  * conn.on("message", (data) => console.log(data));
  * ```
  */
-export class EngineClient extends Emitter<EngineClientEvents> implements TransportHandler {
+export class EngineClient extends ReportingEmitter<EngineClientEvents> implements TransportHandler {
   /** The session id, once open. */
   id: string | null = null;
   /** The transport in use. */
@@ -117,23 +116,6 @@ export class EngineClient extends Emitter<EngineClientEvents> implements Transpo
   /** The connection state. */
   get readyState(): EngineReadyState {
     return this.#state === "upgrading" ? "open" : this.#state;
-  }
-
-  /**
-   * Calls the listeners of `event`. A listener that throws (the user's code)
-   * is reported as an uncaught error ({@linkcode callUser}) and the other
-   * listeners still run: it never reaches the transport, so it never looks
-   * like a network failure.
-   */
-  override emit<E extends keyof EngineClientEvents>(
-    event: E,
-    ...args: Parameters<EngineClientEvents[E]>
-  ): boolean {
-    const entry = this.rawListener(event);
-    if (entry === undefined) return false;
-    if (typeof entry === "function") callUser(this, entry, args);
-    else for (const listener of entry) callUser(this, listener, args);
-    return true;
   }
 
   /** The one place the state changes; "closed" ends the heartbeat. */
