@@ -150,7 +150,11 @@ export class Namespace<
     runMiddlewares(this.#fns, socket as unknown as Socket, (error?: ExtendedError, thrown?) => {
       // A middleware that throws or rejects has a bug: its server hears of it, not only the client.
       if (thrown) this.server.reportError(error!, socket as unknown as Socket);
-      if (client.conn.state !== "open") return;
+      if (client.conn.state !== "open") {
+        // Its connection closed meanwhile: out of the rooms a middleware may have joined.
+        socket.cleanup();
+        return;
+      }
       if (error) {
         socket.cleanup();
         socket.sendConnectError(error);

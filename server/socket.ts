@@ -51,6 +51,23 @@ const TIMEOUT_ERROR = "operation has timed out";
 const NONE: readonly never[] = Object.freeze([]);
 
 /**
+ * Where a socket is in its life: `connecting` while the namespace's
+ * middlewares run, `connected` from its CONNECT packet on, `disconnecting`
+ * while its "disconnecting" listeners run (still in its rooms and still
+ * `connected`, as in socket.io), `disconnected` from leaving its rooms on, for
+ * good (a refused socket goes there from `connecting`).
+ */
+type SocketState = "connecting" | "connected" | "disconnecting" | "disconnected";
+
+/** The states each state may move to. */
+const MOVES: Record<SocketState, readonly SocketState[]> = {
+  connecting: ["connected", "disconnected"],
+  connected: ["disconnecting"],
+  disconnecting: ["disconnected"],
+  disconnected: [],
+};
+
+/**
  * One client connected to one namespace.
  *
  * @example Echo with an ack
@@ -85,7 +102,7 @@ export class Socket<
   readonly nsp: Namespace;
   /** The client (the Engine.IO connection shared by the client's namespaces). */
   readonly client: Client;
-  #connected = false;
+  #state: SocketState = "connecting";
   // Made on first use, and the lists shared empty until a first entry: an idle socket holds
   // none of them (per-connection memory).
   #acks: Map<number, (...args: unknown[]) => void> | null = null;
@@ -97,7 +114,6 @@ export class Socket<
     | null = null;
   #fns: readonly PacketMiddleware[] = NONE;
   #published = false;
-  #closed = false;
 
   /** Created by the namespace when a client connects. */
   constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previous?: Session) {
@@ -136,14 +152,14 @@ export class Socket<
     return this.nsp.adapter;
   }
 
-  /** Whether the socket is connected. */
+  /** Whether the socket is connected (until its "disconnect" event, as in socket.io). */
   get connected(): boolean {
-    return this.#connected;
+    return this.#state === "connected" || this.#state === "disconnecting";
   }
 
-  /** Whether the socket is disconnected. */
+  /** Whether the socket is disconnected (also before it is connected). */
   get disconnected(): boolean {
-    return !this.#connected;
+    return !this.connected;
   }
 
   /** The rooms the socket is in. */
@@ -162,7 +178,7 @@ export class Socket<
    * and single-room broadcasts reach it through one native publish.
    */
   publishUp(): void {
-    if (this.#published || !this.#connected || this.#closed || this.catchesOutgoing) {
+    if (this.#published || this.#state !== "connected" || this.catchesOutgoing) {
       return;
     }
     const conn = this.client.conn;
@@ -320,7 +336,7 @@ export class Socket<
 
   /** Joins one room or several. */
   join(rooms: Room | Room[]): void {
-    if (this.#closed) return;
+    if (this.#state === "disconnected") return;
     const set = new Set(Array.isArray(rooms) ? rooms : [rooms]);
     void this.nsp.adapter.addAll(this.id, set);
     if (!this.#published) return;
@@ -377,7 +393,7 @@ export class Socket<
 
   /** @internal A packet for this socket arrived. */
   onPacket(packet: Packet): void {
-    if (!this.#connected) return;
+    if (this.#state !== "connected") return;
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
@@ -411,13 +427,13 @@ export class Socket<
     this.notifyAny(args);
     if (this.#fns.length === 0) {
       // No socket middleware: straight to the listeners, no per-packet continuation.
-      if (this.#connected) this.#call(args, undefined);
+      if (this.#state === "connected") this.#call(args, undefined);
       return;
     }
     runMiddlewares(this.#fns, args, (error) => {
       // An error passed to next(), thrown or rejected: the socket's "error" event, as in socket.io.
       if (error) this.#reportError(error);
-      else if (this.#connected) this.#call(args, undefined);
+      else if (this.#state === "connected") this.#call(args, undefined);
     }, (error) => this.#reportError(error));
   }
 
@@ -516,7 +532,7 @@ export class Socket<
 
   /** @internal Joins its own room, replays missed packets and sends the CONNECT packet. */
   onConnect(missed: unknown[][] = []): void {
-    this.#connected = true;
+    if (!this.#transition("connected")) return;
     // Its own room, through addAll as every join (no pub/sub topic: see join).
     void this.nsp.adapter.addAll(this.id, new Set<Room>().add(this.id));
     const data = this.client.protocol.connectData(this.id, this.pid);
@@ -536,7 +552,7 @@ export class Socket<
    * connection (every namespace of this client).
    */
   disconnect(close = false): this {
-    if (!this.#connected) return this;
+    if (this.#state !== "connected") return this;
     if (close) {
       this.client.disconnectAll();
       return this;
@@ -548,7 +564,7 @@ export class Socket<
 
   /** @internal The socket is gone: rooms left, acks released, events emitted. */
   onClose(reason: DisconnectReason, description?: unknown): void {
-    if (!this.#connected) return;
+    if (!this.#transition("disconnecting")) return;
     // Listeners are called only when there are some: no closure per close otherwise.
     if (this.rawListener("disconnecting") !== undefined) {
       this.#guard(() => this.#local("disconnecting", reason, description));
@@ -563,7 +579,6 @@ export class Socket<
     }
     this.cleanup();
     this.client.remove(this as unknown as Socket);
-    this.#connected = false;
     // Pending acks with a timeout learn now that no answer will come.
     const timed = this.#ackTimers ? [...this.#ackTimers.values()] : NONE;
     this.#ackTimers?.clear();
@@ -577,12 +592,23 @@ export class Socket<
     }
   }
 
-  /** @internal Leaves every room and stops joining new ones. */
+  /** @internal Leaves every room and stops joining new ones (disconnected for good). */
   cleanup(): void {
+    if (!this.#transition("disconnected")) return;
     this.#unpublish();
-    this.#closed = true;
     this.nsp.adapter.delAll(this.id);
     this.nsp.remove(this as unknown as Socket);
+  }
+
+  /**
+   * Moves the socket to `next`; false, and nothing changes, when that is not a
+   * move from where it is (see {@linkcode MOVES}): a second close, a refusal
+   * after a close. Socket timers belong to acks, released by {@linkcode onClose}.
+   */
+  #transition(next: SocketState): boolean {
+    if (!MOVES[this.#state].includes(next)) return false;
+    this.#state = next;
+    return true;
   }
 
   #local(event: keyof ReservedSocketEvents, ...args: unknown[]): void {
