@@ -14,12 +14,39 @@
  * @module
  */
 
-import "./runtime/mod.ts";
+import { Server as ServerCore, type ServerOptions } from "./server.ts";
+import type { DefaultEventsMap, EventsMap } from "./types.ts";
+import { hostRuntime } from "./runtime/mod.ts";
+
+/**
+ * The Socket.IO server: one Web-standard handler for `Deno.serve` and
+ * `Bun.serve`, on the runtime this code runs on unless `options.runtime`
+ * names another bridge.
+ *
+ * @example On Deno
+ * ```ts ignore
+ * import { Server } from "./mod.ts";
+ * const io = new Server();
+ * io.on("connection", (socket) => socket.emit("hello", "world"));
+ * Deno.serve({ port: 3000 }, io.handler());
+ * ```
+ */
+export class Server<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = DefaultEventsMap,
+  S extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  D = any,
+> extends ServerCore<L, E, S, D> {
+  /** @param options engine.io and socket.io options; `runtime` is the host's by default. */
+  constructor(options: ServerOptions = {}) {
+    super(options.runtime ? options : { ...options, runtime: hostRuntime });
+  }
+}
 
 export {
   type ConnectionStateRecoveryOptions,
   type ErrorReporter,
-  Server,
   type ServerOptions,
 } from "./server.ts";
 export {

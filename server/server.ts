@@ -24,6 +24,7 @@ import { DeadlineQueue } from "../common/deadlines.ts";
 import { pathStart } from "./engine/http.ts";
 import { Engine, type Fallback, type ServeHandler, serveHandler } from "./engine/engine.ts";
 import type { EngineOptions } from "./engine/options.ts";
+import type { RuntimeBridge } from "./engine/socket.ts";
 import type { EngineConnection } from "./engine/types.ts";
 import {
   type Middleware,
@@ -79,6 +80,12 @@ export interface ServerOptions extends EngineOptions {
   serveClient?: boolean;
   /** Restore sessions after short disconnects. @default off */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /**
+   * The runtime bridge (`denoRuntime` from "@webio/socketio/deno",
+   * `bunRuntime` from "@webio/socketio/bun").
+   * @default the bridge of the runtime the code runs on (Bun when `globalThis.Bun` exists, else Deno)
+   */
+  runtime?: RuntimeBridge;
 }
 
 /** Reports errors thrown by user handlers that no "error" listener took. */

@@ -16,25 +16,17 @@ import { pathStart } from "./http.ts";
 import { generateId } from "../../common/ids.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
 import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
-import {
-  type Fallback,
-  getDefaultRuntimeBridge,
-  type ServeHandler,
-  serveHandler,
-} from "./serve_handler.ts";
+import { type Fallback, type ServeHandler, serveHandler } from "./serve_handler.ts";
 import type { EngineSession } from "./session.ts";
 import { type Publisher, type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
 import type { EngineHandler, PreparedMessage } from "./types.ts";
 
 export type { ConnectionError } from "./router.ts";
 export {
-  BUN_WEBSOCKET_DISPATCH,
   type Fallback,
   type FetchHandler,
-  getDefaultRuntimeBridge,
   type ServeHandler,
   serveHandler,
-  setDefaultRuntimeBridge,
 } from "./serve_handler.ts";
 
 /** Events of {@linkcode Engine}. */
@@ -66,7 +58,12 @@ export function prepareMessage(data: EngineData): PreparedMessage {
 export interface EngineInit extends EngineOptions {
   /** Receives sessions through the typed seam (the Socket.IO layer uses this). */
   handler?: EngineHandler;
-  /** The runtime bridge; by default the one `server/runtime/mod.ts` registered. */
+  /**
+   * The runtime bridge (`denoRuntime` from "@webio/socketio/deno",
+   * `bunRuntime` from "@webio/socketio/bun"). Without it, the engine cannot
+   * handle requests; the `Engine` and `Server` of the package's entry points
+   * set it to the bridge of the runtime the code runs on.
+   */
   runtime?: RuntimeBridge;
 }
 
@@ -190,7 +187,7 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
     });
   }
 
-  /** @internal The runtime bridge given to this engine, if any (else the default one serves). */
+  /** @internal The runtime bridge given to this engine, if any. */
   get runtime(): RuntimeBridge | undefined {
     return this.#bridge;
   }
@@ -224,9 +221,9 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
     return this.#closed;
   }
 
-  /** @internal The runtime bridge that serves this engine: the given one, else the registered one. */
+  /** @internal The runtime bridge that serves this engine, if it was given one. */
   bridge(): RuntimeBridge | undefined {
-    return this.#bridge ?? getDefaultRuntimeBridge();
+    return this.#bridge;
   }
 
   /** @internal Keeps the pub/sub publisher of the runtime server in `context` (Bun). */

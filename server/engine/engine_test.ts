@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "../../tests/harness.ts";
 import { Engine, type EngineOptions } from "./mod.ts";
-import { getDefaultRuntimeBridge } from "./engine.ts";
+import { hostRuntime } from "../runtime/mod.ts";
 
 const base = "http://localhost/engine.io/";
 
@@ -124,7 +124,7 @@ test("engine options: an allowRequest that throws or rejects refuses and is repo
 });
 
 test("engine: Connection: close is said on a runtime that closes silently, not on the fallback's", async () => {
-  const silent = { ...getDefaultRuntimeBridge()!, silentClose: true };
+  const silent = { ...hostRuntime, silentClose: true };
   const engine = new Engine({ runtime: silent, pingInterval: 10_000, cors: {} });
   const closing = { headers: { connection: "keep-alive, Close" } };
   try {

@@ -1,5 +1,6 @@
 /**
- * The Engine.IO server on its own, like npm `engine.io`.
+ * The Engine.IO server on its own, like npm `engine.io`. Its `Engine` serves
+ * on the runtime this code runs on unless the `runtime` option says otherwise.
  *
  * @example An echo server
  * ```ts ignore
@@ -12,11 +13,30 @@
  * @module
  */
 
-import "../runtime/mod.ts";
+import { Engine as EngineCore, type EngineInit } from "./engine.ts";
+import { hostRuntime } from "../runtime/mod.ts";
+
+/**
+ * An Engine.IO server, usable on its own like npm `engine.io`, on the
+ * runtime this code runs on unless `options.runtime` names another bridge.
+ *
+ * @example An echo server on Deno
+ * ```ts ignore
+ * import { Engine } from "./mod.ts";
+ * const engine = new Engine({ path: "/engine.io/" });
+ * engine.on("connection", (conn) => conn.on("message", (data) => conn.send(data)));
+ * Deno.serve({ port: 3000 }, engine.handler());
+ * ```
+ */
+export class Engine extends EngineCore {
+  /** @param options engine.io options, plus `handler` and `runtime` (the host's by default). */
+  constructor(options: EngineInit = {}) {
+    super(options.runtime ? options : { ...options, runtime: hostRuntime });
+  }
+}
 
 export {
   type ConnectionError,
-  Engine,
   type EngineEvents,
   type EngineInit,
   type Fallback,

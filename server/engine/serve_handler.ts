@@ -1,16 +1,14 @@
 /**
- * What the runtimes are handed, and the runtime registry: the handler value
- * `Deno.serve` and `Bun.serve` take (a function with `fetch`, Bun's
- * `websocket` table and `idleTimeout`), and the runtime bridge engines use
- * when none is given. Everything here that names a runtime's habits is to
- * move into the runtime bridges (`server/runtime/`).
+ * The handler value `Deno.serve` and `Bun.serve` take: a function with
+ * `fetch`, plus what the engine's runtime bridge adds for its own serve
+ * function (Bun's `websocket` object and `idleTimeout`, see
+ * `RuntimeBridge.serveOptions`). Nothing here names a runtime.
  *
  * @module
  */
 
 import type { ResolvedEngineOptions } from "./options.ts";
-import { bunPerMessageDeflate } from "./compression.ts";
-import type { RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
+import type { RuntimeBridge } from "./socket.ts";
 
 /** A fetch-style handler; `undefined` means Bun took the connection over (an upgrade). */
 export type FetchHandler = (
@@ -31,22 +29,10 @@ export interface ServeHandler {
   (request: Request, context?: unknown): Response | Promise<Response>;
   /** The same function, for `Bun.serve`, `deno serve` and Bun's default export. */
   fetch: (request: Request, context?: unknown) => Response | Promise<Response>;
-  /** Bun's WebSocket handler object. */
-  websocket: Record<string, unknown>;
+  /** Bun's WebSocket handler object (set by the Bun runtime bridge). */
+  websocket?: Record<string, unknown>;
   /** Bun: seconds a request may idle; above the heartbeat so long-polls are not cut. */
-  idleTimeout: number;
-}
-
-let defaultBridge: RuntimeBridge | undefined;
-
-/** Registers the runtime bridge engines use when none is given (done by `server/runtime/mod.ts`). */
-export function setDefaultRuntimeBridge(bridge: RuntimeBridge): void {
-  defaultBridge = bridge;
-}
-
-/** Returns the bridge engines use by default, if one was registered. */
-export function getDefaultRuntimeBridge(): RuntimeBridge | undefined {
-  return defaultBridge;
+  idleTimeout?: number;
 }
 
 /** Whether the request's `Connection` header has the `close` option (RFC 9110, 7.6.1). */
@@ -78,22 +64,6 @@ function notFound(): Response {
   return new Response("Not Found", { status: 404 });
 }
 
-/** Dispatches Bun WebSocket events to the target that is `ws.data` (the session). */
-export const BUN_WEBSOCKET_DISPATCH: Record<string, unknown> = {
-  open(ws: { data: SocketTarget }) {
-    ws.data.onSocketOpen(ws as unknown as RawSocket);
-  },
-  message(ws: { data: SocketTarget }, message: string | Uint8Array) {
-    ws.data.onSocketMessage(ws as unknown as RawSocket, message);
-  },
-  close(ws: { data: SocketTarget }, code: number, reason: string) {
-    // Bun reports its own cut of a message over maxPayloadLength as 1006 with this reason; the
-    // session reads 1009 ("message too big") as the runtime's enforcement of the limit.
-    if (code === 1006 && reason === "Received too big message") code = 1009;
-    ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
-  },
-};
-
 /**
  * Builds the handler value both runtimes accept from `fetch`, the handler of
  * a server's own requests: where it returns `null` (synchronously), the
@@ -108,11 +78,12 @@ export function serveHandler(
   init: {
     /** Where the requests `fetch` leaves go; a 404 without it. */
     fallback?: Fallback;
-    /** The runtime bridge the server uses; the registered one by default. */
+    /** The runtime bridge the server uses: it adds its serve options and says how it closes. */
     runtime?: RuntimeBridge;
   } = {},
 ): ServeHandler {
   const { fallback, runtime } = init;
+  const silentClose = runtime?.silentClose === true;
   const handler = ((request: Request, context?: unknown) => {
     let response = fetch(request, context);
     if (response === null) {
@@ -122,23 +93,12 @@ export function serveHandler(
     // A header read per request only where the runtime needs it (not Deno: it says "close"
     // itself), and a continuation only for the few requests that asked to close. A Bun upgrade
     // (undefined) has no response to edit.
-    if (response === undefined || !(runtime ?? defaultBridge)?.silentClose) return response;
+    if (response === undefined || !silentClose) return response;
     if (!asksToClose(request)) return response;
     return response instanceof Promise ? response.then(sayClose) : sayClose(response);
   }) as ServeHandler;
   handler.fetch = handler;
-  handler.websocket = {
-    ...BUN_WEBSOCKET_DISPATCH,
-    // The limit is enforced while Bun reads a message: it closes with 1009 (and its own reason,
-    // "Received too big message", where the reference's ws gives none) before buffering more.
-    maxPayloadLength: options.maxHttpBufferSize,
-    // ws-style options translated; the threshold is applied per message by the session.
-    perMessageDeflate: bunPerMessageDeflate(options.perMessageDeflate),
-    // Engine.IO has its own heartbeat; Bun's idle cut would only race it.
-    idleTimeout: 0,
-    sendPings: false,
-  };
-  const seconds = Math.ceil((options.pingInterval + options.pingTimeout) / 1000) + 5;
-  handler.idleTimeout = seconds > 255 ? 0 : seconds;
+  const extra = runtime?.serveOptions?.(options);
+  if (extra) Object.assign(handler, extra);
   return handler;
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ResolvedEngineOptions } from "./options.ts";
+
 /** A server-side WebSocket: Deno's `WebSocket` or Bun's `ServerWebSocket`. */
 export interface RawSocket {
   /** Sends one frame. Bun's second argument asks for compression. */
@@ -31,7 +33,12 @@ export interface SocketTarget {
   onSocketClose(socket: RawSocket, code: number, reason: string): void;
 }
 
-/** What a runtime bridge offers the engine. */
+/**
+ * What a runtime bridge offers the engine: everything that differs between
+ * runtimes (`server/runtime/deno.ts`, `server/runtime/bun.ts`). An engine is
+ * given one explicitly (the `runtime` option); the entry points default it to
+ * the runtime the code runs on.
+ */
 export interface RuntimeBridge {
   /** The runtime's name, for logs. */
   readonly name: "deno" | "bun";
@@ -54,6 +61,11 @@ export interface RuntimeBridge {
   ): Response | undefined | null;
   /** The client's address, from the runtime's connection info. */
   remoteAddress(request: Request, context: unknown): string;
+  /**
+   * What the runtime's serve function takes beside `fetch`, added to the
+   * value of `handler()` (Bun: its `websocket` object and `idleTimeout`).
+   */
+  serveOptions?(options: ResolvedEngineOptions): Record<string, unknown>;
   /** The pub/sub publisher of the runtime server in `context`, when the runtime has one (Bun). */
   publisher?(context: unknown): Publisher | null;
   /**

@@ -1,14 +1,31 @@
 /**
- * The Bun bridge: WebSocket upgrade with `server.upgrade` (the `websocket`
- * handler object dispatches on `ws.data.target`, so any of our handlers can
- * serve sockets any of our servers upgraded) and the client's address from
- * `server.requestIP`.
+ * The Bun runtime bridge: everything of webio's server that is Bun's own.
+ * WebSocket upgrades go through `server.upgrade` with the session as
+ * `ws.data`, and Bun sends every socket's events to one `websocket` object
+ * (added to `handler()`'s value with `idleTimeout`) that dispatches on
+ * `ws.data`, so any of our handlers can serve sockets any of our servers
+ * upgraded. The client's address comes from `server.requestIP`; broadcasts
+ * may go out once through Bun's native pub/sub (`server.publish`).
+ *
+ * The root entry point picks this bridge when it runs on Bun; pass it as the
+ * `runtime` option to choose it explicitly.
+ *
+ * @example Choosing the runtime explicitly
+ * ```ts ignore
+ * import { Server } from "@webio/socketio";
+ * import { bunRuntime } from "@webio/socketio/bun";
+ * const io = new Server({ runtime: bunRuntime });
+ * Bun.serve({ port: 3000, ...io.handler() });
+ * ```
  *
  * @module
  */
 
+import type { ResolvedEngineOptions } from "../engine/options.ts";
+import { bunPerMessageDeflate } from "../engine/compression.ts";
 import {
   type Publisher,
+  type RawSocket,
   type RuntimeBridge,
   type SocketTarget,
   watchSignal,
@@ -20,12 +37,36 @@ interface BunServer {
   publish?(topic: string, data: string | Uint8Array, compress?: boolean): number;
 }
 
+/** Bun's `ServerWebSocket`, as far as the bridge uses it. */
+interface BunSocket {
+  data: SocketTarget;
+}
+
 function isBunServer(value: unknown): value is BunServer {
   return typeof (value as BunServer | undefined)?.upgrade === "function";
 }
 
-/** The bridge for Bun. */
-export const bunBridge: RuntimeBridge = {
+/**
+ * Bun's WebSocket events, for every socket of every webio server: each goes
+ * to the target that is `ws.data` (the session), no closure per socket.
+ */
+const DISPATCH = {
+  open(ws: BunSocket) {
+    ws.data.onSocketOpen(ws as unknown as RawSocket);
+  },
+  message(ws: BunSocket, message: string | Uint8Array) {
+    ws.data.onSocketMessage(ws as unknown as RawSocket, message);
+  },
+  close(ws: BunSocket, code: number, reason: string) {
+    // Bun reports its own cut of a message over maxPayloadLength as 1006 with this reason; the
+    // session reads 1009 ("message too big") as the runtime's enforcement of the limit.
+    if (code === 1006 && reason === "Received too big message") code = 1009;
+    ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
+  },
+};
+
+/** The runtime bridge for Bun. */
+export const bunRuntime: RuntimeBridge = {
   name: "bun",
   // Bun.serve ends a "Connection: close" request's connection without answering "close".
   silentClose: true,
@@ -40,6 +81,25 @@ export const bunBridge: RuntimeBridge = {
   },
   remoteAddress(request: Request, context: unknown): string {
     return isBunServer(context) ? context.requestIP(request)?.address ?? "" : "";
+  },
+  serveOptions(options: ResolvedEngineOptions): Record<string, unknown> {
+    const seconds = Math.ceil((options.pingInterval + options.pingTimeout) / 1000) + 5;
+    return {
+      websocket: {
+        ...DISPATCH,
+        // The limit is enforced while Bun reads a message: it closes with 1009 (and its own
+        // reason, "Received too big message", where the reference's ws gives none) before
+        // buffering more.
+        maxPayloadLength: options.maxHttpBufferSize,
+        // ws-style options translated; the threshold is applied per message by the session.
+        perMessageDeflate: bunPerMessageDeflate(options.perMessageDeflate),
+        // Engine.IO has its own heartbeat; Bun's idle cut would only race it.
+        idleTimeout: 0,
+        sendPings: false,
+      },
+      // Seconds a request may idle (255 at most): above the heartbeat, so long-polls are not cut.
+      idleTimeout: seconds > 255 ? 0 : seconds,
+    };
   },
   publisher(context: unknown): Publisher | null {
     if (!isBunServer(context) || typeof context.publish !== "function") return null;

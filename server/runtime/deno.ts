@@ -1,5 +1,5 @@
 /**
- * The Deno bridge: WebSocket upgrade with `Deno.upgradeWebSocket` and the
+ * The Deno runtime bridge: WebSocket upgrade with `Deno.upgradeWebSocket` and the
  * client's address from `Deno.ServeHandlerInfo`.
  *
  * Deno cannot negotiate permessage-deflate through `Deno.upgradeWebSocket`,
@@ -13,6 +13,17 @@
  * answered (at the latest by the next ping, the session ending on the ping
  * timeout if not then), not at once as on Bun.
  *
+ * The root entry point picks this bridge when it does not run on Bun; pass it
+ * as the `runtime` option to choose it explicitly.
+ *
+ * @example Choosing the runtime explicitly
+ * ```ts ignore
+ * import { Server } from "@webio/socketio";
+ * import { denoRuntime } from "@webio/socketio/deno";
+ * const io = new Server({ runtime: denoRuntime });
+ * Deno.serve({ port: 3000 }, io.handler());
+ * ```
+ *
  * @module
  */
 
@@ -24,8 +35,8 @@ import {
   watchSignal,
 } from "../engine/socket.ts";
 
-/** The bridge for Deno. */
-export const denoBridge: RuntimeBridge = {
+/** The runtime bridge for Deno. */
+export const denoRuntime: RuntimeBridge = {
   name: "deno",
   upgrade(
     request: Request,

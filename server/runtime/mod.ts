@@ -1,20 +1,18 @@
 /**
- * Picks the runtime bridge for the server at run time and registers it as
- * the engines' default. Importing this module touches no runtime-only API.
+ * The runtime bridge of the runtime this code runs on, chosen once here: Bun
+ * when `globalThis.Bun` exists, else Deno. The entry points (`server/mod.ts`,
+ * `server/engine/mod.ts`) give it to every `Server` and `Engine` whose
+ * `runtime` option is not set; nothing else reads it. Importing this module
+ * touches no runtime-only API.
  *
  * @module
  */
 
-import { setDefaultRuntimeBridge } from "../engine/serve_handler.ts";
 import type { RuntimeBridge } from "../engine/socket.ts";
-import { bunBridge } from "./bun.ts";
-import { denoBridge } from "./deno.ts";
+import { bunRuntime } from "./bun.ts";
+import { denoRuntime } from "./deno.ts";
 
-/** The bridge for the runtime this code runs on. */
-export function detectRuntimeBridge(): RuntimeBridge {
-  return "Bun" in globalThis ? bunBridge : denoBridge;
-}
+/** The bridge of the runtime this code runs on. */
+export const hostRuntime: RuntimeBridge = "Bun" in globalThis ? bunRuntime : denoRuntime;
 
-setDefaultRuntimeBridge(detectRuntimeBridge());
-
-export { bunBridge, denoBridge };
+export { bunRuntime, denoRuntime };
