@@ -37,7 +37,15 @@ export function indexOfHeaderEnd(b: Uint8Array, from: number): number {
   return -1;
 }
 
-/** The bytes of `a` followed by those of `b`: `b` itself when `a` is empty. */
+/**
+ * The bytes of `a` followed by those of `b`: `b` itself when `a` is empty.
+ *
+ * Not common/bytes.ts's `concatBytes`, on purpose: that one always copies
+ * (0.1-0.5 µs more per received chunk of 64 B - 1 KiB on the usual path,
+ * where nothing is buffered), and even behind the same empty check its list
+ * form measured 15-50% slower under Bun than these two `set`s when a frame
+ * spans chunks. The generator must outpace the servers it loads.
+ */
 export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   const merged = new Uint8Array(a.length + b.length);
