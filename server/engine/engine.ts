@@ -9,7 +9,6 @@
 import type { EngineData } from "../../protocol/engine_io.ts";
 import { encodePacket } from "../../protocol/engine_io.ts";
 import { Emitter } from "../../common/emitter.ts";
-import { atLeastBytes } from "./compression.ts";
 import { DeadlineQueue } from "../../common/deadlines.ts";
 import type { HeaderRecord } from "./http.ts";
 import { pathStart } from "./http.ts";
@@ -18,7 +17,8 @@ import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } 
 import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
 import { type Fallback, type ServeHandler, serveHandler } from "./serve_handler.ts";
 import type { EngineSession } from "./session.ts";
-import { type Publisher, type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
+import { type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
+import { EnginePubSub } from "./pubsub.ts";
 import type { EngineHandler, PreparedMessage } from "./types.ts";
 
 export type { ConnectionError } from "./router.ts";
@@ -92,10 +92,8 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   generateId: (request: Request) => string = generateId;
   #handler: EngineHandler | undefined;
   #bridge: RuntimeBridge | undefined;
-  /** Pub/sub publishers of the runtime servers that upgraded sockets for this engine (Bun). */
-  #publishers = new Map<unknown, Publisher>();
-  /** Prefix of this engine's pub/sub topics, so engines sharing a Bun server never mix. */
-  readonly topicPrefix: string = generateId() + ":";
+  /** @internal The runtime's native pub/sub, when its bridge offers one (Bun). */
+  readonly pubsub: EnginePubSub | null;
   #closed = false;
   #router: Router = new Router(this);
   #openTail = new OpenTail();
@@ -115,6 +113,8 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
     this.options = resolveEngineOptions(options);
     this.#handler = options.handler;
     this.#bridge = options.runtime;
+    const pubsub = options.runtime?.pubsub;
+    this.pubsub = pubsub ? new EnginePubSub(pubsub, this.options.deflateThreshold) : null;
   }
 
   /** How many sessions are open. */
@@ -127,29 +127,10 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
    * (`EngineConnection.subscribe`), through the runtime's native pub/sub.
    * Returns false when the runtime has none (Deno), so nothing was sent.
    *
-   * @throws The error of a publish that threw (after every publisher was
-   * tried): that server's sessions did not get the message, and the caller
-   * sends to them itself. With several Bun servers serving one engine, the
-   * sessions of a server whose publish went through then get it twice.
+   * @throws The error of a publish that threw (see {@linkcode EnginePubSub.publish}).
    */
   publish(topic: string, message: PreparedMessage, compress?: boolean): boolean {
-    if (this.#publishers.size === 0) return false;
-    const name = this.topicPrefix + topic;
-    const frame = message.frame as string | Uint8Array;
-    // Compressed as a session's own frames are: allowed, and at least the threshold long.
-    const threshold = this.options.deflateThreshold;
-    const deflate = threshold !== Infinity && compress !== false && atLeastBytes(frame, threshold);
-    let failure: { error: unknown } | undefined;
-    // A stopped Bun server's publish returns 0 and throws nothing: a throw is a failure.
-    for (const publisher of this.#publishers.values()) {
-      try {
-        publisher(name, frame, deflate);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure) throw failure.error;
-    return true;
+    return this.pubsub !== null && this.pubsub.publish(topic, message, compress);
   }
 
   /** Sets the seam handler that receives new sessions (before user "connection" listeners). */
@@ -227,11 +208,8 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   }
 
   /** @internal Keeps the pub/sub publisher of the runtime server in `context` (Bun). */
-  addPublisher(bridge: RuntimeBridge, context: unknown): void {
-    if (bridge.publisher && !this.#publishers.has(context)) {
-      const publisher = bridge.publisher(context);
-      if (publisher) this.#publishers.set(context, publisher);
-    }
+  addPublisher(_bridge: RuntimeBridge, context: unknown): void {
+    this.pubsub?.addServer(context);
   }
 
   /** @internal A session's open packet is on its way: it starts, and goes to the handler. */

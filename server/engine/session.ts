@@ -19,6 +19,7 @@ import type { SessionProtocol } from "./codec.ts";
 import { atLeastBytes } from "./compression.ts";
 import type { Heartbeat, HeartbeatHost, HeartbeatSession } from "./heartbeat.ts";
 import { Polling, type PollingHost, type PollingSession } from "./polling.ts";
+import type { EnginePubSub } from "./pubsub.ts";
 import type { RawSocket, SocketTarget } from "./socket.ts";
 import type {
   ConnectionHandler,
@@ -81,8 +82,8 @@ export interface SessionHost extends HeartbeatHost, PollingHost {
   openSocket(session: EngineSession, socket: RawSocket): void;
   /** The open packet's JSON after the session id, for these values. */
   openTail(upgrades: boolean, maxPayload: number | undefined): string;
-  /** Prefix of this engine's pub/sub topics (unique per engine). */
-  readonly topicPrefix: string;
+  /** The runtime's native pub/sub, when it has one (Bun). */
+  readonly pubsub: EnginePubSub | null;
 }
 
 /** Whether a message given to `send` is one prepared for many sessions (not its data). */
@@ -379,15 +380,15 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** Subscribes the WebSocket to an engine topic when published frames can reach it as they are. */
   subscribe(topic: string): boolean {
-    const socket = this.#direct();
-    if (!socket?.subscribe) return false;
-    socket.subscribe(this.#host.topicPrefix + topic);
-    return true;
+    const pubsub = this.#host.pubsub;
+    const socket = pubsub && this.#direct();
+    return socket ? pubsub.subscribe(socket, topic) : false;
   }
 
   /** Leaves an engine topic. */
   unsubscribe(topic: string): void {
-    if (this.#state === "open") this.#socket?.unsubscribe?.(this.#host.topicPrefix + topic);
+    const socket = this.#socket;
+    if (socket && this.#state === "open") this.#host.pubsub?.unsubscribe(socket, topic);
   }
 
   // ---- closing ---------------------------------------------------------------------------

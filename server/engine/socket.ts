@@ -14,14 +14,20 @@ export interface RawSocket {
   send(data: string | Uint8Array<ArrayBuffer>, compress?: boolean): unknown;
   /** Closes the socket. */
   close(code?: number, reason?: string): void;
-  /** Bun only: joins a pub/sub topic of its server. */
-  subscribe?(topic: string): void;
-  /** Bun only: leaves a pub/sub topic. */
-  unsubscribe?(topic: string): void;
 }
 
 /** Sends one frame to every socket subscribed to `topic` on one runtime server (Bun's publish). */
 export type Publisher = (topic: string, data: string | Uint8Array, compress?: boolean) => void;
+
+/** A runtime's native publish/subscribe (Bun's), a capability a runtime bridge may offer. */
+export interface RuntimePubSub {
+  /** Subscribes `socket` to `topic`; false when the socket cannot take published frames. */
+  subscribe(socket: RawSocket, topic: string): boolean;
+  /** Removes a subscription of `socket`. */
+  unsubscribe(socket: RawSocket, topic: string): void;
+  /** The publish function of the runtime server in `context` (a request's), or null. */
+  publisher(context: unknown): Publisher | null;
+}
 
 /** Receives one upgraded socket's events; a runtime bridge calls it. */
 export interface SocketTarget {
@@ -66,8 +72,8 @@ export interface RuntimeBridge {
    * value of `handler()` (Bun: its `websocket` object and `idleTimeout`).
    */
   serveOptions?(options: ResolvedEngineOptions): Record<string, unknown>;
-  /** The pub/sub publisher of the runtime server in `context`, when the runtime has one (Bun). */
-  publisher?(context: unknown): Publisher | null;
+  /** Native publish to the sockets subscribed to a topic, when the runtime has it (Bun). */
+  readonly pubsub?: RuntimePubSub;
   /**
    * Calls `onAbort` when the client of `request` goes away before its
    * response is delivered, as the runtime can tell (a pending long-poll

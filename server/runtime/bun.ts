@@ -27,6 +27,7 @@ import {
   type Publisher,
   type RawSocket,
   type RuntimeBridge,
+  type RuntimePubSub,
   type SocketTarget,
   watchSignal,
 } from "../engine/socket.ts";
@@ -40,6 +41,8 @@ interface BunServer {
 /** Bun's `ServerWebSocket`, as far as the bridge uses it. */
 interface BunSocket {
   data: SocketTarget;
+  subscribe?(topic: string): void;
+  unsubscribe?(topic: string): void;
 }
 
 function isBunServer(value: unknown): value is BunServer {
@@ -62,6 +65,24 @@ const DISPATCH = {
     // session reads 1009 ("message too big") as the runtime's enforcement of the limit.
     if (code === 1006 && reason === "Received too big message") code = 1009;
     ws.data.onSocketClose(ws as unknown as RawSocket, code, reason);
+  },
+};
+
+/** Bun's native pub/sub: `ws.subscribe(topic)`, `server.publish(topic, frame, compress)`. */
+const PUBSUB: RuntimePubSub = {
+  subscribe(socket: RawSocket, topic: string): boolean {
+    const ws = socket as unknown as BunSocket;
+    if (typeof ws.subscribe !== "function") return false;
+    ws.subscribe(topic);
+    return true;
+  },
+  unsubscribe(socket: RawSocket, topic: string): void {
+    (socket as unknown as BunSocket).unsubscribe?.(topic);
+  },
+  publisher(context: unknown): Publisher | null {
+    if (!isBunServer(context) || typeof context.publish !== "function") return null;
+    const server = context as BunServer & { publish: NonNullable<BunServer["publish"]> };
+    return (topic, data, compress) => server.publish(topic, data, compress);
   },
 };
 
@@ -101,11 +122,7 @@ export const bunRuntime: RuntimeBridge = {
       idleTimeout: seconds > 255 ? 0 : seconds,
     };
   },
-  publisher(context: unknown): Publisher | null {
-    if (!isBunServer(context) || typeof context.publish !== "function") return null;
-    const server = context as BunServer & { publish: NonNullable<BunServer["publish"]> };
-    return (topic, data, compress) => server.publish(topic, data, compress);
-  },
+  pubsub: PUBSUB,
   // Bun aborts a request's signal only when its client goes away.
   watchAbort: (request: Request, _context: unknown, onAbort: () => void) =>
     watchSignal(request, onAbort),
