@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { nextEvent, test, until } from "../tests/harness.ts";
 import { serve } from "../tests/serve.ts";
 import { io as connect, type Socket as ClientSocket } from "../client/mod.ts";
-import { Server, type ServerOptions } from "./mod.ts";
+import { Engine, Server, type ServerOptions } from "./mod.ts";
 
 async function setup(options: ServerOptions = {}) {
   const io = new Server({ pingInterval: 1000, pingTimeout: 500, ...options });
@@ -191,5 +191,16 @@ test("server: a session store that fails while restoring gives a fresh session, 
     assert.deepEqual(reported, ["store down"]);
   } finally {
     await ctx.close();
+  }
+});
+
+test("server: io.engine is an Engine, on the host runtime unless one is given", () => {
+  const io = new Server();
+  try {
+    assert.ok(io.engine instanceof Engine);
+    assert.ok(new Engine() instanceof Engine);
+    assert.ok(!({} instanceof Engine));
+  } finally {
+    io.close();
   }
 });

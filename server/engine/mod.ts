@@ -33,6 +33,14 @@ export class Engine extends EngineCore {
   constructor(options: EngineInit = {}) {
     super(options.runtime ? options : { ...options, runtime: hostRuntime });
   }
+
+  /**
+   * Whether `value` is an engine: a `Server` builds its engine from the core
+   * class (`server.engine`), which is an `Engine` to users as well.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof EngineCore;
+  }
 }
 
 export {

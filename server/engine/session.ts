@@ -557,8 +557,8 @@ export class EngineSession extends Emitter<SessionEvents>
     }
     if (packet === TOO_LARGE) {
       // 1009 (message too big) and no reason, as the reference's ws closes it. Deno buffers the
-      // whole frame before we see it; Bun's own limit is twice this one (serveHandler), so that
-      // only messages past it get Bun's close reason instead ("Received too big message").
+      // whole frame before we see it; on Bun the runtime's own maxPayloadLength (equal to this
+      // limit, set by the Bun bridge) cuts such a message while reading, so this is Deno's path.
       closeQuietly(socket, 1009);
       if (socket === this.#socket) {
         this.#socket = null;
