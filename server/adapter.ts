@@ -15,6 +15,7 @@ import type {
   AdapterNamespace,
   AdapterSocket,
   BroadcastOptions,
+  BroadcastPublisher,
   PrivateSessionId,
   Room,
   Session,
@@ -32,9 +33,11 @@ export {
   type AdapterEvents,
   type AdapterFactory,
   type AdapterNamespace,
+  type AdapterPubSub,
   type AdapterSocket,
   type BroadcastFlags,
   type BroadcastOptions,
+  type BroadcastPublisher,
   NO_FLAGS,
   type PrivateSessionId,
   type Room,
@@ -62,11 +65,14 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   #roomsView: ReadonlyMap<Room, ReadonlySet<SocketId>> = new RoomsView(this.#rooms);
   #recovery = new RecoveryLog();
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** The runtime's pub/sub, following this adapter's rooms (Bun), or null. */
+  #pubsub: BroadcastPublisher | null;
 
   /** @param nsp The namespace. */
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    this.#pubsub = nsp.pubsub?.follow(this) ?? null;
   }
 
   /** Room name to socket ids, read-only (a room's Set may be made as it is read). */
@@ -198,35 +204,26 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
 
   /**
    * Encodes once, frames once, writes to the local sockets the options
-   * select. On Bun, a broadcast to the whole namespace or to one room (no
-   * `except`) goes out once through the runtime's pub/sub to the published
-   * sockets; the loop serves the others (polling, mid-upgrade), and the
-   * published ones too for what a failed publish did not send.
+   * select. Where this adapter has the runtime's pub/sub (Bun), the
+   * broadcast is published first; the loop then serves the sockets it does
+   * not reach (polling, mid-upgrade), and those it reaches only for what a
+   * failed publish did not send.
    */
   protected deliver(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const prepared = this.#prepare(packet);
-    const nsp = this.nsp;
-    const room = opts.rooms.size === 1 ? opts.rooms.values().next().value as Room : null;
-    let sent = 0;
-    if (
-      nsp.publish && opts.rooms.size <= 1 && !(opts.except && opts.except.size > 0) &&
-      // A socket's own room has no topic (its owner never subscribes to it).
-      (room === null || !nsp.sockets.has(room))
-    ) {
-      const compress = flags.compress;
-      while (sent < prepared.length && nsp.publish(room, prepared[sent], compress)) sent++;
-    }
+    const pubsub = this.#pubsub;
+    const sent = pubsub ? pubsub.publish(prepared, opts) : 0;
     if (sent === 0) {
-      // No pub/sub, or its publish failed: the loop serves every socket.
+      // No pub/sub, a broadcast it cannot reach, or a failed publish: the loop serves everyone.
       this.#apply(opts, (socket) => socket.writePrepared(prepared, flags, packet));
       return;
     }
     // A publish that failed after the first messages (a packet's attachments, say): the
-    // published sockets get the rest from the loop, after what they were published.
+    // sockets it reached get the rest from the loop, after what they were published.
     const rest = sent === prepared.length ? null : prepared.slice(sent);
     this.#apply(opts, (socket) => {
-      if (!socket.published) socket.writePrepared(prepared, flags, packet);
+      if (!pubsub!.reaches(socket.id)) socket.writePrepared(prepared, flags, packet);
       else if (rest !== null) socket.writePrepared(rest, flags, packet);
     });
   }

@@ -70,11 +70,36 @@ export interface AdapterSocket {
   join(rooms: Room | Room[]): void;
   leave(room: Room): void;
   disconnect(close?: boolean): void;
+}
+
+/**
+ * A runtime's native pub/sub as a namespace offers it to its adapter (Bun):
+ * topics that mirror one adapter's rooms, so that a broadcast published once
+ * reaches the sockets subscribed, and the adapter writes to the others
+ * itself.
+ */
+export interface AdapterPubSub {
   /**
-   * Whether the socket takes broadcasts through the runtime's pub/sub (it is
-   * subscribed to its namespace's topic and to a topic per room it is in).
+   * Makes the subscriptions follow `adapter`'s "join-room" and "leave-room"
+   * events. The first adapter made for the namespace is followed (the one
+   * that keeps the rooms, when a wrapper holds an in-memory adapter) and
+   * gets the publisher; any later one gets null.
    */
-  readonly published?: boolean;
+  follow(adapter: Adapter): BroadcastPublisher | null;
+}
+
+/** Publishes broadcasts for the adapter that {@linkcode AdapterPubSub.follow}s. */
+export interface BroadcastPublisher {
+  /**
+   * Publishes a broadcast's messages, in order, when the options select what
+   * the pub/sub can reach (the namespace or one room); a failed publish is
+   * reported and stops there.
+   *
+   * @returns How many of the messages went out (0: none, the adapter writes to every socket).
+   */
+  publish(prepared: readonly PreparedMessage[], opts: BroadcastOptions): number;
+  /** Whether what is published reaches this socket. */
+  reaches(id: SocketId): boolean;
 }
 
 /** What the adapter needs of its namespace. */
@@ -89,13 +114,8 @@ export interface AdapterNamespace {
   readonly recovery?: { maxDisconnectionDuration: number };
   /** Delivers an event from another node's serverSideEmit. */
   onServerSideEmit(args: unknown[]): void;
-  /**
-   * Publishes a prepared message once to the published sockets of the
-   * namespace (`room` null) or of one room, through the runtime's pub/sub.
-   * Returns false when the runtime has none, or when its publish failed (and
-   * was reported): the adapter then writes to those sockets itself.
-   */
-  publish?(room: Room | null, message: PreparedMessage, compress?: boolean): boolean;
+  /** The runtime's native pub/sub, when the engine offers it (Bun); null or absent otherwise. */
+  readonly pubsub?: AdapterPubSub | null;
 }
 
 /** Events of an adapter. */

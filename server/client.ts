@@ -145,9 +145,9 @@ export class Client implements ConnectionHandler, DeadlineOwner {
     this.#server.reportError(error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Engine upgrade to WebSocket: the sockets may now take broadcasts through pub/sub. */
+  /** Engine upgrade to WebSocket: the sockets may now take published broadcasts. */
   onUpgrade(): void {
-    for (const socket of this.#list()) socket.publishUp();
+    for (const socket of this.#list()) socket.nsp.pubsub?.update(socket);
   }
 
   /** @internal A socket connected to its namespace. */

@@ -10,12 +10,12 @@
 import type { Packet } from "../protocol/parser.ts";
 import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import type { Adapter, AdapterNamespace, Room, Session, SocketId } from "./adapter.ts";
-import type { PreparedMessage } from "./engine/types.ts";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
 import type { Client } from "./client.ts";
 import { Listeners } from "../common/emitter.ts";
 import type { Server } from "./server.ts";
 import { runMiddlewares } from "./middleware.ts";
+import { NamespacePubSub } from "./pubsub.ts";
 import { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventsMap, ExtendedError } from "./types.ts";
 
@@ -64,6 +64,11 @@ export class Namespace<
   readonly server: Server;
   /** The adapter (rooms and broadcasts). */
   readonly adapter: Adapter;
+  /**
+   * @internal Broadcasts through the runtime's native pub/sub, when the
+   * engine offers it (Bun); null otherwise.
+   */
+  readonly pubsub: NamespacePubSub | null;
   // Replaced, never changed in place: a run in progress keeps the list it started with.
   #fns: readonly Middleware[] = [];
   #ids = 0;
@@ -73,6 +78,8 @@ export class Namespace<
     super();
     this.server = server;
     this.name = name;
+    // Before the adapter, which follows it (see AdapterPubSub.follow).
+    this.pubsub = server.engine.pubsub ? new NamespacePubSub(this as unknown as Namespace) : null;
     this.adapter = server.createAdapter(this);
     // Adapter failures (a cluster adapter losing Redis, say) go to the server's reporter.
     this.adapter.on("error", (error) => server.reportError(error));
@@ -172,6 +179,7 @@ export class Namespace<
       socket.join(previous.rooms);
     }
     socket.onConnect(previous?.missedPackets);
+    this.pubsub?.update(socket);
     client.added(socket as unknown as Socket);
     try {
       this.emitLocal("connect", socket);
@@ -184,25 +192,7 @@ export class Namespace<
   /** @internal A socket left. */
   remove(socket: Socket): void {
     if (this.sockets.get(socket.id) === (socket as unknown)) this.sockets.delete(socket.id);
-  }
-
-  /** @internal The pub/sub topic of this namespace (`room` null) or of one of its rooms. */
-  topic(room: Room | null): string {
-    return room === null ? this.name : this.name + "\u0000" + room;
-  }
-
-  /**
-   * @internal Publishes once to the published sockets of the namespace or of
-   * a room (Bun). False when nothing was published, or when the runtime's
-   * publish failed (reported): the adapter then writes to those sockets.
-   */
-  publish(room: Room | null, message: PreparedMessage, compress?: boolean): boolean {
-    try {
-      return this.server.engine.publish(this.topic(room), message, compress);
-    } catch (error) {
-      this.server.reportError(error instanceof Error ? error : new Error(String(error)));
-      return false;
-    }
+    this.pubsub?.remove(socket);
   }
 
   /** @internal Delivers an event sent by another node with serverSideEmit. */

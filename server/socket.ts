@@ -113,7 +113,6 @@ export class Socket<
     >
     | null = null;
   #fns: readonly PacketMiddleware[] = NONE;
-  #published = false;
 
   /** Created by the namespace when a client connects. */
   constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previous?: Session) {
@@ -167,48 +166,9 @@ export class Socket<
     return this.nsp.adapter.socketRooms(this.id) ?? new Set();
   }
 
-  /** @internal Whether broadcasts reach this socket through the runtime's pub/sub (Bun). */
-  get published(): boolean {
-    return this.#published;
-  }
-
-  /**
-   * @internal Subscribes the connection to this namespace's topic and to one
-   * per room, when it can take published frames; from then on, whole-namespace
-   * and single-room broadcasts reach it through one native publish.
-   */
-  publishUp(): void {
-    if (this.#published || this.#state !== "connected" || this.catchesOutgoing) {
-      return;
-    }
-    const conn = this.client.conn;
-    if (!conn.subscribe(this.nsp.topic(null))) return;
-    this.#published = true;
-    const rooms = this.#otherRooms();
-    if (rooms === null) return;
-    for (const room of rooms) {
-      if (room !== this.id && !conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
-    }
-  }
-
-  #unpublish(): void {
-    if (!this.#published) return;
-    this.#published = false;
-    const conn = this.client.conn;
-    conn.unsubscribe(this.nsp.topic(null));
-    const rooms = this.#otherRooms();
-    if (rooms === null) return;
-    for (const room of rooms) if (room !== this.id) conn.unsubscribe(this.nsp.topic(room));
-  }
-
-  /**
-   * The socket's rooms when it is in any besides its own (those have topics),
-   * else null: the usual socket, in its own room only, walks no Set.
-   */
-  #otherRooms(): Set<Room> | null {
-    const rooms = this.nsp.adapter.socketRooms(this.id);
-    if (!rooms || rooms.size === 0 || (rooms.size === 1 && rooms.has(this.id))) return null;
-    return rooms;
+  /** @internal Whether an outgoing catch-all listener must see each packet this socket is sent. */
+  get watchesOutgoing(): boolean {
+    return this.catchesOutgoing;
   }
 
   // ---- emitting --------------------------------------------------------------------------
@@ -337,21 +297,12 @@ export class Socket<
   /** Joins one room or several. */
   join(rooms: Room | Room[]): void {
     if (this.#state === "disconnected") return;
-    const set = new Set(Array.isArray(rooms) ? rooms : [rooms]);
-    void this.nsp.adapter.addAll(this.id, set);
-    if (!this.#published) return;
-    const conn = this.client.conn;
-    for (const room of set) {
-      // No topic for the socket's own room: a broadcast to one socket is one send anyway,
-      // and a topic per socket would cost the runtime memory per connection.
-      if (room !== this.id && !conn.subscribe(this.nsp.topic(room))) return this.#unpublish();
-    }
+    void this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
   /** Leaves a room. */
   leave(room: Room): void {
     void this.nsp.adapter.del(this.id, room);
-    if (this.#published && room !== this.id) this.client.conn.unsubscribe(this.nsp.topic(room));
   }
 
   /** A broadcast to `room` (or rooms) from this socket: the socket itself excluded. */
@@ -524,8 +475,7 @@ export class Socket<
 
   /** Outgoing catch-all listeners see every packet: broadcasts must come through writePrepared. */
   protected override onOutgoingChange(): void {
-    if (this.catchesOutgoing) this.#unpublish();
-    else this.publishUp();
+    this.nsp.pubsub?.update(this);
   }
 
   // ---- life cycle ------------------------------------------------------------------------
@@ -533,7 +483,7 @@ export class Socket<
   /** @internal Joins its own room, replays missed packets and sends the CONNECT packet. */
   onConnect(missed: unknown[][] = []): void {
     if (!this.#transition("connected")) return;
-    // Its own room, through addAll as every join (no pub/sub topic: see join).
+    // Its own room, through addAll as every join.
     void this.nsp.adapter.addAll(this.id, new Set<Room>().add(this.id));
     const data = this.client.protocol.connectData(this.id, this.pid);
     this.packet(
@@ -544,7 +494,6 @@ export class Socket<
     for (const args of missed) {
       this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
     }
-    this.publishUp();
   }
 
   /**
@@ -595,7 +544,6 @@ export class Socket<
   /** @internal Leaves every room and stops joining new ones (disconnected for good). */
   cleanup(): void {
     if (!this.#transition("disconnected")) return;
-    this.#unpublish();
     this.nsp.adapter.delAll(this.id);
     this.nsp.remove(this as unknown as Socket);
   }
