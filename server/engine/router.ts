@@ -2,76 +2,31 @@
  * The engine's request side: a request on its path is routed by its query
  * and method (a CORS preflight, a handshake, a request of an open session:
  * poll, POST or WebSocket upgrade), checked as the reference checks it, and
- * refused with the reference's wire errors. The handshake makes the session
- * (its protocol revision picked here, from `EIO`) and answers with the open
- * packet. The headers it answers with (CORS, the hooks) and its refusals are
- * written by `responses.ts`.
+ * refused with the reference's wire errors. Handshakes are run by
+ * `handshake.ts`; the headers the router answers with (CORS, the hooks) and
+ * its refusals are written by `responses.ts`.
  *
  * @module
  */
 
-import { PROTOCOL_V4, type SessionProtocol } from "./codec.ts";
-import {
-  ENGINE_ERRORS,
-  type HeaderRecord,
-  parseQuery,
-  queryValue,
-  serializeCookie,
-  upgradeErrorResponse,
-} from "./http.ts";
-import { intern } from "../../common/intern.ts";
-import type { ResolvedEngineOptions } from "./options.ts";
-import { isUpgrade, Responder, type ResponderHost, then } from "./responses.ts";
-import { EngineSession, type SessionHost } from "./session.ts";
+import { type HandshakeHost, Handshakes } from "./handshake.ts";
+import { ENGINE_ERRORS, type HeaderRecord, queryValue, upgradeErrorResponse } from "./http.ts";
+import { isUpgrade, Responder, then } from "./responses.ts";
+import type { EngineSession } from "./session.ts";
 import type { RuntimeBridge } from "./socket.ts";
 import type { TransportName } from "./types.ts";
-import { PROTOCOL_V3 } from "./v3.ts";
 
 export type { ConnectionError } from "./responses.ts";
+export { OpenTail } from "./handshake.ts";
 
 /** What the router needs of its engine. */
-export interface RouterHost extends SessionHost, ResponderHost {
-  readonly options: ResolvedEngineOptions;
-  /** Open sessions by id. */
-  readonly clients: Map<string, EngineSession>;
+export interface RouterHost extends HandshakeHost {
   /** The engine was closed: handshakes are refused. */
   readonly closed: boolean;
-  /** Makes the id of a new session. */
-  generateId(request: Request): string;
   /** The runtime bridge that serves this engine, if any. */
   bridge(): RuntimeBridge | undefined;
   /** Keeps the pub/sub publisher of the runtime server in `context`, if it has one. */
   addPublisher(bridge: RuntimeBridge, context: unknown): void;
-  /** The session's open packet is on its way: it starts and goes to the handler. */
-  open(session: EngineSession): void;
-}
-
-/**
- * Request headers whose values repeat from one client to the next. The
- * handshake record lives as long as the connection, so their values are
- * interned: one string for all the connections that sent the same value.
- */
-const REPEATED_HEADERS = new Set([
-  "accept",
-  "accept-encoding",
-  "accept-language",
-  "cache-control",
-  "connection",
-  "host",
-  "origin",
-  "pragma",
-  "sec-websocket-extensions",
-  "sec-websocket-version",
-  "upgrade",
-  "user-agent",
-]);
-/** The headers as a plain record, lower-case names (Headers iterates them so). */
-function headerRecord(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    record[name] = REPEATED_HEADERS.has(name) ? intern(value) : value;
-  });
-  return record;
 }
 
 function noBridge(): never {
@@ -80,86 +35,22 @@ function noBridge(): never {
   );
 }
 
-/** The `Cache-Control` of the polling handshake's response, as of every polling response. */
-const NO_STORE = "no-store";
-
-/** `allowRequest`'s refusal: the message the callback gave (sent in the 403 body when truthy). */
-interface Refusal {
-  message: unknown;
-}
-
-const REFUSED: Refusal = Object.freeze({ message: undefined });
-
-/**
- * Runs `allowRequest` in either of its forms (callback, or boolean/promise):
- * `true`, or the refusal. One that throws or rejects refuses, and the error
- * goes to `report`.
- */
-async function allowedBy(
-  allow: NonNullable<ResolvedEngineOptions["allowRequest"]>,
-  request: Request,
-  report: (error: unknown) => void,
-): Promise<true | Refusal> {
-  try {
-    if (allow.length >= 2) {
-      return await new Promise<true | Refusal>((resolve) =>
-        (allow as (r: Request, cb: (e: unknown, ok: boolean) => void) => void)(
-          request,
-          (message, success) => resolve(success ? true : { message }),
-        )
-      );
-    }
-    return await (allow as (r: Request) => boolean | Promise<boolean>)(request) ? true : REFUSED;
-  } catch (error) {
-    report(error);
-    return REFUSED;
-  }
-}
-
-/** The open packet's JSON after the session id, remade only when a value changed. */
-export class OpenTail {
-  #upgrades = false;
-  #interval = NaN;
-  #timeout = NaN;
-  #maxPayload: number | undefined = NaN;
-  #text = "";
-
-  /** The tail for these values: `,"upgrades":[...],"pingInterval":...}`. */
-  text(
-    upgrades: boolean,
-    pingInterval: number,
-    pingTimeout: number,
-    maxPayload: number | undefined,
-  ): string {
-    if (
-      upgrades !== this.#upgrades || pingInterval !== this.#interval ||
-      pingTimeout !== this.#timeout || maxPayload !== this.#maxPayload
-    ) {
-      const rest = JSON.stringify({
-        upgrades: upgrades ? ["websocket"] : [],
-        pingInterval,
-        pingTimeout,
-        maxPayload,
-      });
-      this.#text = "," + rest.slice(1);
-      this.#upgrades = upgrades;
-      this.#interval = pingInterval;
-      this.#timeout = pingTimeout;
-      this.#maxPayload = maxPayload;
-    }
-    return this.#text;
-  }
-}
-
-/** Routes an engine's requests and runs its handshakes. */
+/** Routes an engine's requests; a handshake goes to {@linkcode Handshakes}. */
 export class Router {
   #engine: RouterHost;
   #responses: Responder;
+  #handshakes: Handshakes;
 
   /** The router of `engine`. */
   constructor(engine: RouterHost) {
     this.#engine = engine;
     this.#responses = new Responder(engine);
+    this.#handshakes = new Handshakes(
+      engine,
+      this.#responses,
+      (request, context, bridge, session, headers) =>
+        this.#upgrade(request, context, bridge, session, headers),
+    );
   }
 
   // The request paths are split by kind, each its own small function: JavaScriptCore optimizes a
@@ -197,10 +88,7 @@ export class Router {
     if (this.#engine.closed) {
       return this.#responses.refuse(request, ENGINE_ERRORS.FORBIDDEN, { reason: "closed" });
     }
-    const allowed = this.#allowed(request);
-    // No allowRequest: no continuation per handshake.
-    if (allowed === true) return this.#handshake(request, context, bridge, url, transport);
-    return this.#handshakeIfAllowed(request, context, bridge, url, transport, allowed);
+    return this.#handshakes.run(request, context, bridge, url, transport);
   }
 
   /** A request of an open session (`sid`): a poll, a POST, or the WebSocket upgrade. */
@@ -275,112 +163,6 @@ export class Router {
     );
   }
 
-  /** A handshake once `allowRequest` answered. */
-  #handshakeIfAllowed(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    url: string,
-    transport: TransportName,
-    allowed: Promise<true | Refusal>,
-  ): Promise<Response | undefined> {
-    return allowed.then((allowed) =>
-      allowed === true
-        ? this.#handshake(request, context, bridge, url, transport)
-        : this.#responses.refuse(request, ENGINE_ERRORS.FORBIDDEN, { message: allowed.message })
-    );
-  }
-
-  #handshake(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    requestUrl: string,
-    transport: TransportName,
-  ): Response | undefined | Promise<Response | undefined> {
-    // The URL, its query values and the address live as long as the session: clients that
-    // send the same ones share one string (query values are slices that would keep the
-    // whole URL alive).
-    const url = intern(requestUrl);
-    const query = parseQuery(url, intern);
-    const eio = query.EIO;
-    const protocol: SessionProtocol | null = eio === "4"
-      ? PROTOCOL_V4
-      : this.#engine.options.allowEIO3 && eio === "3"
-      ? PROTOCOL_V3
-      : null;
-    if (!protocol) {
-      return this.#responses.refuse(request, ENGINE_ERRORS.UNSUPPORTED_PROTOCOL_VERSION, {
-        protocol: eio,
-      });
-    }
-    if (transport === "polling" && "j" in query) {
-      return this.#responses.refuse(request, ENGINE_ERRORS.BAD_REQUEST, {
-        name: "JSONP_UNSUPPORTED",
-      });
-    }
-
-    const session = new EngineSession(this.#engine, {
-      id: this.#engine.generateId(request),
-      protocol,
-      // What rebuilds a copy of the request on demand (Deno closes the original once the
-      // response is sent); the headers record is also the Socket.IO handshake's.
-      request: { url, method: request.method, headers: headerRecord(request.headers), query },
-      remoteAddress: intern(this.#address(request, context, bridge)),
-      secure: this.#secure(request, url),
-      // The name itself, not the slice of the URL it was read from.
-      transport: transport === "websocket" ? "websocket" : "polling",
-    });
-    const headers = this.#handshakeHeaders(request, session);
-    // Headers at hand (no CORS origin function to await): no continuation per handshake.
-    if (!(headers instanceof Promise)) {
-      return headers === null
-        ? this.#responses.corsFailure(request, session.transport === "websocket")
-        : this.#answerHandshake(request, context, bridge, session, headers);
-    }
-    return this.#answerLater(request, context, bridge, session, headers);
-  }
-
-  /** The handshake's answer once a CORS origin function settled its headers. */
-  #answerLater(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-    headers: Promise<HeaderRecord | null>,
-  ): Promise<Response | undefined> {
-    return headers.then((headers) =>
-      headers === null
-        ? this.#responses.corsFailure(request, session.transport === "websocket")
-        : this.#answerHandshake(request, context, bridge, session, headers)
-    );
-  }
-
-  /** The open packet: the WebSocket upgrade, or the first long-polling response. */
-  #answerHandshake(
-    request: Request,
-    context: unknown,
-    bridge: RuntimeBridge,
-    session: EngineSession,
-    headers: HeaderRecord,
-  ): Response | undefined {
-    if (session.transport === "websocket") {
-      return this.#upgrade(request, context, bridge, session, headers);
-    }
-    this.#engine.clients.set(session.id, session);
-    const body = session.openPayload();
-    const response = new Response(body as string | Uint8Array<ArrayBuffer>, {
-      headers: {
-        ...headers,
-        "content-type": typeof body === "string"
-          ? "text/plain; charset=UTF-8"
-          : "application/octet-stream",
-      },
-    });
-    this.#engine.open(session);
-    return response;
-  }
-
   #upgrade(
     request: Request,
     context: unknown,
@@ -396,42 +178,6 @@ export class Router {
     // The runtime refused the upgrade (e.g. no Sec-WebSocket-Key), answered as ws answers it.
     if (response === null) return upgradeErrorResponse(ENGINE_ERRORS.BAD_REQUEST);
     return response;
-  }
-
-  #allowed(request: Request): true | Promise<true | Refusal> {
-    const allow = this.#engine.options.allowRequest;
-    if (!allow) return true;
-    return allowedBy(allow, request, (error) => this.#engine.reportError(error));
-  }
-
-  #address(request: Request, context: unknown, bridge: RuntimeBridge): string {
-    if (this.#engine.options.trustProxy) {
-      const forwarded = request.headers.get("x-forwarded-for");
-      if (forwarded) return forwarded.split(",")[0].trim();
-    }
-    return bridge.remoteAddress(request, context);
-  }
-
-  #secure(request: Request, url: string): boolean {
-    if (url.startsWith("https:") || url.startsWith("wss:")) return true;
-    return this.#engine.options.trustProxy && request.headers.get("x-forwarded-proto") === "https";
-  }
-
-  /** The handshake's headers; `null` when the CORS origin function refused or failed. */
-  #handshakeHeaders(
-    request: Request,
-    session: EngineSession,
-  ): HeaderRecord | null | Promise<HeaderRecord | null> {
-    // Like every polling response (the hooks see it, and may change it, as with engine.io).
-    const headers: HeaderRecord = session.transport === "polling"
-      ? { "cache-control": NO_STORE }
-      : {};
-    const cookie = this.#engine.options.cookie;
-    if (cookie) headers["set-cookie"] = serializeCookie(cookie.name, session.id, cookie);
-    if (this.#engine.hasListeners("initial_headers")) {
-      this.#engine.emit("initial_headers", headers, request);
-    }
-    return this.#responses.headers(request, headers);
   }
 
   /** Response headers for `request` (see {@linkcode Responder.responseHeaders}). */
