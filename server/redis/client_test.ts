@@ -253,3 +253,17 @@ test("redis: garbage from the server rejects pending commands with a typed error
   server.close(() => closed.resolve());
   await closed.promise;
 });
+
+test("redis: a command that cannot be encoded fails alone; the next reply is the next command's", async () => {
+  await withRedis(async (port) => {
+    const redis = new RedisClient({ port });
+    await redis.connect();
+    try {
+      await assert.rejects(redis.send([]), TypeError);
+      assert.equal(await redis.send(["PING"]), "PONG");
+      assert.equal(await redis.send(["ECHO", "after"]), "after");
+    } finally {
+      await redis.quit();
+    }
+  });
+});

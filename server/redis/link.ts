@@ -217,9 +217,17 @@ export class Link {
     if (!conn) {
       return Promise.reject(new RedisConnectionError("Cannot send command: not connected"));
     }
+    // Encoded before its reply is awaited: an argument that cannot be encoded rejects this call
+    // alone, and no reply slot is left behind to take the next command's reply.
+    let command: Uint8Array;
+    try {
+      command = encodeCommand(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<RespReply>((resolve, reject) => {
       this.#replies.push({ resolve, reject, remaining: replies, bytes });
-      conn.write(encodeCommand(args));
+      conn.write(command);
     });
   }
 
