@@ -10,14 +10,16 @@ import { RESERVED_EVENTS } from "../protocol/socket_io.ts";
 import { type BroadcastFlags, NO_FLAGS, type Room, type Session } from "./adapter.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "../common/ids.ts";
-import { pathStart } from "./engine/http.ts";
-import { intern } from "../common/intern.ts";
 import type { Client } from "./client.ts";
 import { type AnyListener, CatchAllListeners } from "../common/catch_all.ts";
 import type { ListenerEntry } from "../common/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
+import { buildHandshake } from "./handshake.ts";
+import { callListeners, type EventListener } from "./listener_call.ts";
 import { runMiddlewares } from "./middleware.ts";
 import type { Namespace } from "./namespace.ts";
+import { type Ack, PendingAcks } from "./socket_acks.ts";
+import { SocketOperator } from "./socket_operator.ts";
 import type {
   DefaultEventsMap,
   DisconnectReason,
@@ -30,6 +32,7 @@ import type {
 import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
 
 export type { AnyListener } from "../common/catch_all.ts";
+export { SocketOperator } from "./socket_operator.ts";
 
 /**
  * A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`.
@@ -47,7 +50,6 @@ type ReservedSocketEvents = {
   error: (error: Error) => void;
 };
 
-const TIMEOUT_ERROR = "operation has timed out";
 const NONE: readonly never[] = Object.freeze([]);
 
 /**
@@ -105,13 +107,7 @@ export class Socket<
   #state: SocketState = "connecting";
   // Made on first use, and the lists shared empty until a first entry: an idle socket holds
   // none of them (per-connection memory).
-  #acks: Map<number, (...args: unknown[]) => void> | null = null;
-  #ackTimers:
-    | Map<
-      number,
-      { timer: ReturnType<typeof setTimeout>; ack: (...args: unknown[]) => void }
-    >
-    | null = null;
+  #acks: PendingAcks | null = null;
   #fns: readonly PacketMiddleware[] = NONE;
 
   /** Created by the namespace when a client connects. */
@@ -190,7 +186,7 @@ export class Socket<
     const last = data[data.length - 1];
     if (typeof last === "function") {
       const id = this.nsp.nextAckId();
-      this.#registerAck(id, data.pop() as (...a: unknown[]) => void, flags.timeout);
+      (this.#acks ??= new PendingAcks()).add(id, data.pop() as Ack, flags.timeout, this);
       packet.id = id;
     }
     if (this.nsp.server.recovery && packet.id === undefined && !flags.volatile) {
@@ -266,30 +262,9 @@ export class Socket<
     this.client.writePrepared(prepared, flags);
   }
 
-  #registerAck(id: number, ack: (...args: unknown[]) => void, timeout: number | undefined): void {
-    const acks = this.#acks ??= new Map();
-    if (timeout === undefined) {
-      acks.set(id, ack);
-      return;
-    }
-    const timers = this.#ackTimers ??= new Map();
-    const timer = setTimeout(() => {
-      acks.delete(id);
-      timers.delete(id);
-      ack.call(this, new Error(TIMEOUT_ERROR));
-    }, timeout);
-    timers.set(id, { timer, ack });
-    acks.set(id, (...args: unknown[]) => {
-      clearTimeout(timer);
-      timers.delete(id);
-      ack.call(this, null, ...args);
-    });
-  }
-
   /** @internal Registers the ack of a broadcast with acks. */
   registerAck(id: number, ack: (...args: unknown[]) => void): void {
-    // A broadcast ack gets one response per client: the first argument.
-    (this.#acks ??= new Map()).set(id, (...args: unknown[]) => ack(args[0]));
+    (this.#acks ??= new PendingAcks()).addBroadcast(id, ack);
   }
 
   // ---- rooms -----------------------------------------------------------------------------
@@ -352,9 +327,8 @@ export class Socket<
         return;
       case PacketType.ACK:
       case PacketType.BINARY_ACK: {
-        const ack = this.#acks?.get(packet.id!);
+        const ack = this.#acks?.take(packet.id!);
         if (!ack) return;
-        this.#acks!.delete(packet.id!);
         this.#guard(() => ack.apply(this, packet.data as unknown[]));
         return;
       }
@@ -390,51 +364,13 @@ export class Socket<
 
   /**
    * Calls the listeners of `args[0]` with the rest of `args`, then `ack` when
-   * there is one (after middlewares the ack is already in `args`); errors they
-   * throw or reject with are reported, not lost. An event of up to two
-   * arguments takes no array of its own.
+   * there is one (after middlewares the ack is already in `args`).
    */
-  #call(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): void {
+  #call(args: unknown[], ack: Ack | undefined): void {
     const entry = this.rawListener(args[0] as keyof (L & ReservedSocketEvents)) as ListenerEntry<
-      (...a: unknown[]) => unknown
+      EventListener
     >;
-    if (entry === undefined) return;
-    if (typeof entry === "function") {
-      this.#invoke(entry, args, ack, null);
-      return;
-    }
-    // Several listeners share one argument list, made only when the arity needs one.
-    const count = args.length - 1;
-    const rest = count > 2 || (count === 2 && ack) ? restOf(args, ack) : null;
-    for (let i = 0; i < entry.length; i++) this.#invoke(entry[i], args, ack, rest);
-  }
-
-  /**
-   * Calls one listener with the event's arguments (`args` after the name),
-   * then `ack`; `rest` is that list when the caller made it already.
-   */
-  #invoke(
-    listener: (...a: unknown[]) => unknown,
-    args: unknown[],
-    ack: ((...args: unknown[]) => void) | undefined,
-    rest: unknown[] | null,
-  ): void {
-    const count = args.length - 1;
-    try {
-      let result: unknown;
-      if (count === 1) {
-        result = ack ? listener.call(this, args[1], ack) : listener.call(this, args[1]);
-      } else if (count === 0) {
-        result = ack ? listener.call(this, ack) : listener.call(this);
-      } else if (count === 2 && !ack) {
-        result = listener.call(this, args[1], args[2]);
-      } else {
-        result = listener.apply(this, rest ?? restOf(args, ack));
-      }
-      if (result instanceof Promise) result.catch((error) => this.#reportError(error));
-    } catch (error) {
-      this.#reportError(error);
-    }
+    if (entry !== undefined) callListeners(this, entry, args, ack);
   }
 
   #guard(fn: () => unknown): void {
@@ -529,11 +465,8 @@ export class Socket<
     this.cleanup();
     this.client.remove(this as unknown as Socket);
     // Pending acks with a timeout learn now that no answer will come.
-    const timed = this.#ackTimers ? [...this.#ackTimers.values()] : NONE;
-    this.#ackTimers?.clear();
-    this.#acks?.clear();
-    for (const { timer, ack } of timed) {
-      clearTimeout(timer);
+    const owed = this.#acks?.clear() ?? NONE;
+    for (const ack of owed) {
       this.#guard(() => ack.call(this, new Error("socket has been disconnected")));
     }
     if (this.rawListener("disconnect") !== undefined) {
@@ -568,86 +501,4 @@ export class Socket<
     const data = this.client.protocol.connectError(error.message, error.data);
     this.packet({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
   }
-}
-
-/** A one-shot emitter bound to a socket and flags: `socket.timeout(1000).emit(...)`. */
-export class SocketOperator<E extends EventsMap = DefaultEventsMap> {
-  #socket: Socket<any, E>;
-  #flags: BroadcastFlags;
-
-  /** Created by `timeout`, `volatile` and `compress` of a socket. */
-  constructor(socket: Socket<any, E>, flags: BroadcastFlags) {
-    this.#socket = socket;
-    this.#flags = flags;
-  }
-
-  /** Adds a timeout. */
-  timeout(ms: number): SocketOperator<E> {
-    return new SocketOperator(this.#socket, { ...this.#flags, timeout: ms });
-  }
-
-  /** Marks volatile. */
-  get volatile(): SocketOperator<E> {
-    return new SocketOperator(this.#socket, { ...this.#flags, volatile: true });
-  }
-
-  /** Sets compression. */
-  compress(compress: boolean): SocketOperator<E> {
-    return new SocketOperator(this.#socket, { ...this.#flags, compress });
-  }
-
-  /** Emits with these flags. */
-  emit<Ev extends EventNames<E>>(event: Ev, ...args: unknown[]): boolean {
-    return this.#socket.emitWithFlags(event, args, this.#flags, false) as boolean;
-  }
-
-  /** Emits with these flags and resolves with the ack. */
-  emitWithAck<Ev extends EventNames<E>>(event: Ev, ...args: unknown[]): Promise<unknown> {
-    return this.#socket.emitWithFlags(event, args, this.#flags, true) as Promise<unknown>;
-  }
-}
-
-let timeSecond = NaN;
-let timeText = "";
-
-/**
- * `new Date(ms).toString()`, which has second resolution: the string of the
- * current second is made once and shared by the handshakes of that second.
- */
-function timeString(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== timeSecond) {
-    timeText = new Date(ms).toString();
-    timeSecond = second;
-  }
-  return timeText;
-}
-
-/** The arguments after the event name, then the ack when there is one. */
-function restOf(args: unknown[], ack: ((...args: unknown[]) => void) | undefined): unknown[] {
-  const rest = args.slice(1);
-  if (ack) rest.push(ack);
-  return rest;
-}
-
-function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
-  // The path and query of the request URL, without a URL object.
-  const full = conn.url;
-  const hash = full.indexOf("#");
-  const url = intern(full.slice(pathStart(full), hash === -1 ? full.length : hash));
-  // The connection's own record, as socket.io shares `request.headers` with the handshake.
-  const headers = conn.headers;
-  const now = Date.now();
-  return {
-    headers,
-    time: timeString(now),
-    address: conn.remoteAddress,
-    xdomain: headers.origin !== undefined,
-    secure: conn.secure,
-    issued: now,
-    url,
-    // The engine's parse of the same URL, as socket.io hands out the engine's query.
-    query: conn.query,
-    auth,
-  };
 }
