@@ -222,6 +222,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     // A publish that failed after the first messages (a packet's attachments, say): the
     // sockets it reached get the rest from the loop, after what they were published.
     const rest = sent === prepared.length ? null : prepared.slice(sent);
+    // Every socket subscribed, everything sent (the usual whole-namespace broadcast): no loop.
+    if (rest === null && pubsub!.reachesAll(opts)) return;
     this.#apply(opts, (socket) => {
       if (!pubsub!.reaches(socket.id)) socket.writePrepared(prepared, flags, packet);
       else if (rest !== null) socket.writePrepared(rest, flags, packet);

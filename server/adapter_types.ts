@@ -100,6 +100,8 @@ export interface BroadcastPublisher {
   publish(prepared: readonly PreparedMessage[], opts: BroadcastOptions): number;
   /** Whether what is published reaches this socket. */
   reaches(id: SocketId): boolean;
+  /** Whether what is published to these options reaches every local socket they select. */
+  reachesAll(opts: BroadcastOptions): boolean;
 }
 
 /** What the adapter needs of its namespace. */

@@ -109,6 +109,16 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   }
 
   /**
+   * Whether a publish to these options reaches every socket they select: a
+   * whole-namespace broadcast when every socket of the namespace is
+   * subscribed (the subscribed ones are always among them).
+   */
+  reachesAll(opts: BroadcastOptions): boolean {
+    return opts.rooms.size === 0 && !(opts.except !== undefined && opts.except.size > 0) &&
+      this.#members.size === this.#nsp.sockets.size;
+  }
+
+  /**
    * Publishes a broadcast to the namespace's topic or to one room's, when
    * the options select one of those: one room or none, no `except`, and not
    * a socket's own room (which has no topic). A publish that throws is
