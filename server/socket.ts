@@ -11,14 +11,11 @@ import { type BroadcastFlags, NO_FLAGS, type Room, type Session } from "./adapte
 import { BroadcastOperator } from "./broadcast.ts";
 import { randomId } from "../common/ids.ts";
 import type { Client } from "./client.ts";
-import { type AnyListener, CatchAllListeners } from "../common/catch_all.ts";
-import type { ListenerEntry } from "../common/emitter.ts";
 import type { EngineConnection, PreparedMessage } from "./engine/types.ts";
 import { buildHandshake } from "./handshake.ts";
-import { callListeners, type EventListener } from "./listener_call.ts";
-import { runMiddlewares } from "./middleware.ts";
 import type { Namespace } from "./namespace.ts";
 import { type Ack, PendingAcks } from "./socket_acks.ts";
+import { type ReservedSocketEvents, SocketListeners } from "./socket_listeners.ts";
 import { SocketOperator } from "./socket_operator.ts";
 import type {
   DefaultEventsMap,
@@ -32,23 +29,8 @@ import type {
 import { RECOVERABLE_DISCONNECT_REASONS } from "./types.ts";
 
 export type { AnyListener } from "../common/catch_all.ts";
+export type { PacketMiddleware } from "./socket_listeners.ts";
 export { SocketOperator } from "./socket_operator.ts";
-
-/**
- * A middleware for incoming packets: `socket.use(([event, ...args], next) => ...)`.
- * It may be async: an error it throws or rejects with is handled like
- * `next(error)`, the socket's "error" event (socket.io lets those escape).
- */
-export type PacketMiddleware = (
-  packet: unknown[],
-  next: (error?: Error) => void,
-) => void | Promise<void>;
-
-type ReservedSocketEvents = {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (error: Error) => void;
-};
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -83,7 +65,7 @@ export class Socket<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = DefaultEventsMap,
   D = any,
-> extends CatchAllListeners<L & ReservedSocketEvents> {
+> extends SocketListeners<L & ReservedSocketEvents> {
   /** The socket id (also a room the socket is in). */
   readonly id: string;
   /** The private session id, for connection state recovery. */
@@ -105,10 +87,8 @@ export class Socket<
   /** The client (the Engine.IO connection shared by the client's namespaces). */
   readonly client: Client;
   #state: SocketState = "connecting";
-  // Made on first use, and the lists shared empty until a first entry: an idle socket holds
-  // none of them (per-connection memory).
+  // Made on first use: an idle socket holds none (per-connection memory).
   #acks: PendingAcks | null = null;
-  #fns: readonly PacketMiddleware[] = NONE;
 
   /** Created by the namespace when a client connects. */
   constructor(nsp: Namespace, client: Client, auth: Record<string, unknown>, previous?: Session) {
@@ -311,25 +291,19 @@ export class Socket<
 
   // ---- incoming --------------------------------------------------------------------------
 
-  /** Adds a middleware for incoming events. */
-  use(fn: PacketMiddleware): this {
-    this.#fns = [...this.#fns, fn];
-    return this;
-  }
-
   /** @internal A packet for this socket arrived. */
   onPacket(packet: Packet): void {
     if (this.#state !== "connected") return;
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
-        this.#onEvent(packet);
+        this.onEvent(packet);
         return;
       case PacketType.ACK:
       case PacketType.BINARY_ACK: {
         const ack = this.#acks?.take(packet.id!);
         if (!ack) return;
-        this.#guard(() => ack.apply(this, packet.data as unknown[]));
+        this.guard(() => ack.apply(this, packet.data as unknown[]));
         return;
       }
       case PacketType.DISCONNECT:
@@ -340,60 +314,13 @@ export class Socket<
     }
   }
 
-  #onEvent(packet: Packet): void {
-    // The decoded array is this socket's own: the ack callback is appended in place.
-    const args = packet.data as unknown[];
-    if (!this.catchesIncoming && this.#fns.length === 0) {
-      // No catch-all listener and no middleware sees the array: straight to the listeners.
-      this.#call(args, packet.id === undefined ? undefined : this.#ack(packet.id));
-      return;
-    }
-    if (packet.id !== undefined) args.push(this.#ack(packet.id));
-    this.notifyAny(args);
-    if (this.#fns.length === 0) {
-      // No socket middleware: straight to the listeners, no per-packet continuation.
-      if (this.#state === "connected") this.#call(args, undefined);
-      return;
-    }
-    runMiddlewares(this.#fns, args, (error) => {
-      // An error passed to next(), thrown or rejected: the socket's "error" event, as in socket.io.
-      if (error) this.#reportError(error);
-      else if (this.#state === "connected") this.#call(args, undefined);
-    }, (error) => this.#reportError(error));
+  /** @internal Incoming events reach the listeners while the socket is connected. */
+  protected get accepting(): boolean {
+    return this.#state === "connected";
   }
 
-  /**
-   * Calls the listeners of `args[0]` with the rest of `args`, then `ack` when
-   * there is one (after middlewares the ack is already in `args`).
-   */
-  #call(args: unknown[], ack: Ack | undefined): void {
-    const entry = this.rawListener(args[0] as keyof (L & ReservedSocketEvents)) as ListenerEntry<
-      EventListener
-    >;
-    if (entry !== undefined) callListeners(this, entry, args, ack);
-  }
-
-  #guard(fn: () => unknown): void {
-    try {
-      const result = fn();
-      if (result instanceof Promise) result.catch((error) => this.#reportError(error));
-    } catch (error) {
-      this.#reportError(error);
-    }
-  }
-
-  /** @internal Reports an error on this socket ("error" event, else the server's error hook). */
-  onError(error: unknown): void {
-    this.#reportError(error);
-  }
-
-  #reportError(error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    if (this.listenerCount("error") > 0) this.#local("error", err);
-    else this.nsp.server.reportError(err, this as unknown as Socket);
-  }
-
-  #ack(id: number): (...args: unknown[]) => void {
+  /** @internal The ack of an incoming event: sent once, whatever the listeners do. */
+  protected ackFor(id: number): Ack {
     let sent = false;
     return (...args: unknown[]) => {
       if (sent) return;
@@ -402,12 +329,12 @@ export class Socket<
     };
   }
 
-  // ---- catch-all listeners (the API is CatchAllListeners') -------------------------------
-
-  /** Calls one catch-all listener; what it throws or rejects with is reported as a handler's. */
-  protected override callAnyListener(listener: AnyListener, args: unknown[]): void {
-    this.#guard(() => listener.apply(this, args as [string]));
+  /** @internal An error nobody listens for on this socket goes to the server's error hook. */
+  protected reportUnhandled(error: Error): void {
+    this.nsp.server.reportError(error, this as unknown as Socket);
   }
+
+  // ---- catch-all listeners (the API is CatchAllListeners') -------------------------------
 
   /** Outgoing catch-all listeners see every packet: broadcasts must come through writePrepared. */
   protected override onOutgoingChange(): void {
@@ -452,7 +379,7 @@ export class Socket<
     if (!this.#transition("disconnecting")) return;
     // Listeners are called only when there are some: no closure per close otherwise.
     if (this.rawListener("disconnecting") !== undefined) {
-      this.#guard(() => this.#local("disconnecting", reason, description));
+      this.guard(() => this.#local("disconnecting", reason, description));
     }
     if (this.nsp.server.recovery && this.pid && RECOVERABLE_DISCONNECT_REASONS.has(reason)) {
       this.nsp.adapter.persistSession({
@@ -467,10 +394,10 @@ export class Socket<
     // Pending acks with a timeout learn now that no answer will come.
     const owed = this.#acks?.clear() ?? NONE;
     for (const ack of owed) {
-      this.#guard(() => ack.call(this, new Error("socket has been disconnected")));
+      this.guard(() => ack.call(this, new Error("socket has been disconnected")));
     }
     if (this.rawListener("disconnect") !== undefined) {
-      this.#guard(() => this.#local("disconnect", reason, description));
+      this.guard(() => this.#local("disconnect", reason, description));
     }
   }
 
