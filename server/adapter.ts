@@ -134,6 +134,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
       if (members.has(id)) return;
       members.add(id);
     }
+    this.#pubsub?.joined(room, id);
     if (this.hasListeners("join-room")) this.emit("join-room", room, id);
   }
 
@@ -154,6 +155,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
       if (!members.delete(id)) return;
       emptied = members.size === 0;
     }
+    this.#pubsub?.left(room, id);
     if (this.hasListeners("leave-room")) this.emit("leave-room", room, id);
     if (emptied) {
       this.#rooms.delete(room);

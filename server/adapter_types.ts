@@ -80,8 +80,9 @@ export interface AdapterSocket {
  */
 export interface AdapterPubSub {
   /**
-   * Makes the subscriptions follow `adapter`'s "join-room" and "leave-room"
-   * events. The first adapter made for the namespace is followed (the one
+   * Makes the subscriptions follow `adapter`'s rooms: the adapter tells the
+   * publisher each join and leave (`joined`, `left`), not through its events,
+   * which users may remove. The first adapter made for the namespace is followed (the one
    * that keeps the rooms, when a wrapper holds an in-memory adapter) and
    * gets the publisher; any later one gets null.
    */
@@ -102,6 +103,10 @@ export interface BroadcastPublisher {
   reaches(id: SocketId): boolean;
   /** Whether what is published to these options reaches every local socket they select. */
   reachesAll(opts: BroadcastOptions): boolean;
+  /** The followed adapter's socket `id` joined `room` (called by the adapter, before its event). */
+  joined(room: Room, id: SocketId): void;
+  /** The followed adapter's socket `id` left `room` (called by the adapter, before its event). */
+  left(room: Room, id: SocketId): void;
 }
 
 /** What the adapter needs of its namespace. */

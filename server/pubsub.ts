@@ -3,14 +3,15 @@
  * topic for the namespace and one per room, each WebSocket socket subscribed
  * to the namespace's topic and to the topics of its rooms, so that a
  * whole-namespace or single-room broadcast is one native publish. The
- * subscriptions follow the "join-room" and "leave-room" events of the
- * adapter that keeps the rooms and delivers (the first in-memory adapter
- * made for the namespace, which asks to be followed); the namespace, its
+ * subscriptions follow the room joins and leaves of the adapter that keeps
+ * the rooms and delivers (the first in-memory adapter made for the
+ * namespace, which asks to be followed and tells each join and leave
+ * directly, not through its events, which users may remove); the namespace, its
  * sockets and its clients only say when a socket may have started or
  * stopped being able to take published frames.
  *
- * A namespace has one only when its engine offers pub/sub: on Deno no
- * adapter listener is added, and every broadcast goes through the loop.
+ * A namespace has one only when its engine offers pub/sub: on Deno there is
+ * none, and every broadcast goes through the loop.
  *
  * @module
  */
@@ -57,18 +58,22 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   follow(adapter: Adapter): BroadcastPublisher | null {
     if (this.#adapter !== null) return null;
     this.#adapter = adapter;
-    adapter.on("join-room", (room, id) => {
-      const socket = this.#members.get(id);
-      // No topic for a socket's own room: a broadcast to one socket is one send anyway,
-      // and a topic per socket would cost the runtime memory per connection.
-      if (socket === undefined || room === id) return;
-      if (!socket.conn.subscribe(this.#topic(room))) this.#drop(socket);
-    });
-    adapter.on("leave-room", (room, id) => {
-      const socket = this.#members.get(id);
-      if (socket !== undefined && room !== id) socket.conn.unsubscribe(this.#topic(room));
-    });
     return this;
+  }
+
+  /** A socket joined a room of the followed adapter: a member gets the room's topic. */
+  joined(room: Room, id: SocketId): void {
+    const socket = this.#members.get(id);
+    // No topic for a socket's own room: a broadcast to one socket is one send anyway,
+    // and a topic per socket would cost the runtime memory per connection.
+    if (socket === undefined || room === id) return;
+    if (!socket.conn.subscribe(this.#topic(room))) this.#drop(socket);
+  }
+
+  /** A socket left a room of the followed adapter. */
+  left(room: Room, id: SocketId): void {
+    const socket = this.#members.get(id);
+    if (socket !== undefined && room !== id) socket.conn.unsubscribe(this.#topic(room));
   }
 
   /**

@@ -184,3 +184,28 @@ test(
   },
   { ignore: runtime !== "bun" },
 );
+
+test("broadcasts: a room broadcast reaches its members even after the adapter's listeners are removed", async () => {
+  const io = new Server({ pingInterval: 1000, pingTimeout: 1000 });
+  const http = await serve(io.handler());
+  const client = connect(http.url, {
+    forceNew: true,
+    reconnection: false,
+    transports: ["websocket"],
+  });
+  try {
+    await nextEvent(client, "connect", 5000);
+    const socket = io.of("/").sockets.get(client.id!)!;
+    if (runtime === "bun") await until(() => published(socket), 3000, "socket published");
+    // A user's clean-up of the adapter's events must not unhook what delivers broadcasts.
+    io.of("/").adapter.removeAllListeners();
+    socket.join("blue");
+    const got = nextEvent<[number]>(client, "blue", 3000);
+    io.to("blue").emit("blue", 7);
+    assert.deepEqual(await got, [7]);
+  } finally {
+    client.disconnect();
+    io.close();
+    await http.close();
+  }
+});
