@@ -1,37 +1,9 @@
 // deno-lint-ignore-file no-explicit-any
 import assert from "node:assert/strict";
 import { nextEvent, test, until } from "../tests/harness.ts";
-import { serve } from "../tests/serve.ts";
-import { io as connect, type Socket as ClientSocket } from "../client/mod.ts";
-import { Engine, Server, type ServerOptions } from "./mod.ts";
+import { Engine, Server } from "./mod.ts";
 
-async function setup(options: ServerOptions = {}) {
-  const io = new Server({ pingInterval: 1000, pingTimeout: 500, ...options });
-  const http = await serve(io.handler());
-  const clients: ClientSocket[] = [];
-  const client = (path = "", opts: Record<string, unknown> = {}) => {
-    const c = connect(http.url + path, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    return c;
-  };
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    // The client engines finish closing (their timers end) before the server goes.
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    await io.close();
-    await http.close();
-  };
-  return { io, http, client, close };
-}
+import { setupServer as setup } from "../tests/server_setup.ts";
 
 test("server: dynamic namespaces from a RegExp and a function; cleanup of empty children", async () => {
   const ctx = await setup({ cleanupEmptyChildNamespaces: true });

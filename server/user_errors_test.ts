@@ -4,38 +4,15 @@
 // unhandled rejection.
 import assert from "node:assert/strict";
 import { deferred, nextEvent, test, until, withTimeout } from "../tests/harness.ts";
-import { serve } from "../tests/serve.ts";
-import { io as connect, type Socket as ClientSocket } from "../client/mod.ts";
-import { Server, type ServerOptions } from "./mod.ts";
+import type { ServerOptions } from "./mod.ts";
 import { runMiddlewares } from "./middleware.ts";
+import { setupServer } from "../tests/server_setup.ts";
 
 async function setup(options: ServerOptions = {}) {
-  const io = new Server({ pingInterval: 1000, pingTimeout: 500, ...options });
+  const setup = await setupServer(options);
   const reported: Error[] = [];
-  io.onError = (error) => reported.push(error);
-  const http = await serve(io.handler());
-  const clients: ClientSocket[] = [];
-  const client = (path = "", opts: Record<string, unknown> = {}) => {
-    const c = connect(http.url + path, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    return c;
-  };
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    await io.close();
-    await http.close();
-  };
-  return { io, http, client, close, reported };
+  setup.io.onError = (error) => reported.push(error);
+  return { ...setup, reported };
 }
 
 test("middlewares: one runner; throws, rejections and next(error) end the run once", async () => {
