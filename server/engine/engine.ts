@@ -208,7 +208,7 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   }
 
   /** @internal Keeps the pub/sub publisher of the runtime server in `context` (Bun). */
-  addPublisher(_bridge: RuntimeBridge, context: unknown): void {
+  addPublisher(context: unknown): void {
     this.pubsub?.addServer(context);
   }
 

@@ -26,7 +26,7 @@ export interface RouterHost extends HandshakeHost {
   /** The runtime bridge that serves this engine, if any. */
   bridge(): RuntimeBridge | undefined;
   /** Keeps the pub/sub publisher of the runtime server in `context`, if it has one. */
-  addPublisher(bridge: RuntimeBridge, context: unknown): void;
+  addPublisher(context: unknown): void;
 }
 
 function noBridge(): never {
@@ -170,7 +170,7 @@ export class Router {
     session: EngineSession,
     headers: HeaderRecord = {},
   ): Response | undefined {
-    this.#engine.addPublisher(bridge, context);
+    this.#engine.addPublisher(context);
     // Binary as base64 text on this socket when its request asks (a client's forceBase64).
     session.expectSocket(queryValue(request.url, "b64") !== undefined);
     // The session is the socket's event target: no closures per connection.
