@@ -32,7 +32,11 @@ export class RedisServer {
     this.exited = new Promise((resolve) => proc.once("exit", () => resolve()));
   }
 
-  static async start(port: number): Promise<RedisServer> {
+  /**
+   * Starts redis-server on `port`; `args` are appended to its command line
+   * (e.g. the cluster settings of `tests/redis_cluster_server.ts`).
+   */
+  static async start(port: number, args: readonly string[] = []): Promise<RedisServer> {
     redisVersion();
     const proc = spawn("redis-server", [
       "--port",
@@ -43,6 +47,7 @@ export class RedisServer {
       "",
       "--appendonly",
       "no",
+      ...args,
     ], { stdio: ["ignore", "pipe", "pipe"] });
     const server = new RedisServer(proc);
     const ready = deferred();
@@ -64,6 +69,11 @@ export class RedisServer {
       throw error;
     }
     return server;
+  }
+
+  /** Whether the process is still running. */
+  get running(): boolean {
+    return this.#proc.exitCode === null && this.#proc.signalCode === null;
   }
 
   async stop(): Promise<void> {
