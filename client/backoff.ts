@@ -43,7 +43,11 @@ export class Backoff {
   jitter: number;
   #random: () => number;
 
-  /** @param options Delays and jitter. */
+  /**
+   * Makes a backoff at its first attempt.
+   *
+   * @param options Delays and jitter.
+   */
   constructor(options: BackoffOptions = {}) {
     this.min = options.min ?? 100;
     this.max = options.max ?? 10_000;

@@ -16,10 +16,15 @@ export interface IoOptions extends ManagerOptions, SocketOptions {
   multiplex?: boolean;
 }
 
-interface ParsedUrl {
+/** A URL as {@linkcode parseUrl} resolves it. */
+export interface ParsedUrl {
+  /** The absolute URL. */
   source: string;
+  /** The key of its Manager: scheme, host, port and the engine path. */
   id: string;
+  /** The namespace: the URL's path ("/" when it has none). */
   path: string;
+  /** The query string, without "?". */
   query: string;
 }
 
@@ -114,7 +119,7 @@ export interface IoFunction {
  * namespace. Sockets of one origin share one connection unless `forceNew`
  * or `multiplex: false` is given, or the namespace is already in use.
  *
- * @example
+ * @example Connecting to a namespace
  * ```ts ignore
  * import { io } from "./mod.ts";
  * const socket = io("http://localhost:3000/admin", { auth: { token: "abc" } });

@@ -44,7 +44,7 @@ type State = "closed" | "opening" | "reconnecting" | "open" | "backoff";
 /**
  * Manages the connection of a client: `io.Manager` in socket.io-client.
  *
- * @example
+ * @example Two namespaces over one connection
  * ```ts ignore
  * import { Manager } from "./mod.ts";
  * const manager = new Manager("http://localhost:3000", { reconnectionDelayMax: 10000 });
@@ -92,7 +92,12 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
   #timeout: number | false;
   #autoConnect: boolean;
 
-  /** @param uri The server URL. @param options Manager and engine options. */
+  /**
+   * Makes the Manager of `uri`; it connects at once unless `autoConnect` is false.
+   *
+   * @param uri The server URL.
+   * @param options Manager and engine options.
+   */
   constructor(uri: string, options: ManagerOptions = {}) {
     super();
     this.uri = uri;
@@ -121,6 +126,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
    * reconnection that waits for its next attempt.
    */
   reconnection(): boolean;
+  /** Turns automatic reconnection on or off; returns the Manager. */
   reconnection(value: boolean): this;
   reconnection(value?: boolean): boolean | this {
     if (arguments.length === 0) return this.#reconnection;
@@ -131,6 +137,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
 
   /** Gets or sets the attempts before giving up. */
   reconnectionAttempts(): number;
+  /** Sets the attempts before giving up; returns the Manager. */
   reconnectionAttempts(value: number): this;
   reconnectionAttempts(value?: number): number | this {
     if (value === undefined) return this.#reconnectionAttempts;
@@ -140,6 +147,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
 
   /** Gets or sets the first delay. */
   reconnectionDelay(): number;
+  /** Sets the first delay, in ms; returns the Manager. */
   reconnectionDelay(value: number): this;
   reconnectionDelay(value?: number): number | this {
     if (value === undefined) return this.#reconnectionDelay;
@@ -150,6 +158,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
 
   /** Gets or sets the largest delay. */
   reconnectionDelayMax(): number;
+  /** Sets the largest delay, in ms; returns the Manager. */
   reconnectionDelayMax(value: number): this;
   reconnectionDelayMax(value?: number): number | this {
     if (value === undefined) return this.#reconnectionDelayMax;
@@ -160,6 +169,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
 
   /** Gets or sets the jitter. */
   randomizationFactor(): number;
+  /** Sets the jitter, 0 to 1; returns the Manager. */
   randomizationFactor(value: number): this;
   randomizationFactor(value?: number): number | this {
     if (value === undefined) return this.#randomizationFactor;
@@ -170,6 +180,7 @@ export class Manager extends ReportingEmitter<ManagerEvents> {
 
   /** Gets or sets the connection timeout. */
   timeout(): number | false;
+  /** Sets the connection timeout, in ms (`false`: none); returns the Manager. */
   timeout(value: number | false): this;
   timeout(value?: number | false): number | false | this {
     if (value === undefined) return this.#timeout;

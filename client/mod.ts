@@ -11,7 +11,7 @@
  * socket.on("connect", () => console.log(socket.id));
  * ```
  *
- * @example
+ * @example Auth, an event with an ack, and an ack awaited with a timeout
  * ```ts ignore
  * import { io } from "./mod.ts";
  * const socket = io("http://localhost:3000", { auth: { token: "abc" } });
@@ -24,7 +24,14 @@
 
 import { io } from "./io.ts";
 
-export { io, io as connect, type IoFunction, type IoOptions, parseUrl } from "./io.ts";
+export {
+  io,
+  io as connect,
+  type IoFunction,
+  type IoOptions,
+  type ParsedUrl,
+  parseUrl,
+} from "./io.ts";
 
 /** The Socket.IO protocol revision the client speaks, as socket.io-client exports it. */
 export const protocol = 5 as const;
@@ -36,18 +43,46 @@ export {
   type ManagerCloseReason,
   type ManagerEvents,
   type ManagerOptions,
+  type ManagerReadyState,
 } from "./manager.ts";
 export {
   type AnyListener,
   type ClientDisconnectReason,
+  type DefaultEvents,
+  type ReservedEvents,
   Socket,
   type SocketOptions,
 } from "./socket.ts";
+export { ReportingEmitter, SocketListeners } from "./listeners.ts";
 export { Backoff, type BackoffOptions } from "./backoff.ts";
-export { EngineClient } from "./engine/socket.ts";
+export { EngineClient, type EngineReadyState } from "./engine/socket.ts";
 export type { EngineClientEvents, EngineCloseReason, HandshakeData } from "./engine/handler.ts";
 export type { EngineClientOptions } from "./engine/options.ts";
 export type { TlsOptions } from "./engine/runtime.ts";
-export { TransportError, type TransportName } from "./engine/transport.ts";
+export {
+  Transport,
+  TransportError,
+  type TransportName,
+  type TransportState,
+} from "./engine/transport.ts";
 export { defaultParser } from "../protocol/socket_io.ts";
 export { msgpackParser } from "../protocol/msgpack_parser.ts";
+export type { EngineData, EnginePacket, EnginePacketType } from "../protocol/engine_io.ts";
+export {
+  type Decoder,
+  type DecoderOptions,
+  type Encoder,
+  type Packet,
+  PacketType,
+  type Parser,
+  type WireChunk,
+} from "../protocol/parser.ts";
+export type { NpmDecoder, NpmEncoder, NpmParser } from "../protocol/npm_parser.ts";
+export { CatchAllListeners } from "../common/catch_all.ts";
+export {
+  Emitter,
+  type EventListener,
+  type EventsMap,
+  type ListenerEntry,
+  Listeners,
+} from "../common/emitter.ts";

@@ -37,9 +37,13 @@ export interface SocketOptions {
   retries?: number;
 }
 
-type ReservedEvents = {
+/** The events a socket emits itself, beside those of the server. */
+export type ReservedEvents = {
+  /** Joined the namespace (again, after a reconnection). */
   connect: () => void;
+  /** The server refused the CONNECT (a middleware's error), or the connection failed. */
   connect_error: (error: Error & { data?: unknown }) => void;
+  /** Left the namespace: the reason, and what caused it when the transport failed. */
   disconnect: (reason: ClientDisconnectReason, description?: unknown) => void;
 };
 
@@ -51,13 +55,13 @@ type ReservedEvents = {
  */
 type State = "disconnected" | "connecting" | "connected" | "disconnecting";
 
-const DEFAULT_MAP = {} as { [event: string]: (...args: any[]) => void };
-type DefaultEvents = typeof DEFAULT_MAP;
+/** The event map used when none is given: any event, any arguments. */
+export type DefaultEvents = { [event: string]: (...args: any[]) => void };
 
 /**
  * A client socket in one namespace.
  *
- * @example
+ * @example An ack awaited with a timeout
  * ```ts ignore
  * import { io } from "./mod.ts";
  * const socket = io("http://localhost:3000");

@@ -11,7 +11,7 @@
  * @param total Their summed length, when the caller counted it already.
  * @returns The joined bytes.
  *
- * @example
+ * @example Joining two chunks
  * ```ts
  * import { concatBytes } from "./bytes.ts";
  * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]

@@ -26,7 +26,7 @@ const NONE: readonly never[] = Object.freeze([]);
  * user code throws in its own way, and the server hears when the outgoing
  * list changes ({@linkcode CatchAllListeners.onOutgoingChange}).
  *
- * @example
+ * @example A catch-all listener
  * ```ts
  * import { type AnyListener, CatchAllListeners } from "./catch_all.ts";
  * class Peer extends CatchAllListeners<{ ping: () => void }> {

@@ -21,7 +21,7 @@ export interface DeadlineOwner {
  * Deadlines `delay` milliseconds after each {@linkcode DeadlineQueue.set};
  * one timer, armed only while a deadline is pending.
  *
- * @example
+ * @example Ping deadlines
  * ```ts
  * import { DeadlineQueue } from "./deadlines.ts";
  * const pings = new DeadlineQueue(25_000);

@@ -118,7 +118,7 @@ function unwrap(list: readonly Listener[]): Listener[] {
  * `emit`. Listeners run in order of registration; a listener added during an
  * emit is not called for that emit.
  *
- * @example
+ * @example A listener table
  * ```ts
  * import { Listeners } from "./emitter.ts";
  * class Peer extends Listeners<{ connect: () => void }> {}

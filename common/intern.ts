@@ -16,7 +16,7 @@ const interned = new Map<string, string>();
  * The shared copy of `value`: the first string of the same text that the
  * table still holds, else `value` itself, kept for the next caller.
  *
- * @example
+ * @example Two strings of the same text
  * ```ts
  * import { intern } from "./intern.ts";
  * const a = intern(["web", "socket"].join(""));

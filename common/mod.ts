@@ -5,7 +5,7 @@
  * not an entry point of the package; the public `Emitter` is exported from
  * `protocol/mod.ts`. Imports nothing outside this folder.
  *
- * @example
+ * @example A typed emitter
  * ```ts
  * import { Emitter } from "./mod.ts";
  * new Emitter<{ ping: () => void }>().on("ping", () => {}).emit("ping");

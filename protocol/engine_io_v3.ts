@@ -31,7 +31,7 @@ const MAX_LENGTH_DIGITS = 12;
  * Encodes a packet as one v3 WebSocket frame: text as type + data, binary as
  * the type byte followed by the bytes.
  *
- * @example
+ * @example A binary message
  * ```ts
  * import { encodePacketV3 } from "./engine_io_v3.ts";
  * encodePacketV3({ type: "message", data: new Uint8Array([1]) }); // Uint8Array [4, 1]

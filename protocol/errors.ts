@@ -20,7 +20,11 @@
  * ```
  */
 export class ProtocolError extends SyntaxError {
-  /** @param message What was wrong with the input, "Cannot decode X: detail". */
+  /**
+   * Makes the error of one malformed input.
+   *
+   * @param message What was wrong with the input, "Cannot decode X: detail".
+   */
   constructor(message: string) {
     super(message);
     this.name = "ProtocolError";

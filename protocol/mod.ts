@@ -74,4 +74,10 @@ export {
   type NpmParser,
   toParser,
 } from "./npm_parser.ts";
-export { Emitter, type EventListener, type EventsMap, Listeners } from "../common/emitter.ts";
+export {
+  Emitter,
+  type EventListener,
+  type EventsMap,
+  type ListenerEntry,
+  Listeners,
+} from "../common/emitter.ts";

@@ -78,7 +78,7 @@ class Writer {
  * Encodes a value as MessagePack.
  *
  * @throws {TypeError} For values MessagePack cannot carry (functions, symbols, BigInt, cycles).
- * @example
+ * @example Encoding a map
  * ```ts
  * import { encodeMsgpack } from "./msgpack.ts";
  * encodeMsgpack({ a: 1 }); // Uint8Array [0x81, 0xa1, 0x61, 0x01]
@@ -444,7 +444,7 @@ class Reader {
  * Decodes one MessagePack value; the input must hold exactly one value.
  *
  * @throws {ProtocolError} For truncated or malformed input, trailing bytes or too deep nesting.
- * @example
+ * @example Decoding a map
  * ```ts
  * import { decodeMsgpack } from "./msgpack.ts";
  * decodeMsgpack(new Uint8Array([0x81, 0xa1, 0x61, 0x01])); // { a: 1 }

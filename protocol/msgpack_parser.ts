@@ -25,7 +25,7 @@ export class MsgpackEncoder implements Encoder {
   /**
    * Encodes one packet.
    *
-   * @example
+   * @example Encoding an event
    * ```ts
    * import { MsgpackEncoder } from "./msgpack_parser.ts";
    * const [bytes] = new MsgpackEncoder().encode({ type: 2, nsp: "/", data: ["hi"] });
@@ -48,7 +48,11 @@ export class MsgpackEncoder implements Encoder {
 export class MsgpackDecoder implements Decoder {
   #binaryType: "uint8array" | "arraybuffer";
 
-  /** @param options `binaryType` picks how binary values are handed out. */
+  /**
+   * Makes the decoder of one connection.
+   *
+   * @param options `binaryType` picks how binary values are handed out.
+   */
   constructor(options: DecoderOptions = {}) {
     this.#binaryType = options.binaryType ?? "uint8array";
   }
@@ -72,7 +76,7 @@ export class MsgpackDecoder implements Decoder {
 /**
  * The msgpack parser, for the `parser` option of server and client.
  *
- * @example
+ * @example Encoding and decoding an event
  * ```ts
  * import { msgpackParser } from "./msgpack_parser.ts";
  * const [bytes] = msgpackParser.createEncoder().encode({ type: 2, nsp: "/", data: ["hi"] });

@@ -66,7 +66,9 @@ export interface Encoder {
 export interface Decoder {
   /**
    * Feeds one Engine.IO message. Returns the packet once it is complete, or
-   * `null` while binary attachments are still expected.
+   * `null` while binary attachments are still expected. Once it has returned
+   * a packet the decoder holds nothing, so the server may lend it to another
+   * connection for its next message.
    *
    * @throws {ProtocolError} For any malformed or out-of-place message.
    */
@@ -92,7 +94,38 @@ export interface DecoderOptions {
   binaryType?: "uint8array" | "arraybuffer";
 }
 
-/** A parser: makes encoders and decoders that agree on a wire format. */
+/**
+ * A parser: makes encoders and decoders that agree on a wire format. Any
+ * object of this shape is a parser for the `parser` option of the server and
+ * of the client; both ends of a connection need the same one.
+ *
+ * @example A custom parser
+ * ```ts
+ * import { type Packet, type Parser, ProtocolError } from "./mod.ts";
+ *
+ * // Each packet as one JSON text message; binary values are not supported.
+ * const jsonParser: Parser = {
+ *   name: "json",
+ *   createEncoder: () => ({ encode: (packet: Packet) => [JSON.stringify(packet)] }),
+ *   createDecoder: () => ({
+ *     add(chunk) {
+ *       if (typeof chunk === "string") {
+ *         try {
+ *           return JSON.parse(chunk) as Packet;
+ *         } catch {
+ *           // Reported below, as the one error a decoder throws.
+ *         }
+ *       }
+ *       throw new ProtocolError("Cannot decode a packet: not a JSON text message");
+ *     },
+ *     destroy() {},
+ *   }),
+ * };
+ *
+ * const [message] = jsonParser.createEncoder().encode({ type: 2, nsp: "/", data: ["hi"] });
+ * console.log(jsonParser.createDecoder().add(message)); // { type: 2, nsp: "/", data: ["hi"] }
+ * ```
+ */
 export interface Parser {
   /** A short name, for logs and errors ("default", "msgpack"). */
   readonly name: string;

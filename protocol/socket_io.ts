@@ -57,7 +57,7 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
  * Whether binary values appear anywhere in `value` (arrays and plain objects
  * are searched; `toJSON` is honoured like `JSON.stringify` does).
  *
- * @example
+ * @example Binary inside an object
  * ```ts
  * import { hasBinary } from "./socket_io.ts";
  * hasBinary(["file", { data: new Uint8Array(1) }]); // true
@@ -106,7 +106,7 @@ export function hasBlob(value: unknown, depth = 0): boolean {
  * which is why this runs before encoding; emitters call it when
  * {@linkcode hasBlob} says so.
  *
- * @example
+ * @example A Blob argument
  * ```ts
  * import { resolveBlobs } from "./socket_io.ts";
  * const args = await resolveBlobs(["file", new Blob([new Uint8Array([1])])]);
@@ -313,7 +313,11 @@ export class SocketDecoder implements Decoder {
   #pending: Packet | null = null;
   #buffers: Array<Uint8Array | ArrayBuffer> | null = null;
 
-  /** @param options Limits and how binary values are handed out. */
+  /**
+   * Makes the decoder of one connection.
+   *
+   * @param options Limits and how binary values are handed out.
+   */
   constructor(options: DecoderOptions = {}) {
     this.#maxAttachments = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
     this.#binaryType = options.binaryType ?? "uint8array";

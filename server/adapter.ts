@@ -50,7 +50,29 @@ export {
 /**
  * The default adapter: rooms in memory, broadcasts encoded once, and, when
  * connection state recovery is on, the sessions and packets needed to
- * restore a client that was briefly away.
+ * restore a client that was briefly away. A custom adapter extends it and
+ * overrides what it does differently, then is given to the server as its
+ * `adapter` option (the class, or a function that makes one per namespace).
+ *
+ * @example A custom adapter
+ * ```ts
+ * import { type BroadcastOptions, InMemoryAdapter, type Packet, Server } from "./mod.ts";
+ *
+ * // Counts the broadcasts of each namespace, then delivers them as usual.
+ * class CountingAdapter extends InMemoryAdapter {
+ *   broadcasts = 0;
+ *
+ *   override broadcast(packet: Packet, opts: BroadcastOptions): void {
+ *     this.broadcasts++;
+ *     super.broadcast(packet, opts);
+ *   }
+ * }
+ *
+ * const io = new Server({ adapter: CountingAdapter });
+ * io.emit("news", "hello");
+ * console.log((io.of("/").adapter as CountingAdapter).broadcasts); // 1
+ * await io.close();
+ * ```
  */
 export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   /** The namespace served. */
@@ -68,7 +90,11 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   /** The runtime's pub/sub, following this adapter's rooms (Bun), or null. */
   #pubsub: BroadcastPublisher | null;
 
-  /** @param nsp The namespace. */
+  /**
+   * Makes the adapter of one namespace, with no rooms yet.
+   *
+   * @param nsp The namespace.
+   */
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;

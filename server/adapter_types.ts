@@ -48,9 +48,13 @@ export interface BroadcastOptions {
 
 /** A session kept after a disconnect, for connection state recovery. */
 export interface SessionToPersist {
+  /** The id the socket had. */
   sid: SocketId;
+  /** The private id the client gives back to restore the session. */
   pid: PrivateSessionId;
+  /** The rooms the socket was in. */
   rooms: Room[];
+  /** The socket's `data`. */
   data: unknown;
 }
 
@@ -62,13 +66,17 @@ export interface Session extends SessionToPersist {
 
 /** What the adapter needs of a socket. */
 export interface AdapterSocket {
+  /** The socket id. */
   readonly id: SocketId;
   /** Writes packets encoded once for every recipient. */
   writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags, packet: Packet): void;
   /** Registers an ack callback for a broadcast with acks. */
   registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  /** Joins one room or several. */
   join(rooms: Room | Room[]): void;
+  /** Leaves a room. */
   leave(room: Room): void;
+  /** Disconnects the socket; `close` also closes its connection. */
   disconnect(close?: boolean): void;
 }
 
@@ -111,7 +119,9 @@ export interface BroadcastPublisher {
 
 /** What the adapter needs of its namespace. */
 export interface AdapterNamespace {
+  /** The namespace name ("/", "/admin", ...). */
   readonly name: string;
+  /** The namespace's sockets on this node, by id. */
   readonly sockets: Map<SocketId, AdapterSocket>;
   /** Encodes a packet once (the server's parser). */
   encode(packet: Packet): Array<string | Uint8Array>;

@@ -17,9 +17,13 @@ export type BroadcastAck = (error: Error | null, responses: unknown[]) => void;
 
 /** The plain details of a socket, as a cluster adapter transmits them. */
 export interface SocketDetails {
+  /** The socket id. */
   id: SocketId;
+  /** The socket's handshake. */
   handshake: Handshake;
+  /** The rooms the socket is in. */
   rooms: Room[] | Set<Room>;
+  /** The socket's `data`. */
   data: unknown;
 }
 
@@ -80,7 +84,7 @@ export class RemoteSocket<E extends EventsMap = DefaultEventsMap, D = any> {
  * Who gets a broadcast, and how. Immutable: `to`, `except`, `local`,
  * `volatile`, `compress` and `timeout` each return a new operator.
  *
- * @example
+ * @example Rooms, modifiers and acks
  * ```ts ignore
  * io.to("room1").except("room2").volatile.emit("tick", Date.now());
  * const responses = await io.timeout(1000).emitWithAck("ping");

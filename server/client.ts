@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { EngineData } from "../protocol/engine_io.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { type Decoder, type Packet, PacketType } from "../protocol/parser.ts";
 import { type BroadcastFlags, NO_FLAGS } from "./adapter.ts";
@@ -15,20 +16,16 @@ import type {
   EngineConnection,
   PreparedMessage,
 } from "./engine/types.ts";
-import type { DeadlineOwner } from "../common/deadlines.ts";
 import { type ClientProtocol, clientProtocolOf } from "./client_protocol.ts";
 import type { Server } from "./server.ts";
 import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./types.ts";
 
-/** Engine data as it comes off the connection. */
-type EngineData = string | Uint8Array;
-
 /** Decoded binary values are handed to user code as `Uint8Array`s. */
 const DECODER_OPTIONS = { binaryType: "uint8array" } as const;
 
 /** The Socket.IO side of one Engine.IO connection. */
-export class Client implements ConnectionHandler, DeadlineOwner {
+export class Client implements ConnectionHandler {
   /** The Engine.IO connection. */
   readonly conn: EngineConnection;
   /** @internal The rules of the Socket.IO revision this client speaks. */

@@ -30,6 +30,17 @@ import { hostRuntime } from "./runtime/mod.ts";
  * io.on("connection", (socket) => socket.emit("hello", "world"));
  * Deno.serve({ port: 3000 }, io.handler());
  * ```
+ *
+ * @example On Bun
+ * ```ts ignore
+ * import { Server } from "./mod.ts";
+ * const io = new Server({ cors: { origin: "https://example.com" } });
+ * io.on("connection", (socket) => {
+ *   socket.on("hello", (name: string, ack: (reply: string) => void) => ack(`hello ${name}`));
+ * });
+ * // The handler's `websocket` object is what Bun upgrades connections with.
+ * Bun.serve({ port: 3000, ...io.handler() });
+ * ```
  */
 export class Server<
   L extends EventsMap = DefaultEventsMap,
@@ -38,12 +49,18 @@ export class Server<
   // deno-lint-ignore no-explicit-any
   D = any,
 > extends ServerCore<L, E, S, D> {
-  /** @param options engine.io and socket.io options; `runtime` is the host's by default. */
+  /**
+   * Makes a server; it serves nothing until its {@linkcode ServerCore.handler}
+   * is given to the runtime's serve function.
+   *
+   * @param options engine.io and socket.io options; `runtime` is the host's by default.
+   */
   constructor(options: ServerOptions = {}) {
     super(options.runtime ? options : { ...options, runtime: hostRuntime });
   }
 }
 
+export { ServerCore };
 export {
   type ConnectionStateRecoveryOptions,
   type ErrorReporter,
@@ -57,6 +74,7 @@ export {
   ParentNamespace,
 } from "./namespace.ts";
 export { type AnyListener, type PacketMiddleware, Socket, SocketOperator } from "./socket.ts";
+export { type ReservedSocketEvents, SocketListeners } from "./socket_listeners.ts";
 export {
   type BroadcastAck,
   BroadcastOperator,
@@ -65,12 +83,15 @@ export {
 } from "./broadcast.ts";
 export {
   type Adapter,
+  type AdapterClass,
   type AdapterEvents,
   type AdapterFactory,
   type AdapterNamespace,
+  type AdapterPubSub,
   type AdapterSocket,
   type BroadcastFlags,
   type BroadcastOptions,
+  type BroadcastPublisher,
   InMemoryAdapter,
   type PrivateSessionId,
   type Room,
@@ -83,16 +104,41 @@ export { RedisAdapter, RedisAdapterError, type RedisAdapterOptions } from "./red
 export { createRedisAdapter, type RedisAdapterConnectOptions } from "./redis/factory.ts";
 export {
   RedisClient,
+  type RedisClientEvents,
   type RedisClientOptions,
+  type RedisClientState,
+  type RedisConnectionConfig,
   RedisConnectionError,
+  type RedisLinkName,
+  type RedisMessageListener,
   RedisReplyError,
+  type RedisSendOptions,
+  type RedisSubscribeOptions,
+  type RespArgument,
+  RespPush,
+  type RespReply,
 } from "./redis/mod.ts";
 export {
   type DefaultEventsMap,
   type DisconnectReason,
+  type EventNames,
+  type EventParams,
   type EventsMap,
   type ExtendedError,
   type Handshake,
   RECOVERABLE_DISCONNECT_REASONS,
 } from "./types.ts";
 export * from "./engine/mod.ts";
+export type { EngineData, EnginePacket, EnginePacketType } from "../protocol/engine_io.ts";
+export {
+  type Decoder,
+  type DecoderOptions,
+  type Encoder,
+  type Packet,
+  PacketType,
+  type Parser,
+  type WireChunk,
+} from "../protocol/parser.ts";
+export type { NpmDecoder, NpmEncoder, NpmParser } from "../protocol/npm_parser.ts";
+export { CatchAllListeners } from "../common/catch_all.ts";
+export { Emitter, type EventListener, type ListenerEntry, Listeners } from "../common/emitter.ts";

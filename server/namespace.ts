@@ -44,7 +44,7 @@ export type NamespaceEvents<
 /**
  * A namespace: `io.of("/admin")`.
  *
- * @example
+ * @example A namespace with a middleware
  * ```ts ignore
  * const admin = io.of("/admin");
  * admin.use((socket, next) => socket.handshake.auth.token ? next() : next(new Error("no token")));

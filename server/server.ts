@@ -92,13 +92,17 @@ export interface ServerOptions extends EngineOptions {
 export type ErrorReporter = (error: Error, socket?: Socket) => void;
 
 /**
- * The Socket.IO server: one Web-standard handler for `Deno.serve` and
- * `Bun.serve`.
+ * The Socket.IO server on no runtime in particular: `Server` (from the
+ * package's entry points) is this class with the host's runtime bridge as the
+ * default `runtime`. Used directly, it needs the `runtime` option
+ * (`denoRuntime` from "@webio/socketio/deno", `bunRuntime` from
+ * "@webio/socketio/bun") to serve requests; nothing here picks one.
  *
- * @example On Deno
+ * @example On Deno, with the runtime named
  * ```ts ignore
- * import { Server } from "../mod.ts";
- * const io = new Server();
+ * import { ServerCore } from "@webio/socketio/server";
+ * import { denoRuntime } from "@webio/socketio/deno";
+ * const io = new ServerCore({ runtime: denoRuntime });
  * io.on("connection", (socket) => socket.emit("hello", "world"));
  * Deno.serve({ port: 3000 }, io.handler());
  * ```
@@ -133,7 +137,12 @@ export class Server<
   #adapterFactory: AdapterFactory;
   #serveClient: boolean;
 
-  /** @param options engine.io and socket.io options. */
+  /**
+   * Makes a server with its main namespace "/"; it serves nothing until its
+   * {@linkcode Server.handler} is given to the runtime's serve function.
+   *
+   * @param options engine.io and socket.io options.
+   */
   constructor(options: ServerOptions = {}) {
     this.parser = options.parser ? toParser(options.parser) : defaultParser;
     this.encoder = this.parser.createEncoder();

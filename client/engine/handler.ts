@@ -20,10 +20,15 @@ export type EngineCloseReason =
 
 /** The open packet. */
 export interface HandshakeData {
+  /** The session id. */
   sid: string;
+  /** The transports the server offers for an upgrade. */
   upgrades: string[];
+  /** Milliseconds between the server's pings. */
   pingInterval: number;
+  /** Milliseconds the server waits for a pong. */
   pingTimeout: number;
+  /** The largest payload the server accepts, in bytes (0 when the server does not say). */
   maxPayload: number;
 }
 

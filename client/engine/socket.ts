@@ -46,7 +46,7 @@ import { WriteBuffer } from "./write_buffer.ts";
 type State = "opening" | "open" | "upgrading" | "closing" | "closed";
 
 /** The connection state as engine.io-client names it ("upgrading" is "open" there). */
-export type EngineReadyState = Exclude<State, "upgrading">;
+export type EngineReadyState = "opening" | "open" | "closing" | "closed";
 
 let priorWebSocketSuccess = false;
 
@@ -61,7 +61,7 @@ let priorWebSocketSuccess = false;
  * conn.on("message", (data) => console.log(data));
  * ```
  */
-export class EngineClient extends ReportingEmitter<EngineClientEvents> implements TransportHandler {
+export class EngineClient extends ReportingEmitter<EngineClientEvents> {
   /** The session id, once open. */
   id: string | null = null;
   /** The transport in use. */
@@ -75,8 +75,8 @@ export class EngineClient extends ReportingEmitter<EngineClientEvents> implement
   /** Largest payload the server accepts. */
   maxPayload = 0;
   /**
-   * The layer above (the Manager sets it), told of the open, messages,
-   * pings, errors and the close before the user-facing events.
+   * @internal The layer above (the Manager sets it), told of the open,
+   * messages, pings, errors and the close before the user-facing events.
    */
   handler: EngineClientHandler = DETACHED;
   #state: State = "opening";

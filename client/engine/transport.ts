@@ -27,7 +27,13 @@ export interface TransportHandler {
 export class TransportError extends Error {
   /** Always "TransportError". */
   readonly type = "TransportError";
-  /** @param reason What failed. @param description The underlying error or status. @param context More detail. */
+  /**
+   * Makes the error of one transport failure.
+   *
+   * @param reason What failed.
+   * @param description The underlying error or status.
+   * @param context More detail.
+   */
   constructor(reason: string, readonly description: unknown, readonly context?: unknown) {
     super(reason);
     this.name = "TransportError";
@@ -84,10 +90,17 @@ export abstract class Transport {
   state: TransportState = "closed";
   /** The query (the engine sets `sid` after the handshake). */
   readonly query: Record<string, string>;
+  /** @internal The connection options. */
   protected readonly options: TransportOptions;
+  /** @internal Where the transport reports. */
   protected handler: TransportHandler;
 
-  /** @param options Connection options. @param handler Where events go. */
+  /**
+   * @internal Makes a closed transport.
+   *
+   * @param options Connection options.
+   * @param handler Where events go.
+   */
   constructor(options: TransportOptions, handler: TransportHandler) {
     this.options = options;
     this.query = { ...options.query };
@@ -113,56 +126,60 @@ export abstract class Transport {
     if (this.state === "open") this.write(packets);
   }
 
-  /** Reports to `handler` from now on (a probe's, then its engine's once it is the transport). */
+  /** @internal Reports to `handler` from now on (a probe's, then its engine's once it is the transport). */
   reportTo(handler: TransportHandler): void {
     this.handler = handler;
   }
 
   /**
-   * Stops reporting to the engine: what the transport does from now on
+   * @internal Stops reporting to the engine: what the transport does from now on
    * (its close included) goes nowhere.
    */
   silence(): void {
     this.handler = SILENT;
   }
 
-  /** Drops the transport without telling the server (after an upgrade). */
+  /** @internal Drops the transport without telling the server (after an upgrade). */
   discard(): void {
     this.state = "closed";
     this.writable = false;
     this.doDiscard();
   }
 
-  /** Releases what the transport holds, without any I/O to the server. */
+  /** @internal Releases what the transport holds, without any I/O to the server. */
   protected doDiscard(): void {}
 
-  /** Stops reading, for an upgrade; calls `onPause` once paused. */
+  /** @internal Stops reading, for an upgrade; calls `onPause` once paused. */
   pause(onPause: () => void): void {
     onPause();
   }
 
   /**
-   * The packets of `buffer` that one write takes, from the first: all of
+   * @internal The packets of `buffer` that one write takes, from the first: all of
    * them, unless the transport limits a write (see `PollingTransport`).
    */
   batch(buffer: readonly EnginePacket[], _maxPayload: number): EnginePacket[] {
     return buffer.slice();
   }
 
+  /** @internal The transport opened. */
   protected onOpen(): void {
     this.state = "open";
     this.writable = true;
     this.handler.onTransportOpen(this);
   }
 
+  /** @internal A packet arrived. */
   protected onPacket(packet: EnginePacket): void {
     this.handler.onTransportPacket(this, packet);
   }
 
+  /** @internal The transport failed. */
   protected onError(reason: string, description: unknown, context?: unknown): void {
     this.handler.onTransportError(this, new TransportError(reason, description, context));
   }
 
+  /** @internal The transport closed. */
   protected onClose(description?: unknown): void {
     if (this.state === "closed") return;
     this.state = "closed";
@@ -170,7 +187,7 @@ export abstract class Transport {
     this.handler.onTransportClose(this, description);
   }
 
-  /** The transport URL, with a timestamp when asked. */
+  /** @internal The transport URL, with a timestamp when asked. */
   protected uri(schema: string): string {
     const o = this.options;
     const query: Record<string, string> = { ...this.query };
@@ -187,7 +204,10 @@ export abstract class Transport {
     return `${schema}://${host}${port}${o.path}${search ? "?" + search : ""}`;
   }
 
+  /** @internal Opens the underlying connection. */
   protected abstract doOpen(): void;
+  /** @internal Closes the underlying connection, telling the server. */
   protected abstract doClose(): void;
+  /** @internal Writes packets to the underlying connection. */
   protected abstract write(packets: EnginePacket[]): void;
 }

@@ -29,7 +29,12 @@ import { hostRuntime } from "../runtime/mod.ts";
  * ```
  */
 export class Engine extends EngineCore {
-  /** @param options engine.io options, plus `handler` and `runtime` (the host's by default). */
+  /**
+   * Makes an engine; it serves nothing until its {@linkcode EngineCore.handler}
+   * is given to the runtime's serve function.
+   *
+   * @param options engine.io options, plus `handler` and `runtime` (the host's by default).
+   */
   constructor(options: EngineInit = {}) {
     super(options.runtime ? options : { ...options, runtime: hostRuntime });
   }
@@ -43,11 +48,13 @@ export class Engine extends EngineCore {
   }
 }
 
+export { EngineCore };
 export {
   type ConnectionError,
   type EngineEvents,
   type EngineInit,
   type Fallback,
+  type FetchHandler,
   prepareMessage,
   type ServeHandler,
   serveHandler,
@@ -59,6 +66,9 @@ export type {
   CorsOptions,
   CorsOrigin,
   EngineOptions,
+  HttpCompressionOptions,
+  PerMessageDeflateOptions,
+  ResolvedEngineOptions,
 } from "./options.ts";
 export {
   ENGINE_ERROR_MESSAGES,
@@ -76,4 +86,6 @@ export type {
   SendOptions,
   TransportName,
 } from "./types.ts";
-export type { RawSocket, RuntimeBridge, SocketTarget } from "./socket.ts";
+export type { Publisher, RawSocket, RuntimeBridge, RuntimePubSub, SocketTarget } from "./socket.ts";
+export type { EngineData, EnginePacket, EnginePacketType } from "../../protocol/engine_io.ts";
+export { Emitter, type EventsMap, type ListenerEntry, Listeners } from "../../common/emitter.ts";
