@@ -22,7 +22,6 @@ import type { Socket } from "./socket.ts";
 import type { DisconnectReason } from "./types.ts";
 
 /** Decoded binary values are handed to user code as `Uint8Array`s. */
-const DECODER_OPTIONS = { binaryType: "uint8array" } as const;
 
 /** The Socket.IO side of one Engine.IO connection. */
 export class Client implements ConnectionHandler {
@@ -36,15 +35,17 @@ export class Client implements ConnectionHandler {
    */
   #sockets: Socket | Map<string, Socket> | null = null;
   #server: Server;
-  /** This connection's decoder (it holds a packet while its attachments come). */
-  #decoder: Decoder;
+  /**
+   * The decoder that holds a packet while its attachments come; none between
+   * packets (see {@linkcode DecoderPool}).
+   */
+  #decoder: Decoder | null = null;
 
   /** Takes over the connection's events. */
   constructor(server: Server, conn: EngineConnection) {
     this.#server = server;
     this.conn = conn;
     this.protocol = clientProtocolOf(conn);
-    this.#decoder = server.parser.createDecoder(DECODER_OPTIONS);
     conn.handler = this;
     if (this.protocol.joinsMainOnOpen) {
       this.#connect("/", {});
@@ -86,7 +87,8 @@ export class Client implements ConnectionHandler {
 
   /** Engine message (text from `start` on): decode, then route. */
   onMessage(data: EngineData, start = 0): void {
-    const decoder = this.#decoder;
+    const decoders = this.#server.decoders;
+    const decoder = this.#decoder ?? decoders.take();
     let packet: Packet | null;
     try {
       packet = typeof data !== "string"
@@ -96,10 +98,16 @@ export class Client implements ConnectionHandler {
         : decoder.add(start === 0 ? data : data.slice(start));
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
+      this.#decoder = null;
+      decoder.destroy();
       this.#onParseError(error);
       return;
     }
-    if (packet) this.#route(packet);
+    if (packet) {
+      this.#decoder = null;
+      decoders.give(decoder);
+      this.#route(packet);
+    } else this.#decoder = decoder;
   }
 
   #route(packet: Packet): void {
@@ -228,6 +236,7 @@ export class Client implements ConnectionHandler {
     this.#server.connectDeadlines.delete(this);
     for (const socket of this.#list()) socket.onClose(reason, description);
     this.#sockets = null;
-    this.#decoder.destroy();
+    this.#decoder?.destroy();
+    this.#decoder = null;
   }
 }

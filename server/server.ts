@@ -7,6 +7,7 @@
 
 import type { Encoder, Parser } from "../protocol/parser.ts";
 import { type NpmParser, toParser } from "../protocol/npm_parser.ts";
+import { DecoderPool } from "./decoder_pool.ts";
 import { defaultParser } from "../protocol/socket_io.ts";
 import {
   type Adapter,
@@ -121,6 +122,8 @@ export class Server<
   readonly sockets: Namespace<L, E, D>;
   /** The parser. */
   readonly parser: Parser;
+  /** @internal The parser's decoders, lent to connections a message at a time. */
+  readonly decoders: DecoderPool;
   /** @internal The one encoder (stateless) shared by every client. */
   readonly encoder: Encoder;
   /** @internal */
@@ -146,6 +149,7 @@ export class Server<
   constructor(options: ServerOptions = {}) {
     this.parser = options.parser ? toParser(options.parser) : defaultParser;
     this.encoder = this.parser.createEncoder();
+    this.decoders = new DecoderPool(this.parser, { binaryType: "uint8array" });
     this.connectTimeout = options.connectTimeout ?? 45_000;
     this.connectDeadlines = new DeadlineQueue(this.connectTimeout);
     this.cleanupEmptyChildNamespaces = options.cleanupEmptyChildNamespaces ?? false;

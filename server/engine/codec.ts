@@ -17,12 +17,7 @@ import {
   type EnginePacket,
   RECORD_SEPARATOR,
 } from "../../protocol/engine_io.ts";
-import {
-  type Heartbeat,
-  type HeartbeatHost,
-  type HeartbeatSession,
-  ServerPings,
-} from "./heartbeat.ts";
+import { type Heartbeat, SERVER_PINGS } from "./heartbeat.ts";
 
 /** Encoding, decoding and the rules of one protocol revision. */
 export interface SessionProtocol {
@@ -55,8 +50,8 @@ export interface SessionProtocol {
   decodablePrefix(body: string | Uint8Array): EnginePacket[];
   /** The `maxPayload` the open packet announces for a limit of `limit` bytes, if any. */
   maxPayload(limit: number): number | undefined;
-  /** The session's heartbeat: who pings. */
-  heartbeat(session: HeartbeatSession, host: HeartbeatHost): Heartbeat;
+  /** The heartbeat rule, shared by the sessions: who pings. */
+  readonly heartbeat: Heartbeat;
 }
 
 const textDecoder = new TextDecoder();
@@ -85,7 +80,7 @@ export const PROTOCOL_V4: SessionProtocol = {
     return packets;
   },
   maxPayload: (limit) => limit,
-  heartbeat: (session, host) => new ServerPings(session, host),
+  heartbeat: SERVER_PINGS,
 };
 
 /**

@@ -9,7 +9,7 @@
 import type { EngineData } from "../../protocol/engine_io.ts";
 import { encodePacket } from "../../protocol/engine_io.ts";
 import { Emitter } from "../../common/emitter.ts";
-import { DeadlineQueue } from "../../common/deadlines.ts";
+import { type DeadlineOwner, DeadlineQueue } from "../../common/deadlines.ts";
 import type { HeaderRecord } from "./http.ts";
 import { pathStart } from "./http.ts";
 import { generateId } from "../../common/ids.ts";
@@ -226,11 +226,16 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   }
 
   /** @internal The shared deadline queue of one kind and delay (see {@linkcode SessionHost}). */
-  deadlines(kind: "ping" | "timeout", delay: number): DeadlineQueue {
+  deadlines(kind: "ping" | "timeout" | "close", delay: number): DeadlineQueue {
     const key = kind + delay;
     let queue = this.#deadlines.get(key);
     if (!queue) this.#deadlines.set(key, queue = new DeadlineQueue(delay));
     return queue;
+  }
+
+  /** @internal Removes every deadline of `owner` (see {@linkcode SessionHost}). */
+  clearDeadlines(owner: DeadlineOwner): void {
+    for (const queue of this.#deadlines.values()) queue.delete(owner);
   }
 
   /** @internal Watches for the client of a pending request leaving (see {@linkcode SessionHost}). */

@@ -213,7 +213,7 @@ export class Handshakes {
       protocol,
       // What rebuilds a copy of the request on demand (Deno closes the original once the
       // response is sent); the headers record is also the Socket.IO handshake's.
-      request: { url, method: request.method, headers: headerRecord(request.headers), query },
+      request: { url, headers: headerRecord(request.headers), query },
       remoteAddress: intern(this.#address(request, context, bridge)),
       secure: this.#secure(request, url),
       // The name itself, not the slice of the URL it was read from.

@@ -2,8 +2,12 @@
  * The heartbeat of a session: who pings, and how long silence may last. In
  * Engine.IO v4 the server pings every `pingInterval` and waits `pingTimeout`
  * for the pong (spec: "Heartbeat"); the v3 rules, where the client pings,
- * are in `v3.ts`. Deadlines live on the engine's shared queues (one runtime
- * timer per delay for every session), not on a timer per session.
+ * are in `v3.ts`.
+ *
+ * A heartbeat is a rule shared by every session of its protocol revision,
+ * not an object per session: a session's heartbeat state is which of the
+ * engine's shared deadline queues it waits on (one runtime timer per delay
+ * for every session), and the session is the queues' entry.
  *
  * @module
  */
@@ -13,8 +17,8 @@ import type { DeadlineOwner, DeadlineQueue } from "../../common/deadlines.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
 import type { EngineCloseReason } from "./types.ts";
 
-/** What a heartbeat needs of its session. */
-export interface HeartbeatSession {
+/** What a heartbeat needs of its session: the session is its deadlines' owner. */
+export interface HeartbeatSession extends DeadlineOwner {
   /** Sends a ping or a pong. */
   sendPacket(packet: EnginePacket): void;
   /** Ends the session. */
@@ -27,101 +31,52 @@ export interface HeartbeatSession {
 export interface HeartbeatHost {
   readonly options: ResolvedEngineOptions;
   /** The shared deadlines of one kind and delay: one timer for every session. */
-  deadlines(kind: "ping" | "timeout", delay: number): DeadlineQueue;
+  deadlines(kind: "ping" | "timeout" | "close", delay: number): DeadlineQueue;
+  /** Removes every deadline of `owner`, whatever the delays were when they were set. */
+  clearDeadlines(owner: DeadlineOwner): void;
 }
 
 /**
- * One session's heartbeat. Its deadlines are entries in the engine's shared
- * queues; {@linkcode Heartbeat.stop} removes them (the session stops it when
- * it leaves the open states).
+ * The heartbeat rule of one protocol revision, shared by its sessions. The
+ * session calls it from its packets and hands it the deadlines of the
+ * engine's queues that passed; leaving the open states, the session clears
+ * its deadlines itself ({@linkcode HeartbeatHost.clearDeadlines}).
  */
-export interface Heartbeat extends DeadlineOwner {
-  /** The session opened: the first deadline. */
-  start(): void;
+export interface Heartbeat {
+  /** The session opened: its first deadline. */
+  start(session: HeartbeatSession, host: HeartbeatHost): void;
   /** A ping came from the client. */
-  onPing(data: EngineData | undefined): void;
+  onPing(session: HeartbeatSession, host: HeartbeatHost, data: EngineData | undefined): void;
   /** A pong came from the client. */
-  onPong(): void;
-  /** Removes every deadline of this heartbeat. */
-  stop(): void;
-}
-
-/**
- * Sets the deadline of `owner` `ms` from now on the engine's queue for that
- * delay, leaving `current` (the queue it waited on) if that is another one.
- * Returns the queue it waits on now.
- */
-export function waitFor(
-  owner: DeadlineOwner,
-  host: HeartbeatHost,
-  current: DeadlineQueue | null,
-  ms: number,
-): DeadlineQueue {
-  const queue = host.deadlines("timeout", ms);
-  if (current !== queue) current?.delete(owner);
-  queue.set(owner);
-  return queue;
+  onPong(session: HeartbeatSession, host: HeartbeatHost): void;
+  /** A deadline of the session passed (it is no longer scheduled). */
+  onDeadline(session: HeartbeatSession, host: HeartbeatHost, queue: DeadlineQueue): void;
 }
 
 /** Engine.IO v4: the server pings, the client answers each ping with a pong. */
-export class ServerPings implements Heartbeat {
-  #session: HeartbeatSession;
-  #host: HeartbeatHost;
-  #pingQueue: DeadlineQueue | null = null;
-  /** Where the wait for the pong is scheduled (its queue is picked by its delay). */
-  #timeoutQueue: DeadlineQueue | null = null;
-
-  /** A heartbeat for `session`, not started. */
-  constructor(session: HeartbeatSession, host: HeartbeatHost) {
-    this.#session = session;
-    this.#host = host;
-  }
-
-  /** Schedules the first ping. */
-  start(): void {
-    this.#schedulePing();
-  }
+export const SERVER_PINGS: Heartbeat = {
+  start(session, host) {
+    host.deadlines("ping", host.options.pingInterval).set(session);
+  },
 
   /** In v4 the server pings; a ping from the client ends the session, as the reference's does. */
-  onPing(): void {
-    this.#session.end("transport error", new Error("invalid heartbeat direction"));
-  }
+  onPing(session) {
+    session.end("transport error", new Error("invalid heartbeat direction"));
+  },
 
-  /** The answer: the next ping is scheduled. */
-  onPong(): void {
-    this.#timeoutQueue?.delete(this);
-    this.#schedulePing();
-    this.#session.emit("heartbeat");
-  }
+  /** The answer: the wait ends and the next ping is scheduled. */
+  onPong(session, host) {
+    // Cleared in every queue: the options may have changed since the ping.
+    host.clearDeadlines(session);
+    host.deadlines("ping", host.options.pingInterval).set(session);
+    session.emit("heartbeat");
+  },
 
-  /** Removes the ping and the wait for the pong. */
-  stop(): void {
-    this.#pingQueue?.delete(this);
-    this.#timeoutQueue?.delete(this);
-  }
-
-  /** @internal A deadline passed (the shared queues call this). */
-  onDeadline(queue: DeadlineQueue): void {
-    if (queue === this.#pingQueue) {
-      this.#session.sendPacket({ type: "ping" });
+  onDeadline(session, host, queue) {
+    if (queue === host.deadlines("ping", queue.delay)) {
+      session.sendPacket({ type: "ping" });
       // Spec: pingTimeout runs from when the ping is queued.
-      this.#timeoutQueue = waitFor(
-        this,
-        this.#host,
-        this.#timeoutQueue,
-        this.#host.options.pingTimeout,
-      );
-    } else if (queue === this.#timeoutQueue) this.#session.end("ping timeout");
-  }
-
-  #schedulePing(): void {
-    const interval = this.#host.options.pingInterval;
-    let queue = this.#pingQueue;
-    // The engine keeps one queue per delay: the one at hand while the interval is unchanged.
-    if (queue?.delay !== interval) {
-      queue?.delete(this);
-      this.#pingQueue = queue = this.#host.deadlines("ping", interval);
-    }
-    queue.set(this);
-  }
-}
+      host.deadlines("timeout", host.options.pingTimeout).set(session);
+    } else session.end("ping timeout");
+  },
+};

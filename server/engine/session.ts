@@ -1,25 +1,26 @@
 /**
- * One Engine.IO session: its state, its queue and the way out. The session
- * is the seam to the layer above (`EngineConnection`) and the event target
- * of its WebSockets; its jobs are in their own files: the heartbeat
- * (`heartbeat.ts`, `v3.ts`), long-polling (`polling.ts`), the WebSocket
- * upgrade probe (`websocket.ts`), and what differs by protocol revision
- * (`codec.ts`, `v3.ts`), picked once at the handshake.
+ * One Engine.IO session: its state machine, its queue and the way out. The
+ * session is the seam to the layer above (`EngineConnection`) and the event
+ * target of its WebSockets; its jobs are in their own files: the heartbeat
+ * rule (`heartbeat.ts`, `v3.ts`), long-polling (`polling.ts`), the WebSocket
+ * it runs on and the upgrade probe (`websocket.ts`), and what differs by
+ * protocol revision (`codec.ts`, `v3.ts`), picked once at the handshake.
+ * Its types are in `session_types.ts`.
  *
  * One state union, changed only by the transition method, which also clears
- * the timers of the state left: every timer, pending long-poll and queued
- * packet is released by the transition to "closed".
+ * the deadlines of the state left: every deadline, pending long-poll and
+ * queued packet is released by the transition to "closed".
  *
  * @module
  */
 
 import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
+import type { DeadlineQueue } from "../../common/deadlines.ts";
 import { Emitter } from "../../common/emitter.ts";
 import type { SessionProtocol } from "./codec.ts";
-import { atLeastBytes } from "./compression.ts";
-import type { Heartbeat, HeartbeatHost, HeartbeatSession } from "./heartbeat.ts";
-import { Polling, type PollingHost, type PollingSession } from "./polling.ts";
-import type { EnginePubSub } from "./pubsub.ts";
+import type { HeartbeatSession } from "./heartbeat.ts";
+import { Polling, type PollingSession } from "./polling.ts";
+import type { SessionEvents, SessionHost, SessionInit, SessionState } from "./session_types.ts";
 import type { RawSocket, SocketTarget } from "./socket.ts";
 import type {
   ConnectionHandler,
@@ -32,59 +33,16 @@ import type {
 } from "./types.ts";
 import {
   closeQuietly,
+  type Frame,
   isProtocolError,
   type ProbeSession,
   readFrame,
   TOO_LARGE,
   UpgradeProbe,
+  WebSocketTransport,
 } from "./websocket.ts";
 
-/** Events of a session, for users of the bare engine. */
-export type SessionEvents = {
-  /** A message arrived. */
-  message: (data: EngineData) => void;
-  /** The session closed. */
-  close: (reason: EngineCloseReason, description?: unknown) => void;
-  /** Any packet arrived. */
-  packet: (packet: EnginePacket) => void;
-  /** A packet is about to be sent. */
-  packetCreate: (packet: EnginePacket) => void;
-  /** A pong (v4) or ping (v3) arrived. */
-  heartbeat: () => void;
-  /** Every queued packet was written. */
-  drain: () => void;
-  /** An upgrade probe succeeded. */
-  upgrading: (transport: TransportName) => void;
-  /** The session now runs on WebSocket. */
-  upgrade: (transport: TransportName) => void;
-  /** A transport error (before the close). */
-  error: (error: Error) => void;
-};
-
-/**
- * Where a session is in its life:
- * - "opening": it began on WebSocket and that socket has not opened yet;
- * - "open": on long-polling or WebSocket;
- * - "probing": a WebSocket of an upgrade is attached, its "2probe" not come yet (upgrade timer);
- * - "upgrading": the probe was answered, the client's "5" is awaited (GETs get a noop);
- * - "closing": on long-polling, the close packet waits for the client's next GET (close timer);
- * - "closed".
- *
- * The heartbeat runs from "open" to "upgrading".
- */
-export type SessionState = "opening" | "open" | "probing" | "upgrading" | "closing" | "closed";
-
-/** What a session needs of its engine. */
-export interface SessionHost extends HeartbeatHost, PollingHost {
-  /** The session closed; forget it. */
-  release(session: EngineSession): void;
-  /** The first WebSocket of a session that began on WebSocket opened: send the open packet. */
-  openSocket(session: EngineSession, socket: RawSocket): void;
-  /** The open packet's JSON after the session id, for these values. */
-  openTail(upgrades: boolean, maxPayload: number | undefined): string;
-  /** The runtime's native pub/sub, when it has one (Bun). */
-  readonly pubsub: EnginePubSub | null;
-}
+export type { SessionEvents, SessionHost, SessionState };
 
 /** Whether a message given to `send` is one prepared for many sessions (not its data). */
 function isPrepared(data: EngineData | PreparedMessage): data is PreparedMessage {
@@ -114,12 +72,11 @@ export class EngineSession extends Emitter<SessionEvents>
   readonly headers: Record<string, string>;
   /** The handshake request's query parameters (shared with the Socket.IO handshake). */
   readonly query: Record<string, string>;
-  #method: string;
   #request: Request | null = null;
 
-  /** The handshake request: a copy without body, made on first access. */
+  /** The handshake request (a GET): a copy without body, made on first access. */
   get request(): Request {
-    return this.#request ??= new Request(this.url, { method: this.#method, headers: this.headers });
+    return this.#request ??= new Request(this.url, { headers: this.headers });
   }
   /** The client's address. */
   readonly remoteAddress: string;
@@ -130,19 +87,10 @@ export class EngineSession extends Emitter<SessionEvents>
 
   #host: SessionHost;
   #protocol: SessionProtocol;
-  /** The protocol's v4Frames, at hand for the frame handler. */
-  #v4Frames: boolean;
   #state: SessionState;
   #transport: TransportName;
-  #socket: RawSocket | null = null;
-  /**
-   * Binary goes to the WebSocket as base64 text ("b" + base64): its request
-   * had `b64` in the query (a client's `forceBase64`), as engine.io's
-   * transports do without `supportsBinary`.
-   */
-  #base64 = false;
-  /** Frames built as v4 go to the socket as they are: v4 frames, and no `b64`. */
-  #rawFrames = false;
+  /** The WebSocket the session runs on ("open" on WebSocket; "closing" never has one). */
+  #ws: WebSocketTransport | null = null;
   /** `b64` of the WebSocket request being upgraded now (see {@linkcode expectSocket}). */
   #nextBase64 = false;
   /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
@@ -153,38 +101,19 @@ export class EngineSession extends Emitter<SessionEvents>
   #polling: Polling | null = null;
   /** The upgrade in progress ("probing", "upgrading"). */
   #probe: UpgradeProbe | null = null;
-  #heartbeat: Heartbeat | null = null;
-  /** The wait for the GET that collects the close packet ("closing"). */
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the session is "closing", for when it ends. */
   #closeReason: EngineCloseReason = "forced close";
 
   /** Sets up a session; the engine sends the open packet right after. */
-  constructor(
-    host: SessionHost,
-    init: {
-      id: string;
-      protocol: SessionProtocol;
-      request: {
-        url: string;
-        method: string;
-        headers: Record<string, string>;
-        query: Record<string, string>;
-      };
-      remoteAddress: string;
-      secure: boolean;
-      transport: TransportName;
-    },
-  ) {
+  constructor(host: SessionHost, init: SessionInit) {
     super();
     this.#host = host;
     this.id = init.id;
     this.#protocol = init.protocol;
     this.protocol = init.protocol.protocol;
-    this.#v4Frames = init.protocol.v4Frames;
     this.url = init.request.url;
     this.headers = init.request.headers;
     this.query = init.request.query;
-    this.#method = init.request.method;
     this.remoteAddress = init.remoteAddress;
     this.secure = init.secure;
     this.#transport = init.transport;
@@ -210,7 +139,7 @@ export class EngineSession extends Emitter<SessionEvents>
   /** Whether a packet sent now goes out at once: an open WebSocket, or a pending long-poll. */
   get writable(): boolean {
     const state = this.#state;
-    if (state === "open" && this.#socket !== null) return true;
+    if (state === "open" && this.#ws !== null) return true;
     return state !== "closing" && state !== "closed" && this.#polling !== null &&
       this.#polling.waiting;
   }
@@ -221,8 +150,8 @@ export class EngineSession extends Emitter<SessionEvents>
   }
 
   /**
-   * The single way to change state. Clears the timers of the state left:
-   * the upgrade timer (leaving the probe steps), the close timer (leaving
+   * The single way to change state. Clears the deadlines of the state left:
+   * the upgrade timer (leaving the probe steps), the close deadline (leaving
    * "closing"), the heartbeat (leaving the open states).
    */
   #transition(next: SessionState): void {
@@ -231,8 +160,9 @@ export class EngineSession extends Emitter<SessionEvents>
     if ((left === "probing" || left === "upgrading") && next !== "upgrading") {
       this.#probe!.cancel();
       this.#probe = null;
-    } else if (left === "closing") clearTimeout(this.#closeTimer);
-    if (next === "closing" || next === "closed") this.#heartbeat?.stop();
+    }
+    // The heartbeat's deadlines, or the close's.
+    if (next === "closing" || next === "closed") this.#host.clearDeadlines(this);
   }
 
   /** Open, in any step: not closing or closed. */
@@ -262,7 +192,14 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** Starts the heartbeat; called once the open packet is on its way. */
   start(): void {
-    (this.#heartbeat = this.#protocol.heartbeat(this, this.#host)).start();
+    this.#protocol.heartbeat.start(this, this.#host);
+  }
+
+  /** @internal A deadline of this session passed: the close's ("closing"), or the heartbeat's. */
+  onDeadline(queue: DeadlineQueue): void {
+    const state = this.#state;
+    if (state === "closing") this.end(this.#closeReason);
+    else if (state !== "closed") this.#protocol.heartbeat.onDeadline(this, this.#host, queue);
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -271,37 +208,26 @@ export class EngineSession extends Emitter<SessionEvents>
    * The WebSocket that v4 frames may go to as they are: open, not mid-upgrade,
    * and no `packetCreate` listener that must see each packet. Null otherwise.
    */
-  #direct(): RawSocket | null {
-    const socket = this.#socket;
-    return socket && this.#state === "open" && this.#rawFrames &&
-        !this.hasListeners("packetCreate")
-      ? socket
+  #direct(): WebSocketTransport | null {
+    const ws = this.#ws;
+    return ws && ws.rawFrames && this.#state === "open" && !this.hasListeners("packetCreate")
+      ? ws
       : null;
-  }
-
-  /**
-   * Whether a WebSocket frame is compressed (permessage-deflate, where the
-   * runtime negotiated it): allowed by the sender and at least the threshold
-   * long, as the reference's ws decides.
-   */
-  #deflate(frame: string | Uint8Array, options: SendOptions | undefined): boolean {
-    const threshold = this.#host.options.deflateThreshold;
-    return threshold !== Infinity && options?.compress !== false && atLeastBytes(frame, threshold);
   }
 
   /** Queues one message, or a message prepared once for many sessions. */
   send(data: EngineData | PreparedMessage, options?: SendOptions): void {
     if (typeof data === "string") {
-      const socket = this.#direct();
-      if (socket) {
-        // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
-        const frame = "4" + data;
-        socket.send(frame, this.#deflate(frame, options));
-        return;
-      }
-      this.sendPacket({ type: "message", data }, options);
-    } else if (isPrepared(data)) this.#sendPrepared(data, options);
-    else this.sendPacket({ type: "message", data }, options);
+      const ws = this.#direct();
+      // WebSocket fast path: a v4 text message frame is "4" + data; no packet object.
+      if (ws) ws.write("4" + data, options);
+      else this.sendPacket({ type: "message", data }, options);
+    } else if (isPrepared(data)) {
+      const ws = this.#direct();
+      // A message framed once for many sessions: its v4 frame goes to the WebSocket as it is.
+      if (ws) ws.write(data.frame as Frame, options);
+      else this.sendPacket({ type: "message", data: data.data }, options);
+    } else this.sendPacket({ type: "message", data }, options);
   }
 
   /** Alias of {@linkcode EngineSession.send}, as engine.io names it. */
@@ -309,38 +235,19 @@ export class EngineSession extends Emitter<SessionEvents>
     this.send(data, options);
   }
 
-  /** A message framed once for many sessions: its v4 frame goes to the WebSocket as it is. */
-  #sendPrepared(message: PreparedMessage, options: SendOptions | undefined): void {
-    const socket = this.#direct();
-    if (socket) {
-      const frame = message.frame as string | Uint8Array<ArrayBuffer>;
-      socket.send(frame, this.#deflate(frame, options));
-      return;
-    }
-    this.sendPacket({ type: "message", data: message.data }, options);
-  }
-
   /** @internal Sends one packet: on the WebSocket, or queued for a poll or the upgrade. */
   sendPacket(packet: EnginePacket, options?: SendOptions): void {
     if (!this.#live()) return;
     if (this.hasListeners("packetCreate")) this.emit("packetCreate", packet);
-    const socket = this.#socket;
-    if (socket) {
-      const frame = this.#frame(packet);
-      socket.send(frame, this.#deflate(frame, options));
+    const ws = this.#ws;
+    if (ws) {
+      ws.writePacket(packet, options);
       return;
     }
     this.#enqueue(packet);
     // engine.io compresses a polling response when any of its packets allows it.
     if (options?.compress !== false) this.#queueCompress = true;
     this.#polling?.flush();
-  }
-
-  /** One packet as a frame of this session's WebSocket: binary as base64 text with `b64`. */
-  #frame(packet: EnginePacket): string | Uint8Array<ArrayBuffer> {
-    return (this.#base64 ? this.#protocol.frameText(packet) : this.#protocol.frame(packet)) as
-      | string
-      | Uint8Array<ArrayBuffer>;
   }
 
   #enqueue(packet: EnginePacket): void {
@@ -372,6 +279,11 @@ export class EngineSession extends Emitter<SessionEvents>
       this.end(this.#closeReason);
       return;
     }
+    this.#drained();
+  }
+
+  /** Every queued packet was written: the bare engine's listeners, then the layer above. */
+  #drained(): void {
     if (this.hasListeners("drain")) this.emit("drain");
     this.handler.onDrain?.();
   }
@@ -381,14 +293,14 @@ export class EngineSession extends Emitter<SessionEvents>
   /** Subscribes the WebSocket to an engine topic when published frames can reach it as they are. */
   subscribe(topic: string): boolean {
     const pubsub = this.#host.pubsub;
-    const socket = pubsub && this.#direct();
-    return socket ? pubsub.subscribe(socket, topic) : false;
+    const ws = pubsub && this.#direct();
+    return ws ? pubsub.subscribe(ws.socket, topic) : false;
   }
 
   /** Leaves an engine topic. */
   unsubscribe(topic: string): void {
-    const socket = this.#socket;
-    if (socket && this.#state === "open") this.#host.pubsub?.unsubscribe(socket, topic);
+    const ws = this.#ws;
+    if (ws && this.#state === "open") this.#host.pubsub?.unsubscribe(ws.socket, topic);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -396,7 +308,7 @@ export class EngineSession extends Emitter<SessionEvents>
   /** Closes the session, flushing what is queued first. */
   close(reason: EngineCloseReason = "forced close"): void {
     if (!this.#live()) return;
-    if (this.#transport === "websocket" && this.#socket) {
+    if (this.#ws) {
       this.end(reason);
       return;
     }
@@ -409,15 +321,13 @@ export class EngineSession extends Emitter<SessionEvents>
     probe?.socket.close(1000);
     if (this.#polling?.waiting) this.#polling.flush();
     else if (reason === "server shutting down") this.end(reason);
-    else {
-      // Give the client's next GET the chance to collect the close packet.
-      this.#closeTimer = setTimeout(() => this.end(reason), this.#host.options.pingTimeout);
-    }
+    // Give the client's next GET the chance to collect the close packet.
+    else this.#host.deadlines("close", this.#host.options.pingTimeout).set(this);
   }
 
   /**
    * @internal The transition to "closed", the only way out: releases every
-   * timer, poll and socket, then tells the layer above.
+   * deadline, poll and socket, then tells the layer above.
    */
   end(reason: EngineCloseReason, description?: unknown): void {
     if (this.#state === "closed") return;
@@ -428,9 +338,9 @@ export class EngineSession extends Emitter<SessionEvents>
     this.#queueCompress = false;
     const polling = this.#polling;
     if (polling?.waiting) polling.settle(this.#protocol.payload([{ type: "close" }], false), false);
-    const socket = this.#socket;
-    this.#socket = null;
-    if (socket) closeQuietly(socket, 1000);
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) closeQuietly(ws.socket, 1000);
     this.#host.release(this);
     try {
       this.handler.onClose(reason, description);
@@ -463,10 +373,10 @@ export class EngineSession extends Emitter<SessionEvents>
         this.emit("message", packet.data ?? "");
         return;
       case "pong":
-        this.#heartbeat?.onPong();
+        this.#protocol.heartbeat.onPong(this, this.#host);
         return;
       case "ping":
-        this.#heartbeat?.onPing(packet.data);
+        this.#protocol.heartbeat.onPing(this, this.#host, packet.data);
         return;
       case "close":
         // The client closes over polling: its pending GET returns a noop, as the reference's
@@ -502,9 +412,7 @@ export class EngineSession extends Emitter<SessionEvents>
       return;
     }
     if (initial) {
-      this.#socket = socket;
-      this.#base64 = this.#nextBase64;
-      this.#rawFrames = this.#v4Frames && !this.#base64;
+      this.#ws = this.#transportOf(socket, this.#nextBase64);
       this.#transition("open");
       return;
     }
@@ -518,6 +426,11 @@ export class EngineSession extends Emitter<SessionEvents>
     this.#transition("probing");
   }
 
+  #transportOf(socket: RawSocket, base64: boolean): WebSocketTransport {
+    const threshold = this.#host.options.deflateThreshold;
+    return new WebSocketTransport(socket, base64, this.#protocol, threshold);
+  }
+
   /**
    * @internal The engine is upgrading a WebSocket request of this session:
    * whether it asked for binary as base64 text (`b64` in its query).
@@ -528,10 +441,12 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** A frame arrived on one of this session's sockets. */
   onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
+    const ws = this.#ws;
     if (
-      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && socket === this.#socket &&
+      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && ws !== null &&
+      socket === ws.socket && ws.rawFrames &&
       // n UTF-16 units are at most 3n UTF-8 bytes: within the limit without counting them.
-      this.#v4Frames && data.length * 3 <= this.#host.options.maxHttpBufferSize &&
+      data.length * 3 <= this.#host.options.maxHttpBufferSize &&
       !this.hasListeners("packet") && !this.hasListeners("message")
     ) {
       // The usual frame, a v4 text message on the session's socket (which only an open session
@@ -546,12 +461,13 @@ export class EngineSession extends Emitter<SessionEvents>
 
   #onOtherMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
     if (!this.#live()) return;
+    const mine = socket === this.#ws?.socket;
     let packet: EnginePacket | typeof TOO_LARGE;
     try {
       packet = readFrame(this.#protocol, data, this.#host.options.maxHttpBufferSize);
     } catch (error) {
       if (!isProtocolError(error)) throw error;
-      if (socket === this.#socket) this.parseError(error);
+      if (mine) this.parseError(error);
       else if (this.#probe?.socket === socket) this.onProbeFailed(this.#probe, false);
       return;
     }
@@ -560,13 +476,13 @@ export class EngineSession extends Emitter<SessionEvents>
       // whole frame before we see it; on Bun the runtime's own maxPayloadLength (equal to this
       // limit, set by the Bun bridge) cuts such a message while reading, so this is Deno's path.
       closeQuietly(socket, 1009);
-      if (socket === this.#socket) {
-        this.#socket = null;
+      if (mine) {
+        this.#ws = null;
         this.fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
       }
       return;
     }
-    if (socket !== this.#socket) {
+    if (!mine) {
       if (this.#probe?.socket === socket) this.#probe.onPacket(packet, this.#protocol);
     } else if (packet.type === "close") {
       // A close packet over WebSocket ends nothing, as in the reference (its WebSocket transport
@@ -588,25 +504,17 @@ export class EngineSession extends Emitter<SessionEvents>
   onUpgraded(probe: UpgradeProbe): void {
     if (probe !== this.#probe) return;
     this.#transition("open");
-    const socket = this.#socket = probe.socket;
-    this.#base64 = probe.base64;
-    this.#rawFrames = this.#v4Frames && !this.#base64;
+    const ws = this.#ws = this.#transportOf(probe.socket, probe.base64);
     this.#transport = "websocket";
     this.#polling?.noop();
     this.emit("upgrade", "websocket");
     // The queue keeps one flag for all its packets: none is compressed if none allowed it.
     const options = this.#queueCompress ? undefined : NO_COMPRESSION;
     const queued = this.takeQueue();
-    for (const p of queued) {
-      const frame = this.#frame(p);
-      socket.send(frame, this.#deflate(frame, options));
-    }
+    for (const packet of queued) ws.writePacket(packet, options);
     // After the queue: published frames must not overtake what was queued before them.
     this.handler.onUpgrade?.();
-    if (queued.length > 0) {
-      if (this.hasListeners("drain")) this.emit("drain");
-      this.handler.onDrain?.();
-    }
+    if (queued.length > 0) this.#drained();
   }
 
   /** @internal The probe failed (its socket is closed) or timed out (a pending GET is served). */
@@ -619,8 +527,8 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** One of this session's sockets closed. */
   onSocketClose(socket: RawSocket, code?: number): void {
-    if (socket === this.#socket) {
-      this.#socket = null;
+    if (socket === this.#ws?.socket) {
+      this.#ws = null;
       // 1009: the runtime cut a message over maxHttpBufferSize while reading it (Bun), the
       // transport error the reference's ws reports for it.
       if (code === 1009) this.end("transport error", new Error("Max payload size exceeded"));

@@ -9,7 +9,6 @@
  * @module
  */
 
-import type { EngineData } from "../../protocol/engine_io.ts";
 import {
   decodePacketV3,
   decodePayloadV3,
@@ -18,8 +17,7 @@ import {
   encodePayloadV3,
 } from "../../protocol/engine_io_v3.ts";
 import type { SessionProtocol } from "./codec.ts";
-import type { DeadlineQueue } from "../../common/deadlines.ts";
-import { type Heartbeat, type HeartbeatHost, type HeartbeatSession, waitFor } from "./heartbeat.ts";
+import type { Heartbeat, HeartbeatHost, HeartbeatSession } from "./heartbeat.ts";
 
 const textDecoder = new TextDecoder();
 
@@ -27,48 +25,30 @@ const textDecoder = new TextDecoder();
  * v3's heartbeat: the client pings every `pingInterval`, the server answers
  * with a pong; silence for `pingInterval + pingTimeout` ends the session.
  */
-export class ClientPings implements Heartbeat {
-  #session: HeartbeatSession;
-  #host: HeartbeatHost;
-  /** Where the wait for the next ping is scheduled. */
-  #timeoutQueue: DeadlineQueue | null = null;
-
-  /** A heartbeat for `session`, not started. */
-  constructor(session: HeartbeatSession, host: HeartbeatHost) {
-    this.#session = session;
-    this.#host = host;
-  }
-
-  /** The first wait for the client's ping. */
-  start(): void {
-    this.#expectPing();
-  }
+export const CLIENT_PINGS: Heartbeat = {
+  start: expectPing,
 
   /** A ping: answered, and the wait starts again. */
-  onPing(data: EngineData | undefined): void {
-    this.#expectPing();
-    this.#session.sendPacket({ type: "pong", data });
-    this.#session.emit("heartbeat");
-  }
+  onPing(session, host, data) {
+    expectPing(session, host);
+    session.sendPacket({ type: "pong", data });
+    session.emit("heartbeat");
+  },
 
   /** v3 servers send no ping, so a pong means nothing. */
-  onPong(): void {}
+  onPong() {},
 
-  /** Removes the wait. */
-  stop(): void {
-    this.#timeoutQueue?.delete(this);
-  }
+  /** The client was silent too long. */
+  onDeadline(session) {
+    session.end("ping timeout");
+  },
+};
 
-  /** @internal The client was silent too long (the shared queues call this). */
-  onDeadline(queue: DeadlineQueue): void {
-    if (queue === this.#timeoutQueue) this.#session.end("ping timeout");
-  }
-
-  #expectPing(): void {
-    const options = this.#host.options;
-    const ms = options.pingInterval + options.pingTimeout;
-    this.#timeoutQueue = waitFor(this, this.#host, this.#timeoutQueue, ms);
-  }
+function expectPing(session: HeartbeatSession, host: HeartbeatHost): void {
+  const options = host.options;
+  // Cleared in every queue: the options may have changed since the last ping.
+  host.clearDeadlines(session);
+  host.deadlines("timeout", options.pingInterval + options.pingTimeout).set(session);
 }
 
 /** Engine.IO v3. */
@@ -85,5 +65,5 @@ export const PROTOCOL_V3: SessionProtocol = {
   // Not split here: a v3 payload that does not decode is dropped whole.
   decodablePrefix: () => [],
   maxPayload: () => undefined,
-  heartbeat: (session, host) => new ClientPings(session, host),
+  heartbeat: CLIENT_PINGS,
 };

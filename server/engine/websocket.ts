@@ -1,6 +1,8 @@
 /**
- * The WebSocket side of a session: reading a frame that is not the usual v4
- * text message (the size limit in bytes, the decode), and the upgrade probe
+ * The WebSocket side of a session: the socket it runs on and how frames are
+ * written to it (compression, base64 for clients without binary support),
+ * reading a frame that is not the usual v4 text message (the size limit in
+ * bytes, the decode), and the upgrade probe
  * of a long-polling session (spec: "Upgrade"): the client sends "2probe" on
  * the new socket and gets "3probe", the server answers the pending GET with
  * a noop so that the client pauses polling, then the client's "5" moves the
@@ -16,7 +18,58 @@
 import type { EnginePacket } from "../../protocol/engine_io.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { type SessionProtocol, utf8Length } from "./codec.ts";
+import { atLeastBytes } from "./compression.ts";
 import type { RawSocket } from "./socket.ts";
+import type { SendOptions } from "./types.ts";
+
+/** A frame as the runtime's socket takes it. */
+export type Frame = string | Uint8Array<ArrayBuffer>;
+
+/** The WebSocket a session runs on, and how its frames are written. */
+export class WebSocketTransport {
+  /** The runtime's socket. */
+  readonly socket: RawSocket;
+  /**
+   * Binary goes as base64 text ("b" + base64): the socket's request had `b64`
+   * in the query (a client's `forceBase64`), as engine.io's transports do
+   * without `supportsBinary`.
+   */
+  readonly base64: boolean;
+  /** Frames built once as v4 (a prepared broadcast, a publish) go to this socket as they are. */
+  readonly rawFrames: boolean;
+  #protocol: SessionProtocol;
+  /** Frames at least this long are compressed, where the runtime negotiated it (ws's rule). */
+  #threshold: number;
+
+  /** The transport of `socket`, whose request asked for base64 or not. */
+  constructor(socket: RawSocket, base64: boolean, protocol: SessionProtocol, threshold: number) {
+    this.socket = socket;
+    this.base64 = base64;
+    this.rawFrames = protocol.v4Frames && !base64;
+    this.#protocol = protocol;
+    this.#threshold = threshold;
+  }
+
+  /** One packet as a frame of this socket: binary as base64 text with `b64`. */
+  frame(packet: EnginePacket): Frame {
+    const protocol = this.#protocol;
+    return (this.base64 ? protocol.frameText(packet) : protocol.frame(packet)) as Frame;
+  }
+
+  /** Writes one frame, compressed when the sender allows it and it is long enough. */
+  write(frame: Frame, options: SendOptions | undefined): void {
+    const threshold = this.#threshold;
+    this.socket.send(
+      frame,
+      threshold !== Infinity && options?.compress !== false && atLeastBytes(frame, threshold),
+    );
+  }
+
+  /** Writes one packet. */
+  writePacket(packet: EnginePacket, options: SendOptions | undefined): void {
+    this.write(this.frame(packet), options);
+  }
+}
 
 /** What a probe reports to its session. */
 export interface ProbeSession {
