@@ -27,6 +27,7 @@
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { decodeMsgpack, encodeMsgpack } from "../../protocol/msgpack.ts";
 import type { Room, SessionToPersist } from "../adapter.ts";
+import { MessageType } from "./cluster_messages.ts";
 import { replyText } from "./wire.ts";
 
 /** A message between nodes as one stream entry carries it (a `ClusterMessage`'s shape). */
@@ -58,12 +59,14 @@ export class StreamFormatError extends SyntaxError {
   }
 }
 
-/**
- * The message types whose data may hold binary values (socket.io-adapter's
- * BROADCAST, FETCH_SOCKETS_RESPONSE, SERVER_SIDE_EMIT,
- * SERVER_SIDE_EMIT_RESPONSE, BROADCAST_ACK): only these go as MessagePack.
- */
-const MAY_CARRY_BINARY: ReadonlySet<number> = new Set([3, 8, 9, 10, 12]);
+/** The message types whose data may hold binary values: only these go as MessagePack. */
+const MAY_CARRY_BINARY: ReadonlySet<number> = new Set([
+  MessageType.BROADCAST,
+  MessageType.FETCH_SOCKETS_RESPONSE,
+  MessageType.SERVER_SIDE_EMIT,
+  MessageType.SERVER_SIDE_EMIT_RESPONSE,
+  MessageType.BROADCAST_ACK,
+]);
 
 /**
  * The fields of the stream entry for `message`, as a flat name/value list

@@ -1,14 +1,17 @@
-// The Redis streams adapter and its transport on a REAL redis-server (tests/redis_server.ts).
-// A node is cut from Redis through a TCP proxy that drops its connections and refuses new ones.
+// deno-lint-ignore-file no-explicit-any
+// The Redis streams adapter: webio servers in this process, each with its own built-in client,
+// on a REAL redis-server (tests/redis_server.ts). A node is cut from Redis through a TCP proxy
+// that drops its connections and refuses new ones. The transport alone is tested in
+// streams_transport_test.ts; a mixed cluster with Node socket.io in tests/interop/.
 import assert from "node:assert/strict";
 import net from "node:net";
-import { deferred, test, until, withTimeout } from "../../tests/harness.ts";
+import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
+import { serve, type TestServer } from "../../tests/serve.ts";
 import { withRedis } from "../../tests/redis_server.ts";
+import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
+import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
 import { RedisClient } from "./client.ts";
-import type { RedisAdapterError } from "./errors.ts";
-import { encodeStreamMessage, type StreamEntry } from "./streams_codec.ts";
-import { StreamSessions } from "./streams_sessions.ts";
-import { StreamsTransport, type StreamsTransportOptions } from "./streams_transport.ts";
+import { createRedisStreamsAdapter, type RedisStreamsAdapter } from "./streams.ts";
 
 /** A TCP proxy to Redis that can cut every connection through it and refuse new ones. */
 class CutProxy {
@@ -65,89 +68,191 @@ class CutProxy {
   }
 }
 
+interface Node {
+  io: Server;
+  http: TestServer;
+  errors: Error[];
+}
+
+/** `count` servers on the stream; node i reaches Redis on `redisPorts[i]` (a proxy) when given. */
+async function cluster(
+  redisPort: number,
+  count: number,
+  options: ServerOptions = {},
+  redisPorts: number[] = [],
+) {
+  const nodes: Node[] = [];
+  const clients: ClientSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    const errors: Error[] = [];
+    const io = new Server({
+      pingInterval: 1000,
+      pingTimeout: 500,
+      adapter: createRedisStreamsAdapter({
+        port: redisPorts[i] ?? redisPort,
+        reconnectMaxDelay: 200,
+        heartbeatInterval: 300,
+        heartbeatTimeout: 5000,
+        requestsTimeout: 2000,
+        blockTime: 1000,
+      }),
+      ...options,
+    });
+    io.onError = (error) => errors.push(error);
+    nodes.push({ io, http: await serve(io.handler()), errors });
+  }
+  await Promise.all(nodes.map((n) => adapter(n).ready));
+  await until(
+    async () =>
+      (await Promise.all(nodes.map((n) => adapter(n).serverCount()))).every((c) => c === count),
+    3000,
+    "the nodes count each other",
+  );
+  const connected = async (node: number, opts: Record<string, unknown> = {}) => {
+    const c = connect(nodes[node].http.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["websocket"],
+      ...opts,
+    });
+    clients.push(c);
+    await nextEvent(c, "connect", 3000);
+    return c;
+  };
+  const close = async () => {
+    for (const c of clients) c.disconnect();
+    await until(
+      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
+      3000,
+      "clients closed",
+    );
+    for (const n of nodes) {
+      await n.io.close();
+      await n.http.close();
+    }
+  };
+  return { nodes, clients, connected, close };
+}
+
+function adapter(node: Node): RedisStreamsAdapter {
+  return node.io.of("/").adapter as RedisStreamsAdapter;
+}
+
+/** Collects `event` on each client. */
+function collect(clients: ClientSocket[], event: string) {
+  const got = clients.map(() => [] as unknown[][]);
+  clients.forEach((c, i) => c.on(event, (...args: unknown[]) => got[i].push(args)));
+  return got;
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const STREAM: StreamsTransportOptions = {
-  streamName: "test-stream",
-  maxLen: 10_000,
-  readCount: 10,
-  blockTime: 500,
-};
-
-/** A transport on its own two clients (the reader through `readerPort`), collecting entries. */
-async function transport(port: number, readerPort = port, options = STREAM) {
-  const writer = new RedisClient({ port });
-  const reader = new RedisClient({ port: readerPort, reconnectMaxDelay: 200 });
-  await Promise.all([writer.connect(), reader.connect()]);
-  const entries: StreamEntry[] = [];
-  const errors: RedisAdapterError[] = [];
-  const t = new StreamsTransport((a) => writer.send(a), (a) => reader.send(a), options, {
-    onEntry: (entry) => entries.push(entry),
-    onError: (error) => errors.push(error),
-  });
-  const close = async () => {
-    t.stop();
-    await Promise.all([writer.close(), reader.close()]);
-    await t.ended;
-  };
-  return { t, writer, entries, errors, close };
-}
-
-test("streams transport: entries published after start are read once, in order", async () => {
+test("redis streams: broadcasts to all, rooms and except reach each member once", async () => {
   await withRedis(async (port) => {
-    const a = await transport(port);
-    const b = await transport(port);
+    const ctx = await cluster(port, 2);
     try {
-      // Entries from before the start are not read: reading starts at the stream's end.
-      await a.t.publish(["n", "old"]);
-      await Promise.all([a.t.start(), b.t.start()]);
-      const ids: string[] = [];
-      for (let i = 0; i < 25; i++) ids.push(await a.t.publish(["n", String(i), "x", "é"]));
-      await until(() => b.entries.length === 25 && a.entries.length === 25, 3000, "25 entries");
-      assert.deepEqual(b.entries.map((e) => e.id), ids);
-      assert.deepEqual(b.entries.map((e) => e.fields.n), ids.map((_, i) => String(i)));
-      assert.equal(b.entries[0].fields.x, "é");
-      assert.equal(b.t.offset, ids[24]);
-      assert.deepEqual((await a.t.range(ids[3], ids[5], 10)).map((e) => e.id), ids.slice(3, 6));
-      assert.deepEqual([...a.errors, ...b.errors], []);
+      const clients = await Promise.all([0, 1, 0, 1].map((n) => ctx.connected(n)));
+      for (const i of [0, 1]) ctx.nodes[i].io.of("/").sockets.get(clients[i].id!)!.join("news");
+      const news = collect(clients, "news");
+      const all = collect(clients, "all");
+      ctx.nodes[1].io.to("news").emit("news", "n1");
+      ctx.nodes[0].io.except("news").emit("all", "a1");
+      ctx.nodes[0].io.emit("all", "a2", new Uint8Array([1, 2, 3]));
+      const barrier = collect(clients, "barrier");
+      ctx.nodes[1].io.emit("barrier");
+      await until(() => barrier.every((g) => g.length === 1), 3000, "barrier");
+      await until(() => all.every((g, i) => g.length === (i < 2 ? 1 : 2)), 3000, "all");
+      assert.deepEqual(news.map((g) => g.length), [1, 1, 0, 0]);
+      assert.deepEqual(news[0][0], ["n1"]);
+      assert.deepEqual(all.map((g) => g.length), [1, 1, 2, 2]);
+      const binary = all[1].find((args) => args[0] === "a2")!;
+      assert.deepEqual([...new Uint8Array(binary[1] as ArrayBuffer)], [1, 2, 3]);
+      // `local` stays on its node.
+      const local = collect(clients, "local");
+      ctx.nodes[0].io.local.emit("local");
+      ctx.nodes[0].io.emit("barrier");
+      await until(() => barrier.every((g) => g.length === 2), 3000, "second barrier");
+      assert.deepEqual(local.map((g) => g.length), [1, 0, 1, 0]);
+      assert.deepEqual(ctx.nodes.flatMap((n) => n.errors), []);
     } finally {
-      await a.close();
-      await b.close();
+      await ctx.close();
+    }
+  });
+});
+
+test("redis streams: fetchSockets, serverSideEmit with acks, broadcast acks, server count", async () => {
+  await withRedis(async (port) => {
+    const ctx = await cluster(port, 2);
+    try {
+      const [c0, c1] = await Promise.all([ctx.connected(0), ctx.connected(1)]);
+      ctx.nodes[1].io.of("/").sockets.get(c1.id!)!.join("room-1");
+      ctx.nodes[1].io.of("/").sockets.get(c1.id!)!.data = { user: "u1" };
+      const sockets = await ctx.nodes[0].io.fetchSockets();
+      assert.deepEqual(sockets.map((s) => s.id).sort(), [c0.id, c1.id].sort());
+      const remote = (await ctx.nodes[0].io.in("room-1").fetchSockets()) as any[];
+      assert.deepEqual(remote.map((s) => [s.id, s.data]), [[c1.id, { user: "u1" }]]);
+      assert.ok(new Set(remote[0].rooms).has("room-1"));
+      // socketsJoin from node 0 reaches node 1's socket.
+      ctx.nodes[0].io.socketsJoin("joined");
+      await until(
+        async () => (await ctx.nodes[1].io.in("joined").fetchSockets()).length === 2,
+        3000,
+        "joined",
+      );
+      // serverSideEmit, with and without acks.
+      const got: unknown[] = [];
+      ctx.nodes[1].io.on("hello" as any, (v: unknown, ack?: (r: string) => void) => {
+        got.push(v);
+        ack?.("from 1");
+      });
+      ctx.nodes[0].io.serverSideEmit("hello", "x");
+      await until(() => got.length === 1, 3000, "serverSideEmit");
+      assert.deepEqual(await ctx.nodes[0].io.serverSideEmitWithAck("hello", "y"), ["from 1"]);
+      // Broadcast acks gathered from both nodes' clients.
+      c0.on("q", (ack: (v: string) => void) => ack("c0"));
+      c1.on("q", (ack: (v: string) => void) => ack("c1"));
+      const answers = await ctx.nodes[1].io.timeout(2000).emitWithAck("q") as string[];
+      assert.deepEqual([...answers].sort(), ["c0", "c1"]);
+      // A node that closes says goodbye: the other counts one server again.
+      assert.equal(await adapter(ctx.nodes[0]).serverCount(), 2);
+      await ctx.nodes[1].io.close();
+      await until(async () => await adapter(ctx.nodes[0]).serverCount() === 1, 3000, "goodbye");
+      assert.deepEqual(ctx.nodes.flatMap((n) => n.errors), []);
+    } finally {
+      await ctx.close();
     }
   });
 });
 
 test(
-  "streams transport: a reader cut from Redis for 2 s gets every missed entry once, in order",
+  "redis streams: a node cut from Redis for 2 s gets the 100 packets it missed, in order, once",
   async () => {
     await withRedis(async (port) => {
       const proxy = await CutProxy.start(port);
-      const writer = await transport(port);
-      const cut = await transport(port, proxy.port);
+      const ctx = await cluster(port, 2, {}, [port, proxy.port]);
       try {
-        await cut.t.start();
-        await writer.t.publish(["n", "0"]);
-        await until(() => cut.entries.length === 1, 3000, "first entry");
+        const [, away] = await Promise.all([ctx.connected(0), ctx.connected(1)]);
+        const got: number[] = [];
+        away.on("n", (n: number) => got.push(n));
+        ctx.nodes[0].io.emit("n", 0);
+        await until(() => got.length === 1, 3000, "before the cut");
         proxy.cut();
-        await until(() => cut.errors.length === 1, 3000, "the outage reported");
-        assert.equal(cut.errors[0].operation, "read");
+        await until(() => ctx.nodes[1].errors.length > 0, 3000, "the cut reported");
         const outage = delay(2000);
-        for (let i = 1; i <= 100; i++) await writer.t.publish(["n", String(i)]);
+        for (let i = 1; i <= 100; i++) ctx.nodes[0].io.emit("n", i);
         await outage;
-        assert.equal(cut.entries.length, 1);
+        assert.deepEqual(got, [0]);
         proxy.restore();
-        await until(() => cut.entries.length === 101, 5000, "caught up");
-        assert.deepEqual(cut.entries.map((e) => Number(e.fields.n)), [...Array(101).keys()]);
-        // One report per outage, however many retries it took; reading again.
-        assert.equal(cut.errors.length, 1);
-        assert.equal(cut.t.state, "reading");
-        await writer.t.publish(["n", "101"]);
-        await until(() => cut.entries.length === 102, 3000, "after the outage");
+        await until(() => got.length === 101, 5000, "caught up");
+        ctx.nodes[0].io.emit("n", 101);
+        await until(() => got.length === 102, 3000, "after the cut");
+        assert.deepEqual(got, [...Array(102).keys()]);
+        assert.ok(ctx.nodes[1].errors.every((e) => e.name === "RedisAdapterError"));
+        assert.deepEqual(ctx.nodes[0].errors, []);
       } finally {
-        await writer.close();
-        await cut.close();
+        await ctx.close();
         await proxy.close();
       }
     });
@@ -155,98 +260,117 @@ test(
   { sanitize: false, timeout: 20_000 },
 );
 
-test("streams transport: MAXLEN ~ keeps the stream near maxLen", async () => {
+test("redis streams: connection state recovery on another node, with the missed packets", async () => {
   await withRedis(async (port) => {
-    const a = await transport(port, port, { ...STREAM, maxLen: 100 });
+    const ctx = await cluster(port, 2, {
+      connectionStateRecovery: { maxDisconnectionDuration: 5000 },
+    });
+    // One address in front of both nodes, switched by the test: the client comes back elsewhere.
+    const handlers = ctx.nodes.map((n) => n.io.handler());
+    let target = 0;
+    const front = ((request: Request, context?: unknown) =>
+      handlers[target](request, context)) as ServeHandler;
+    front.fetch = front;
+    front.websocket = handlers[0].websocket;
+    const http = await serve(front);
+    const client = connect(http.url, {
+      forceNew: true,
+      transports: ["websocket"],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 50,
+    });
+    const redis = new RedisClient({ port });
     try {
-      for (let i = 0; i < 1000; i++) void a.t.publish(["n", String(i)]);
-      await a.t.publish(["n", "last"]);
-      const length = Number(await a.writer.send(["XLEN", STREAM.streamName]));
-      // Almost exact trimming removes whole nodes of 100 entries (stream-node-max-entries).
-      assert.ok(length >= 100 && length <= 200, `length ${length}`);
+      await redis.connect();
+      await nextEvent(client, "connect", 3000);
+      const id = client.id;
+      const socket = ctx.nodes[0].io.of("/").sockets.get(id!)!;
+      socket.join("room");
+      const seen: unknown[] = [];
+      client.on("msg", (v: unknown) => seen.push(v));
+      ctx.nodes[1].io.to("room").emit("msg", 1);
+      await until(() => seen.length === 1, 3000, "first message");
+      // The transport drops; node 1 takes over while the client is away.
+      target = 1;
+      const away = nextEvent(client, "connect", 5000);
+      socket.conn.close();
+      await nextEvent(client, "disconnect", 3000);
+      ctx.nodes[0].io.to("room").emit("msg", 2);
+      ctx.nodes[1].io.emit("msg", 3);
+      ctx.nodes[1].io.to("elsewhere").emit("msg", 99);
+      ctx.nodes[0].io.except("room").emit("msg", 98);
+      await away;
+      assert.equal(client.recovered, true);
+      assert.equal(client.id, id);
+      await until(() => seen.length === 3, 3000, "missed messages");
+      // Both orders are possible between nodes; each node's own emits keep theirs.
+      assert.deepEqual([...seen].sort(), [1, 2, 3]);
+      const restored = ctx.nodes[1].io.of("/").sockets.get(id!)!;
+      assert.equal(restored.recovered, true);
+      assert.ok(restored.rooms.has("room"));
+      // The session was taken from Redis: nothing left under its key.
+      const keys = await redis.send(["KEYS", "sio:session:*"]);
+      assert.deepEqual(keys, []);
     } finally {
-      await a.close();
+      client.disconnect();
+      await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
+      await redis.close();
+      await http.close();
+      await ctx.close();
     }
   });
 });
 
-test("streams transport: stop ends the loop and releases its retry timer", async () => {
+test("redis streams: MAXLEN bounds the stream; a bad offset restores nothing", async () => {
   await withRedis(async (port) => {
-    const a = await transport(port);
-    await a.t.start();
-    assert.equal(a.t.state, "reading");
-    // Redis gone: the loop retries on a timer until stopped.
-    await a.writer.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
-    await until(() => a.errors.length === 1, 3000, "failure reported");
-    await a.close();
-    assert.equal(a.t.state, "stopped");
+    const io = new Server({
+      adapter: createRedisStreamsAdapter({ port, maxLen: 100, streamName: "bounded" }),
+      connectionStateRecovery: {},
+    });
+    const redis = new RedisClient({ port });
+    try {
+      await redis.connect();
+      await adapter({ io } as Node).ready;
+      for (let i = 0; i < 1000; i++) io.emit("n", i);
+      await until(
+        async () => {
+          const last = await redis.send(["XREVRANGE", "bounded", "+", "-", "COUNT", "1"]) as any;
+          return last.length === 1 && String(last[0][1]).includes("999");
+        },
+        5000,
+        "all published",
+      );
+      const length = Number(await redis.send(["XLEN", "bounded"]));
+      assert.ok(length >= 100 && length <= 200, `length ${length}`);
+      assert.equal(await adapter({ io } as Node).restoreSession("pid", "nope"), null);
+    } finally {
+      await redis.close();
+      await io.close();
+    }
   });
 });
 
-test("streams sessions: stored with an expiry, restored once with the broadcasts it missed", async () => {
+test("redis streams: the client forms of createRedisStreamsAdapter", async () => {
+  assert.throws(
+    () => createRedisStreamsAdapter(new RedisClient({ port: 1 }), {}),
+    /readClient/,
+  );
+  assert.throws(() => createRedisStreamsAdapter({ send: () => {} }, {}), TypeError);
   await withRedis(async (port) => {
-    const a = await transport(port);
-    const sessions = new StreamSessions(
-      (args) => a.writer.send(args),
-      a.t,
-      "sio:session:",
-      "/",
-      (error) => a.errors.push(error),
-    );
-    const broadcast = (data: unknown[], opts: Record<string, unknown> = {}, extra = {}) =>
-      a.t.publish(encodeStreamMessage({
-        uid: "other",
-        nsp: "/",
-        type: 3,
-        data: {
-          packet: { type: 2, data, nsp: "/" },
-          opts: { rooms: [], except: [], flags: {}, ...opts },
-          ...extra,
-        },
-      }));
+    const [command, reader] = [new RedisClient({ port }), new RedisClient({ port })];
+    await Promise.all([command.connect(), reader.connect()]);
+    const a = new Server({ adapter: createRedisStreamsAdapter(command, { readClient: reader }) });
+    const b = new Server({ adapter: createRedisStreamsAdapter({ port, heartbeatInterval: 200 }) });
     try {
-      const offset = await broadcast(["seen"]);
-      const ids = [
-        await broadcast(["toRoom", 1], { rooms: ["r"] }),
-        await broadcast(["toOther"], { rooms: ["other"] }),
-        await broadcast(["exceptRoom"], { except: ["r"] }),
-        await broadcast(["withAck"], {}, { requestId: "q1" }),
-        await broadcast(["volatile"], { flags: { volatile: true } }),
-        await a.t.publish(encodeStreamMessage({ uid: "x", nsp: "/", type: 2 })),
-        await a.t.publish(
-          encodeStreamMessage({
-            uid: "x",
-            nsp: "/chat",
-            type: 3,
-            data: { packet: { type: 2, data: ["otherNsp"] }, opts: { rooms: [], except: [] } },
-          }),
-        ),
-        await broadcast(["binary", new Uint8Array([7, 8])]),
-      ];
-      sessions.persist({ sid: "s1", pid: "p1", rooms: ["s1", "r"], data: { user: "u" } }, 5000);
-      await until(async () => await a.writer.send(["EXISTS", "sio:session:p1"]) === 1, 2000, "set");
-      const ttl = Number(await a.writer.send(["PTTL", "sio:session:p1"]));
-      assert.ok(ttl > 0 && ttl <= 5000, `ttl ${ttl}`);
-      // A malformed or unknown offset restores nothing and leaves the session in place.
-      assert.equal(await sessions.restore("p1", "not-an-id"), null);
-      assert.equal(await a.writer.send(["EXISTS", "sio:session:p1"]), 1);
-      const session = await sessions.restore("p1", offset);
-      assert.deepEqual(session, {
-        sid: "s1",
-        pid: "p1",
-        rooms: ["s1", "r"],
-        data: { user: "u" },
-        missedPackets: [["toRoom", 1, ids[0]], ["binary", new Uint8Array([7, 8]), ids[7]]],
-      });
-      // Taken once.
-      assert.equal(await sessions.restore("p1", offset), null);
-      // An offset no longer in the stream (trimmed away) cannot be restored from.
-      sessions.persist({ sid: "s2", pid: "p2", rooms: [], data: null }, 5000);
-      await until(async () => await a.writer.send(["EXISTS", "sio:session:p2"]) === 1, 2000, "set");
-      assert.equal(await sessions.restore("p2", "1-0"), null);
-      assert.deepEqual(a.errors, []);
+      await Promise.all([a, b].map((io) => adapter({ io } as Node).ready));
+      const got = deferred<unknown>();
+      a.on("ping" as any, (v: unknown) => got.resolve(v));
+      b.serverSideEmit("ping", { from: "b" });
+      assert.deepEqual(await withTimeout(got.promise, 3000, "ping"), { from: "b" });
     } finally {
       await a.close();
+      await b.close();
+      await Promise.all([command.close(), reader.close()]);
     }
   });
 });
