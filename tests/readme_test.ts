@@ -15,7 +15,7 @@ const MOD = new URL("../mod.ts", import.meta.url).href;
 function snippet(heading: string): string {
   const at = README.indexOf(`### ${heading}`);
   assert.ok(at !== -1, `README has no "${heading}" quick start`);
-  const start = README.indexOf("```ts\n", at) + 6;
+  const start = README.indexOf("\n", README.indexOf("```ts", at)) + 1;
   return README.slice(start, README.indexOf("```", start));
 }
 
@@ -74,3 +74,30 @@ test(
   },
   { timeout: 30_000 },
 );
+
+test(
+  "README quick starts: the default export serves under `deno serve`",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "webio-readme-"));
+    writeFileSync(
+      join(dir, "server.ts"),
+      adapt(snippet("Default export: `deno serve` and Bun"), 0),
+    );
+    const server = await startServer(join(dir, "server.ts"), { runtime: "deno", denoServe: true });
+    try {
+      const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+      assert.equal((await res.text())[0], "0");
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  { timeout: 30_000 },
+);
+
+test("README quick starts: the Hono route is the one examples/hono/app.ts runs", () => {
+  const app = readFileSync(new URL("../examples/hono/app.ts", import.meta.url), "utf8");
+  const route = snippet("With a framework: Hono").split("\n").find((l) => l.startsWith("app.all("));
+  assert.ok(route, "the README's Hono quick start has an app.all route");
+  assert.ok(app.split("\n").includes(route), `examples/hono/app.ts has: ${route}`);
+});
