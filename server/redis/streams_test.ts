@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
 import { serve, type TestServer } from "../../tests/serve.ts";
-import { withRedis } from "../../tests/redis_server.ts";
+import { freePort, RedisServer, withRedis } from "../../tests/redis_server.ts";
 import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
 import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
 import { RedisClient } from "./client.ts";
@@ -374,3 +374,34 @@ test("redis streams: the client forms of createRedisStreamsAdapter", async () =>
     }
   });
 });
+
+test(
+  "redis streams: Redis down at the start is reported; the node joins once it is up",
+  async () => {
+    const port = await freePort();
+    const errors: Error[] = [];
+    const options = { port, reconnectMaxDelay: 200, heartbeatInterval: 200, connectTimeout: 500 };
+    const a = new Server({ adapter: createRedisStreamsAdapter(options) });
+    a.onError = (error) => errors.push(error);
+    let b: Server | null = null;
+    let redis: RedisServer | null = null;
+    try {
+      await until(() => errors.length > 0, 3000, "the failure reported");
+      assert.ok(errors.every((e) => e.name === "RedisAdapterError"), String(errors));
+      redis = await RedisServer.start(port);
+      b = new Server({ adapter: createRedisStreamsAdapter(options) });
+      await adapter({ io: b } as Node).ready;
+      await until(async () => await a.of("/").adapter.serverCount() === 2, 5000, "a counts b");
+      await until(async () => await b!.of("/").adapter.serverCount() === 2, 5000, "b counts a");
+      const got = deferred<unknown>();
+      a.on("ping" as any, (v: unknown) => got.resolve(v));
+      b.serverSideEmit("ping", "up");
+      assert.equal(await withTimeout(got.promise, 3000, "ping"), "up");
+    } finally {
+      await a.close();
+      await b?.close();
+      await redis?.stop();
+    }
+  },
+  { timeout: 20_000 },
+);
