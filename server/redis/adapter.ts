@@ -8,10 +8,9 @@
  * theirs `answers.ts`'s; `createRedisAdapter`, which makes the adapters of a
  * server and their clients, is `factory.ts`'s.
  *
- * With `sharded: true` the same messages travel over Redis 7 sharded pub/sub
- * (`SPUBLISH`/`SSUBSCRIBE`), which has no patterns: a node subscribes to the
- * channel of each public room it hosts, and counts servers with
- * `PUBSUB SHARDNUMSUB`.
+ * With `sharded: true`, `createRedisAdapter` makes a `ShardedRedisAdapter`
+ * (`sharded.ts`) instead: npm `createShardedAdapter`'s protocol over Redis 7
+ * sharded pub/sub.
  *
  * ## Connection state recovery across nodes
  * Every node receives every broadcast (the pattern subscription), so each
@@ -38,6 +37,7 @@ import { randomId } from "../../common/ids.ts";
 import { Answers, type LocalNode } from "./answers.ts";
 import { RedisAdapterError } from "./errors.ts";
 import type { NormalizedRedisClient } from "./normalize.ts";
+import type { ShardedSubscriptionMode } from "./sharded.ts";
 import { PubSub } from "./pubsub.ts";
 import { type RequestDone, Requests } from "./requests.ts";
 import { RedisSessions, type StoredSession } from "./sessions.ts";
@@ -62,8 +62,16 @@ export interface RedisAdapterOptions {
   requestsTimeout?: number;
   /** Answer on the requester's own response channel (as the npm adapter's option). @default false */
   publishOnSpecificResponseChannel?: boolean;
-  /** Use Redis 7 sharded pub/sub. @default false */
+  /**
+   * Use Redis 7 sharded pub/sub: `createRedisAdapter` then makes a
+   * `ShardedRedisAdapter` (`sharded.ts`), wire-compatible with npm
+   * `createShardedAdapter`, not this class. @default false
+   */
   sharded?: boolean;
+  /** With `sharded`: which rooms get a channel of their own. @default "dynamic" */
+  subscriptionMode?: ShardedSubscriptionMode;
+  /** With `sharded`: the channel prefix (npm `createShardedAdapter`'s name). @default key */
+  channelPrefix?: string;
 }
 
 /**
@@ -76,7 +84,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   readonly uid: string = randomId(6);
   /** Resolves when the subscriptions are in place. */
   readonly ready: Promise<void>;
-  #opts: Required<Omit<RedisAdapterOptions, "key">>;
+  #opts: { requestsTimeout: number; publishOnSpecificResponseChannel: boolean };
   #channels: Channels;
   #requests: Requests;
   #pubsub: PubSub;
@@ -92,6 +100,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
    * @param sub The client used to subscribe (may be `pub` for our own client).
    * @param opts Options.
    * @param onRelease Called once when the adapter closes.
+   * @throws {TypeError} With `sharded: true` (that is `ShardedRedisAdapter`'s).
    */
   constructor(
     nsp: AdapterNamespace,
@@ -101,16 +110,20 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     onRelease: () => void = () => {},
   ) {
     super(nsp);
+    if (opts.sharded) {
+      throw new TypeError(
+        "Cannot make a RedisAdapter with sharded: true: use createRedisAdapter or ShardedRedisAdapter",
+      );
+    }
     this.#onRelease = onRelease;
     this.#opts = {
       requestsTimeout: opts.requestsTimeout ?? 5000,
       publishOnSpecificResponseChannel: opts.publishOnSpecificResponseChannel ?? false,
-      sharded: opts.sharded ?? false,
     };
     this.#channels = new Channels(opts.key ?? "socket.io", nsp.name, this.uid);
     this.#requests = new Requests(this.#opts.requestsTimeout);
     const onError = (error: RedisAdapterError) => this.emit("error", error);
-    this.#pubsub = new PubSub(pub, sub, this.#channels, this.#opts.sharded, {
+    this.#pubsub = new PubSub(pub, sub, this.#channels, {
       onBroadcast: (message, channel) => this.#onMessage(message, channel),
       onRequest: (message, channel) => this.#answers.receive(message, channel),
       onError,
@@ -124,13 +137,6 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     });
     this.#sessions = new RedisSessions(pub, this.#channels, onError);
     this.ready = new Promise((resolve) => this.#readyResolve = resolve);
-    if (this.#opts.sharded && !nsp.recovery) {
-      // Sharded pub/sub has no patterns: follow the public rooms this node hosts.
-      this.on("create-room", (room) => {
-        if (!this.sids.has(room) && !this.#closed) this.#pubsub.followRoom(room);
-      });
-      this.on("delete-room", (room) => this.#pubsub.unfollowRoom(room));
-    }
   }
 
   /** Subscribes to the channels; rejects (and reports) when Redis refuses. */
@@ -162,7 +168,7 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
     packet.nsp = this.nsp.name;
     const offset = this.keepForRecovery(packet, opts);
     if (!opts.flags?.local) {
-      const channel = opts.rooms.size === 1 && this.#usesRoomChannel()
+      const channel = opts.rooms.size === 1
         ? this.#channels.room(opts.rooms.values().next().value as Room)
         : this.#channels.broadcast;
       this.#pubsub.publish(channel, encodeBroadcast(this.uid, packet, opts, offset), "broadcast");
@@ -351,12 +357,6 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
       JSON.stringify({ uid: this.uid, ...body }),
       "command",
     );
-  }
-
-  #usesRoomChannel(): boolean {
-    // Sharded mode only publishes to rooms others may follow; with recovery, every node must
-    // see every packet, so everything goes to the namespace channel.
-    return !this.#opts.sharded || !this.nsp.recovery;
   }
 
   /** This node's own operations (the in-memory adapter's), with which it answers the others. */
