@@ -10,6 +10,20 @@ import type { AdapterNamespace } from "../adapter.ts";
 import { RedisAdapter, type RedisAdapterOptions } from "./adapter.ts";
 import { RedisClient, type RedisClientOptions } from "./client.ts";
 import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
+import { ShardedRedisAdapter } from "./sharded.ts";
+
+/** The adapter `options` ask for: `sharded: true` is npm `createShardedAdapter`'s protocol. */
+function newAdapter(
+  nsp: AdapterNamespace,
+  pub: NormalizedRedisClient,
+  sub: NormalizedRedisClient,
+  options: RedisAdapterOptions = {},
+  onRelease?: () => void,
+): RedisAdapter | ShardedRedisAdapter {
+  if (!options.sharded) return new RedisAdapter(nsp, pub, sub, options, onRelease);
+  const channelPrefix = options.channelPrefix ?? options.key;
+  return new ShardedRedisAdapter(nsp, pub, sub, { ...options, channelPrefix }, onRelease);
+}
 
 /** Options of the built-in client form of {@linkcode createRedisAdapter}. */
 export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisClientOptions {}
@@ -34,21 +48,21 @@ export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisCl
  */
 export function createRedisAdapter(
   options?: RedisAdapterConnectOptions,
-): (nsp: AdapterNamespace) => RedisAdapter;
+): (nsp: AdapterNamespace) => RedisAdapter | ShardedRedisAdapter;
 export function createRedisAdapter(
   pubClient: unknown,
   subClient: unknown,
   options?: RedisAdapterOptions,
-): (nsp: AdapterNamespace) => RedisAdapter;
+): (nsp: AdapterNamespace) => RedisAdapter | ShardedRedisAdapter;
 export function createRedisAdapter(
   first: unknown = {},
   subClient?: unknown,
   options?: RedisAdapterOptions,
-): (nsp: AdapterNamespace) => RedisAdapter {
+): (nsp: AdapterNamespace) => RedisAdapter | ShardedRedisAdapter {
   if (subClient !== undefined) {
     const pub = normalizeRedisClient(first);
     const sub = subClient === first ? pub : normalizeRedisClient(subClient);
-    return (nsp) => new RedisAdapter(nsp, pub, sub, options);
+    return (nsp) => newAdapter(nsp, pub, sub, options);
   }
   const opts = (first ?? {}) as RedisAdapterConnectOptions;
   let client: RedisClient | null = null;
@@ -62,7 +76,7 @@ export function createRedisAdapter(
     users++;
     const mine = client;
     let released = false;
-    return new RedisAdapter(nsp, wrapped!, wrapped!, opts, () => {
+    return newAdapter(nsp, wrapped!, wrapped!, opts, () => {
       if (released) return;
       released = true;
       if (--users === 0 && client === mine) {
