@@ -33,17 +33,20 @@ import {
   decodeOptions,
   encodeOptions,
   isResponseType,
+  isSocketDetails,
   MessageType,
+  roomNames,
   toClusterMessage,
 } from "./cluster_messages.ts";
 import {
   type ClusterRequestDone,
   ClusterRequests,
+  noResponders,
   randomHex,
   type Responders,
 } from "./cluster_requests.ts";
 import { RedisAdapterError } from "./errors.ts";
-import { isBroadcastPacket, isObject, socketDetails } from "./wire.ts";
+import { isBroadcastPacket, socketDetails } from "./wire.ts";
 
 export { type ClusterMessage, type ClusterResponse, MessageType };
 
@@ -64,18 +67,8 @@ export interface ClusterAdapterOptions {
  * {@linkcode ClusterAdapter.doPublishResponse} and calls
  * {@linkcode ClusterAdapter.onMessage} and {@linkcode ClusterAdapter.onResponse}
  * with what it decodes. It counts the servers with `serverCount()` (one by
- * default: override it, or extend {@linkcode ClusterAdapterWithHeartbeat}).
- *
- * @example A transport within one process
- * ```ts ignore
- * class LoopAdapter extends ClusterAdapter {
- *   protected doPublish(message: ClusterMessage) {
- *     for (const peer of peers) if (peer !== this) peer.receive(structuredClone(message));
- *     return Promise.resolve(undefined);
- *   }
- *   // ...doPublishResponse, serverCount
- * }
- * ```
+ * default: override it, or extend `ClusterAdapterWithHeartbeat`).
+ * `sharded.ts` is an example.
  */
 export abstract class ClusterAdapter extends InMemoryAdapter {
   /** This node's id in the cluster (16 hex characters, as the reference's). */
@@ -292,7 +285,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const waitFor = await this.responders();
-    if (none(waitFor)) return local;
+    if (noResponders(waitFor)) return local;
     return await new Promise((resolve, reject) => {
       if (this.#state === "closed") {
         return reject(
@@ -328,7 +321,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const data = packet.slice(0, -1);
     this.responders().then(
       (waitFor) => {
-        if (none(waitFor)) return ack(null, []);
+        if (noResponders(waitFor)) return ack(null, []);
         if (this.#state === "closed") {
           return ack(
             new RedisAdapterError("serverSideEmit", "Cannot emit: the adapter was closed"),
@@ -393,9 +386,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         });
       }
       case MessageType.SOCKETS_JOIN:
-        return super.addSockets(decodeOptions(message.data.opts), names(message.data.rooms));
+        return super.addSockets(decodeOptions(message.data.opts), roomNames(message.data.rooms));
       case MessageType.SOCKETS_LEAVE:
-        return super.delSockets(decodeOptions(message.data.opts), names(message.data.rooms));
+        return super.delSockets(decodeOptions(message.data.opts), roomNames(message.data.rooms));
       case MessageType.DISCONNECT_SOCKETS:
         return super.disconnectSockets(
           decodeOptions(message.data.opts),
@@ -459,16 +452,4 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #malformed(what: string): void {
     this.emit("error", new RedisAdapterError("receive", `Malformed ${what} from the cluster`));
   }
-}
-
-function none(waitFor: Responders): boolean {
-  return typeof waitFor === "number" ? waitFor <= 0 : waitFor.size === 0;
-}
-
-function names(value: unknown): Room[] {
-  return Array.isArray(value) ? value.filter((v): v is Room => typeof v === "string") : [];
-}
-
-function isSocketDetails(value: unknown): boolean {
-  return isObject(value) && typeof value.id === "string" && Array.isArray(value.rooms);
 }

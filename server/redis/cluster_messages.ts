@@ -213,3 +213,13 @@ export function toClusterMessage(value: unknown): ClusterMessage | ClusterRespon
   if (typeof value.uid !== "string" || typeof value.nsp !== "string") return null;
   return value as unknown as ClusterMessage;
 }
+
+/** The room names of a list from the wire; anything but strings is left out. */
+export function roomNames(value: unknown): Room[] {
+  return Array.isArray(value) ? value.filter((v): v is Room => typeof v === "string") : [];
+}
+
+/** Whether a socket from a `fetchSockets` response has what a remote socket needs. */
+export function isSocketDetails(value: unknown): boolean {
+  return isObject(value) && typeof value.id === "string" && Array.isArray(value.rooms);
+}

@@ -31,6 +31,11 @@ interface AckRequest {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Whether nobody is to answer. */
+export function noResponders(waitFor: Responders): boolean {
+  return typeof waitFor === "number" ? waitFor <= 0 : waitFor.size === 0;
+}
+
 /** Random request ids: 16 hex characters, as the reference's. */
 export function randomHex(bytes = 8): string {
   const random = crypto.getRandomValues(new Uint8Array(bytes));
