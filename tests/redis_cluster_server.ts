@@ -122,6 +122,9 @@ export class RedisCluster {
             "1000",
             "--dir",
             dir,
+            // Replicas sync at once (the default waits 5 s for more replicas to share a transfer).
+            "--repl-diskless-sync-delay",
+            "0",
           ]).then((server) => void servers.set(port, server)),
         );
       }
@@ -159,15 +162,25 @@ export class RedisCluster {
     return this.ports.filter((port) => this.#servers.get(port)?.running);
   }
 
-  /** Waits (bounded) until every running node says `cluster_state:ok` and sees 3 masters. */
+  /**
+   * Waits (bounded) until every running node says `cluster_state:ok` and sees
+   * 3 masters, and every running replica has synced with its master (a replica
+   * that never synced cannot take over).
+   */
   async waitHealthy(ms = 15_000): Promise<void> {
     await bounded("cluster_state:ok on every node", ms, async () => {
       for (const port of this.alive) {
         if (!(await redisCli(port, "CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
-        const masters = (await this.nodes(port)).filter((n) =>
+        const nodes = await this.nodes(port);
+        const masters = nodes.filter((n) =>
           n.role === "master" && n.slots.length > 0 && !n.failing
         );
         if (masters.length !== 3) return false;
+        const self = nodes.find((n) => n.port === port);
+        const replication = await redisCli(port, "INFO", "replication");
+        if (self?.role === "replica" && !replication.includes("master_link_status:up")) {
+          return false;
+        }
       }
       return true;
     });

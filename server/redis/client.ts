@@ -41,6 +41,12 @@ export type RedisClientEvents = {
   reconnect: (info: { link: RedisLinkName }) => void;
   /** A message listener threw `error` (the other listeners still ran). */
   listenerError: (error: unknown, channel: string) => void;
+  /**
+   * Redis ended the sharded subscription to `channel` itself (Redis 7 does when the channel's
+   * slot moves to another node of a cluster), or refused it on resubscription; its listeners
+   * were dropped. A cluster client subscribes again on the slot's new owner.
+   */
+  shardLost: (channel: string) => void;
 };
 
 /** Options for {@linkcode RedisClient.send}. */
@@ -87,6 +93,7 @@ export class RedisClient extends Emitter<RedisClientEvents> {
       opts,
       this.#hooks("subscriber"),
       (error, channel) => this.emit("listenerError", error, channel),
+      (channel) => this.emit("shardLost", channel),
     );
   }
 

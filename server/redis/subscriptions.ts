@@ -9,7 +9,7 @@
 
 import type { RedisClientOptions, RedisConnectionConfig } from "./config.ts";
 import { Link, type LinkHooks, RedisConnectionError } from "./link.ts";
-import { RespPush, type RespReply } from "./resp.ts";
+import { RedisReplyError, RespPush, type RespReply } from "./resp.ts";
 
 /** Receives pub/sub messages; `pattern` is set for pattern subscriptions. */
 export type RedisMessageListener<T extends string | Uint8Array = string | Uint8Array> = (
@@ -46,12 +46,35 @@ function asText(value: RespReply): string {
   return String(value);
 }
 
+/**
+ * The names a subscribe call gives, checked, without repeats.
+ *
+ * @throws {TypeError} When `listener` is not a function or no name is given.
+ * @throws {RedisConnectionError} When the client was closed.
+ */
+export function subscribeNames(
+  names: string | string[],
+  listener: RedisMessageListener,
+  closed: boolean,
+): string[] {
+  if (typeof listener !== "function") {
+    throw new TypeError("Cannot subscribe: listener must be a function");
+  }
+  if (closed) throw new RedisConnectionError("Cannot subscribe: the client was closed");
+  const list = typeof names === "string" ? [names] : [...new Set(names)];
+  if (list.length === 0) throw new TypeError("Cannot subscribe: no channel given");
+  return list;
+}
+
 /** The subscriber connection and the listeners it serves. */
 export class Subscriptions {
   #config: RedisConnectionConfig;
   #options: RedisClientOptions;
   #hooks: LinkHooks;
   #onListenerError: (error: unknown, channel: string) => void;
+  #onShardLost: (channel: string) => void;
+  /** SUNSUBSCRIBE commands in flight per channel: their replies are not the server's own. */
+  #unsubscribing = new Map<string, number>();
   #link: Link | null = null;
   #ready: Promise<void> | null = null;
   #closed = false;
@@ -64,12 +87,15 @@ export class Subscriptions {
   /**
    * @param hooks How the subscriber connection reports (error, reconnecting, reconnect).
    * @param onListenerError Called when a message listener throws.
+   * @param onShardLost Called when Redis ends a sharded subscription itself (its slot moved
+   * to another node of a cluster) or refuses it on resubscription; its listeners are dropped.
    */
   constructor(
     config: RedisConnectionConfig,
     options: RedisClientOptions,
     hooks: LinkHooks,
     onListenerError: (error: unknown, channel: string) => void,
+    onShardLost: (channel: string) => void = () => {},
   ) {
     this.#config = config;
     this.#options = options;
@@ -79,6 +105,7 @@ export class Subscriptions {
       restore: (link) => this.#restore(link),
     };
     this.#onListenerError = onListenerError;
+    this.#onShardLost = onShardLost;
   }
 
   /** Adds `listener` to `names`; subscribes on Redis to the names that had none. */
@@ -88,24 +115,29 @@ export class Subscriptions {
     listener: RedisMessageListener,
     options: RedisSubscribeOptions,
   ): Promise<void> {
-    if (typeof listener !== "function") {
-      throw new TypeError("Cannot subscribe: listener must be a function");
-    }
-    if (this.#closed) throw new RedisConnectionError("Cannot subscribe: the client was closed");
-    const list = typeof names === "string" ? [names] : [...new Set(names)];
-    if (list.length === 0) throw new TypeError("Cannot subscribe: no channel given");
+    const list = subscribeNames(names, listener, this.#closed);
     const link = await this.#connect();
     const map = this.#maps[kind];
     const fresh = list.filter((name) => !map.has(name));
+    const added = new Map<string, Subscription>();
     for (const name of list) {
       const set = map.get(name) ?? new Set();
-      set.add({ listener, bytes: options.bytes ?? false });
+      const sub = { listener, bytes: options.bytes ?? false };
+      set.add(sub);
+      added.set(name, sub);
       map.set(name, set);
     }
     if (fresh.length === 0 || link.state !== "ready") return; // Restored on reconnect.
     const command = SUBSCRIBE[kind];
     if (kind === "shard") {
-      await Promise.all(fresh.map((name) => link.send([command, name], 1, false)));
+      await Promise.all(fresh.map((name) =>
+        link.send([command, name], 1, false).catch((error) => {
+          // Refused (a cluster node answers MOVED for a slot it does not own): not kept, so
+          // that no reconnection tries it again.
+          if (error instanceof RedisReplyError) this.#forget(map, name, added.get(name)!);
+          throw error;
+        })
+      ));
     } else {
       await link.send([command, ...fresh], fresh.length, false);
     }
@@ -135,9 +167,26 @@ export class Subscriptions {
     if (gone.length === 0 || !link || link.state !== "ready") return;
     const command = UNSUBSCRIBE[kind];
     if (kind === "shard") {
-      await Promise.all(gone.map((name) => link.send([command, name], 1, false)));
+      await Promise.all(gone.map((name) => this.#sunsubscribe(link, name)));
     } else {
       await link.send([command, ...gone], gone.length, false);
+    }
+  }
+
+  #forget(map: Map<string, Set<Subscription>>, name: string, sub: Subscription): void {
+    const set = map.get(name);
+    if (!set?.delete(sub) || set.size > 0) return;
+    map.delete(name);
+  }
+
+  async #sunsubscribe(link: Link, name: string): Promise<void> {
+    this.#unsubscribing.set(name, (this.#unsubscribing.get(name) ?? 0) + 1);
+    try {
+      await link.send(["SUNSUBSCRIBE", name], 1, false);
+    } finally {
+      const left = this.#unsubscribing.get(name)! - 1;
+      if (left === 0) this.#unsubscribing.delete(name);
+      else this.#unsubscribing.set(name, left);
     }
   }
 
@@ -165,8 +214,18 @@ export class Subscriptions {
   /** Takes the pub/sub messages out of the replies of the subscriber connection. */
   #intercept(reply: RespReply): boolean {
     const data = reply instanceof RespPush ? reply.data : Array.isArray(reply) ? reply : null;
-    if (data && data.length >= 3 && PUBSUB_MESSAGES.has(asText(data[0]))) {
+    if (!data || data.length < 3) return false;
+    const kind = asText(data[0]);
+    if (PUBSUB_MESSAGES.has(kind)) {
       this.#dispatch(data);
+      return true;
+    }
+    // Redis 7 unsubscribes the clients of a slot that moves away (resharding, failover) with
+    // the very reply a SUNSUBSCRIBE gets: one that no SUNSUBSCRIBE of ours awaits is the server's.
+    if (kind === "sunsubscribe") {
+      const channel = asText(data[1]);
+      if (this.#unsubscribing.has(channel)) return false;
+      if (this.#maps.shard.delete(channel)) this.#onShardLost(channel);
       return true;
     }
     return false;
@@ -212,7 +271,17 @@ export class Subscriptions {
     if (pattern.size > 0) {
       jobs.push(link.restoreSend(["PSUBSCRIBE", ...pattern.keys()], pattern.size));
     }
-    for (const name of shard.keys()) jobs.push(link.restoreSend(["SSUBSCRIBE", name], 1));
+    for (const name of shard.keys()) {
+      // A slot that moved while the connection was down: redirected (MOVED), so dropped here
+      // and reported, rather than failing the whole reconnection again and again.
+      jobs.push(
+        link.restoreSend(["SSUBSCRIBE", name], 1).catch((error) => {
+          if (!(error instanceof RedisReplyError)) throw error;
+          if (shard.delete(name)) this.#onShardLost(name);
+          return null;
+        }),
+      );
+    }
     await Promise.all(jobs);
   }
 }
