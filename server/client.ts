@@ -150,8 +150,8 @@ export class Client implements ConnectionHandler {
     this.#server.reportError(error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Engine upgrade to WebSocket: the sockets may now take published broadcasts. */
-  onUpgrade(): void {
+  /** The sockets may now take published broadcasts, or no longer (see the seam). */
+  onTransportChange(): void {
     for (const socket of this.#list()) socket.nsp.pubsub?.update(socket);
   }
 

@@ -87,7 +87,7 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
     const adapter = this.#adapter;
     if (adapter === null) return;
     const member = this.#members.get(socket.id) === socket;
-    if (!socket.connected || socket.watchesOutgoing) {
+    if (!socket.connected || socket.watchesOutgoing || !socket.conn.takesPublished) {
       if (member) this.#drop(socket);
       return;
     }

@@ -103,6 +103,10 @@ export class RawWebSocket {
   }
 
   #append(chunk: Uint8Array): void {
+    if (this.#buffer.length === 0) {
+      this.#buffer = new Uint8Array(chunk);
+      return;
+    }
     const next = new Uint8Array(this.#buffer.length + chunk.length);
     next.set(this.#buffer);
     next.set(chunk, this.#buffer.length);
@@ -110,30 +114,46 @@ export class RawWebSocket {
   }
 
   #parse(): void {
+    const b = this.#buffer;
+    // Frames are read from `at` on; what is left is kept once at the end (no copy per frame).
+    let at = 0;
     for (;;) {
-      const b = this.#buffer;
-      if (b.length < 2) return;
-      let length = b[1] & 0x7f;
+      const left = b.length - at;
+      if (left < 2) break;
+      let length = b[at + 1] & 0x7f;
       let offset = 2;
       if (length === 126) {
-        if (b.length < 4) return;
-        length = (b[2] << 8) | b[3];
+        if (left < 4) break;
+        length = (b[at + 2] << 8) | b[at + 3];
         offset = 4;
       } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(new DataView(b.buffer, b.byteOffset + 2, 8).getBigUint64(0));
+        if (left < 10) break;
+        length = Number(new DataView(b.buffer, b.byteOffset + at + 2, 8).getBigUint64(0));
         offset = 10;
       }
-      if (b.length < offset + length) return;
+      if (left < offset + length) break;
       this.#frames.push({
-        opcode: b[0] & 0x0f,
-        compressed: (b[0] & 0x40) !== 0,
-        payload: b.slice(offset, offset + length),
+        opcode: b[at] & 0x0f,
+        compressed: (b[at] & 0x40) !== 0,
+        payload: b.slice(at + offset, at + offset + length),
         wireBytes: offset + length,
       });
-      this.#buffer = b.slice(offset + length);
+      at += offset + length;
+    }
+    if (at > 0) {
+      this.#buffer = b.subarray(at);
       this.#waiter?.();
     }
+  }
+
+  /** Stops reading from the connection (the server's writes back up). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads from the connection again. */
+  resume(): void {
+    this.#socket.resume();
   }
 
   /** The next frame; rejects after `ms` or when the connection ends first. */

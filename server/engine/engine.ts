@@ -17,7 +17,7 @@ import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } 
 import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
 import { type Fallback, type ServeHandler, serveHandler } from "./serve_handler.ts";
 import type { EngineSession } from "./session.ts";
-import { type RawSocket, type RuntimeBridge, watchSignal } from "./socket.ts";
+import { type RawSocket, type RuntimeBridge, type SocketBuffers, watchSignal } from "./socket.ts";
 import { EnginePubSub } from "./pubsub.ts";
 import type { EngineHandler, PreparedMessage } from "./types.ts";
 
@@ -39,7 +39,21 @@ export type EngineEvents = {
   initial_headers: (headers: HeaderRecord, request: Request) => void;
   /** Edit every response's headers (the record is mutable). */
   headers: (headers: HeaderRecord, request: Request) => void;
+  /**
+   * A session is closed because its client did not take what it was sent:
+   * `size` waited (bytes, UTF-16 units for text) and the next packet would
+   * pass `maxBufferSize`. The session closes with "transport error" right after.
+   */
+  overflow: (session: EngineSession, size: number) => void;
 };
+
+/** Counters of an engine's backpressure, for dashboards. */
+export interface EngineBackpressureCounters {
+  /** Sessions closed because their client did not take what they were sent. */
+  overflowed: number;
+  /** Sessions whose WebSocket client is not reading now (the engine holds their frames). */
+  holding: number;
+}
 
 /**
  * Encodes a message once for many sessions (a broadcast).
@@ -94,6 +108,9 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   #bridge: RuntimeBridge | undefined;
   /** @internal The runtime's native pub/sub, when its bridge offers one (Bun). */
   readonly pubsub: EnginePubSub | null;
+  /** @internal What the runtime holds of each socket's writes, when its bridge can tell. */
+  readonly buffers: SocketBuffers | null;
+  #overflowed = 0;
   #closed = false;
   #router: Router = new Router(this);
   #openTail = new OpenTail();
@@ -115,11 +132,29 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
     this.#bridge = options.runtime;
     const pubsub = options.runtime?.pubsub;
     this.pubsub = pubsub ? new EnginePubSub(pubsub, this.options.deflateThreshold) : null;
+    this.buffers = options.runtime?.buffers ?? null;
   }
 
   /** How many sessions are open. */
   get clientsCount(): number {
     return this.clients.size;
+  }
+
+  /** The backpressure counters (`holding` is counted when read). */
+  get backpressure(): EngineBackpressureCounters {
+    let holding = 0;
+    for (const session of this.clients.values()) {
+      if (session.transport === "websocket" && session.state === "open" && !session.writable) {
+        holding++;
+      }
+    }
+    return { overflowed: this.#overflowed, holding };
+  }
+
+  /** @internal A session's client did not take what it was sent (see {@linkcode SessionHost}). */
+  overflowed(session: EngineSession, size: number): void {
+    this.#overflowed++;
+    if (this.hasListeners("overflow")) this.emit("overflow", session, size);
   }
 
   /**

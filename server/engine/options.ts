@@ -114,6 +114,19 @@ export interface EngineOptions {
   /** Largest POST body or WebSocket message, in bytes. @default 1e6 */
   maxHttpBufferSize?: number;
   /**
+   * The most a session may have waiting for its client, in bytes (UTF-16
+   * units for text): what the runtime holds of its WebSocket writes beyond a
+   * small working amount, plus the packets the engine keeps while the
+   * client does not read (or does not come back to poll). Past it, a
+   * volatile packet is dropped and anything else closes the session with a
+   * "transport error" (the client reconnects; with connection state
+   * recovery it gets the missed packets back), never a silent loss. A normal
+   * burst stays far below it. socketioxide's `max_buffer_size` counts
+   * packets; this counts bytes.
+   * @default 8 MiB (8 * 1024 * 1024)
+   */
+  maxBufferSize?: number;
+  /**
    * Accepts or refuses a handshake (a polling handshake, or a WebSocket one
    * without a session); like engine.io, it is not asked again when an open
    * session upgrades to WebSocket. A refused request gets a 403 with
@@ -228,6 +241,7 @@ export interface ResolvedEngineOptions {
   pingTimeout: number;
   upgradeTimeout: number;
   maxHttpBufferSize: number;
+  maxBufferSize: number;
   allowRequest: AllowRequest | undefined;
   transports: TransportName[];
   allowUpgrades: boolean;
@@ -250,7 +264,13 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   path = path.replace(/\/$/, "");
   if (options.addTrailingSlash !== false) path += "/";
   for (
-    const key of ["pingInterval", "pingTimeout", "upgradeTimeout", "maxHttpBufferSize"] as const
+    const key of [
+      "pingInterval",
+      "pingTimeout",
+      "upgradeTimeout",
+      "maxHttpBufferSize",
+      "maxBufferSize",
+    ] as const
   ) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
@@ -271,6 +291,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     pingTimeout: options.pingTimeout ?? 20_000,
     upgradeTimeout: options.upgradeTimeout ?? 10_000,
     maxHttpBufferSize: options.maxHttpBufferSize ?? 1e6,
+    maxBufferSize: options.maxBufferSize ?? 8 * 1024 * 1024,
     allowRequest: options.allowRequest,
     transports,
     allowUpgrades: options.allowUpgrades ?? true,

@@ -39,8 +39,11 @@ import {
   readFrame,
   TOO_LARGE,
   UpgradeProbe,
+  type WebSocketOwner,
   WebSocketTransport,
 } from "./websocket.ts";
+import type { ResolvedEngineOptions } from "./options.ts";
+import type { SocketBuffers } from "./socket.ts";
 
 export type { SessionEvents, SessionHost, SessionState };
 
@@ -56,12 +59,31 @@ const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
 const NO_COMPRESSION: SendOptions = Object.freeze({ compress: false });
 
+/** A packet's size as the bound counts it: its data's bytes, UTF-16 units for text. */
+function sizeOf(packet: EnginePacket): number {
+  const data = packet.data;
+  return data === undefined ? 1 : typeof data === "string" ? data.length + 1 : data.byteLength + 1;
+}
+
+/** Why a session whose client does not take what it is sent is closed. */
+function overflowError(size: number): Error {
+  return new Error(
+    `Cannot send: the client does not take what it is sent (${size} waiting, over maxBufferSize)`,
+  );
+}
+
 /**
  * One Engine.IO session. Implements the {@linkcode EngineConnection} seam for
  * the Socket.IO layer and is a typed emitter for users of the bare engine.
  */
 export class EngineSession extends Emitter<SessionEvents>
-  implements EngineConnection, SocketTarget, HeartbeatSession, PollingSession, ProbeSession {
+  implements
+    EngineConnection,
+    SocketTarget,
+    HeartbeatSession,
+    PollingSession,
+    ProbeSession,
+    WebSocketOwner {
   /** The session id. */
   readonly id: string;
   /** The protocol revision the client speaks. */
@@ -97,6 +119,8 @@ export class EngineSession extends Emitter<SessionEvents>
   #queue: EnginePacket[] = NO_PACKETS;
   /** A packet in the queue may be compressed (sent without `compress: false`). */
   #queueCompress = false;
+  /** The size of the queued packets' data (bytes, UTF-16 units for text), against the bound. */
+  #queueSize = 0;
   /** The long-polling transport, made on the first poll. */
   #polling: Polling | null = null;
   /** The upgrade in progress ("probing", "upgrading"). */
@@ -136,12 +160,32 @@ export class EngineSession extends Emitter<SessionEvents>
     return this.#transport;
   }
 
-  /** Whether a packet sent now goes out at once: an open WebSocket, or a pending long-poll. */
+  /**
+   * Whether a packet sent now goes out at once: an open WebSocket whose
+   * client reads, or a pending long-poll. Volatile packets are sent only then.
+   */
   get writable(): boolean {
     const state = this.#state;
-    if (state === "open" && this.#ws !== null) return true;
+    const ws = this.#ws;
+    if (state === "open" && ws !== null) return !ws.holding;
     return state !== "closing" && state !== "closed" && this.#polling !== null &&
       this.#polling.waiting;
+  }
+
+  /** Whether frames published to its topics reach the session now (see the seam). */
+  get takesPublished(): boolean {
+    const ws = this.#ws;
+    return ws !== null && this.#state === "open" && !ws.holding;
+  }
+
+  /** @internal The engine's options (for the transports). */
+  get options(): ResolvedEngineOptions {
+    return this.#host.options;
+  }
+
+  /** @internal What the runtime holds of each socket's writes (for the WebSocket transport). */
+  get buffers(): SocketBuffers | null {
+    return this.#host.buffers;
   }
 
   /** Whether an upgrade is in progress (its probe answered). */
@@ -244,7 +288,16 @@ export class EngineSession extends Emitter<SessionEvents>
       ws.writePacket(packet, options);
       return;
     }
+    const size = this.#queueSize + sizeOf(packet);
+    if (size > this.#host.options.maxBufferSize) {
+      // A long-polling client that does not come back for what waits: nothing more is queued
+      // (Infinity), and the session closes.
+      if (this.#queueSize !== Infinity) this.#overflowed(this.#queueSize);
+      this.#queueSize = Infinity;
+      return;
+    }
     this.#enqueue(packet);
+    this.#queueSize = size;
     // engine.io compresses a polling response when any of its packets allows it.
     if (options?.compress !== false) this.#queueCompress = true;
     this.#polling?.flush();
@@ -253,6 +306,36 @@ export class EngineSession extends Emitter<SessionEvents>
   #enqueue(packet: EnginePacket): void {
     if (this.#queue === NO_PACKETS) this.#queue = [packet];
     else this.#queue.push(packet);
+  }
+
+  /** @internal The client does not read what its WebSocket is sent: the session closes. */
+  onOverflow(size: number): void {
+    this.#overflowed(size);
+  }
+
+  /**
+   * The session closes for its backlog of `size`: told to the engine now,
+   * closed once the caller's task is done (a send may come from the middle
+   * of the layer above's work, a replay on connect say, which must finish
+   * before it sees the close).
+   */
+  #overflowed(size: number): void {
+    this.#host.overflowed(this, size);
+    queueMicrotask(() => this.fail(overflowError(size)));
+  }
+
+  /** @internal The WebSocket transport started or stopped holding frames for a slow client. */
+  onHolding(holding: boolean): void {
+    // Published frames would overtake the held ones: the layer above takes the session off
+    // its topics now, and back on once everything held went out.
+    this.handler.onTransportChange?.();
+    if (!holding) this.#drained();
+  }
+
+  /** The runtime sent what it held for a socket (Bun's drain). */
+  onSocketDrain(socket: RawSocket): void {
+    const ws = this.#ws;
+    if (ws !== null && ws.socket === socket) ws.drain();
   }
 
   /** @internal Whether packets wait in the queue. */
@@ -270,6 +353,7 @@ export class EngineSession extends Emitter<SessionEvents>
     const packets = this.#queue;
     this.#queue = NO_PACKETS;
     this.#queueCompress = false;
+    this.#queueSize = 0;
     return packets;
   }
 
@@ -294,7 +378,7 @@ export class EngineSession extends Emitter<SessionEvents>
   subscribe(topic: string): boolean {
     const pubsub = this.#host.pubsub;
     const ws = pubsub && this.#direct();
-    return ws ? pubsub.subscribe(ws.socket, topic) : false;
+    return ws && !ws.holding ? pubsub.subscribe(ws.socket, topic) : false;
   }
 
   /** Leaves an engine topic. */
@@ -334,13 +418,15 @@ export class EngineSession extends Emitter<SessionEvents>
     const probe = this.#probe;
     this.#transition("closed");
     probe?.socket.close(1000);
-    this.#queue = NO_PACKETS;
-    this.#queueCompress = false;
+    this.takeQueue();
     const polling = this.#polling;
     if (polling?.waiting) polling.settle(this.#protocol.payload([{ type: "close" }], false), false);
     const ws = this.#ws;
     this.#ws = null;
-    if (ws) closeQuietly(ws.socket, 1000);
+    if (ws) {
+      ws.release();
+      closeQuietly(ws.socket, 1000);
+    }
     this.#host.release(this);
     try {
       this.handler.onClose(reason, description);
@@ -427,8 +513,7 @@ export class EngineSession extends Emitter<SessionEvents>
   }
 
   #transportOf(socket: RawSocket, base64: boolean): WebSocketTransport {
-    const threshold = this.#host.options.deflateThreshold;
-    return new WebSocketTransport(socket, base64, this.#protocol, threshold);
+    return new WebSocketTransport(socket, base64, this.#protocol, this);
   }
 
   /**
@@ -513,8 +598,8 @@ export class EngineSession extends Emitter<SessionEvents>
     const queued = this.takeQueue();
     for (const packet of queued) ws.writePacket(packet, options);
     // After the queue: published frames must not overtake what was queued before them.
-    this.handler.onUpgrade?.();
-    if (queued.length > 0) this.#drained();
+    this.handler.onTransportChange?.();
+    if (queued.length > 0 && !ws.holding) this.#drained();
   }
 
   /** @internal The probe failed (its socket is closed) or timed out (a pending GET is served). */
@@ -527,7 +612,9 @@ export class EngineSession extends Emitter<SessionEvents>
 
   /** One of this session's sockets closed. */
   onSocketClose(socket: RawSocket, code?: number): void {
-    if (socket === this.#ws?.socket) {
+    const ws = this.#ws;
+    if (ws !== null && socket === ws.socket) {
+      ws.release();
       this.#ws = null;
       // 1009: the runtime cut a message over maxHttpBufferSize while reading it (Bun), the
       // transport error the reference's ws reports for it.

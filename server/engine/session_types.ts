@@ -11,7 +11,7 @@ import type { HeartbeatHost } from "./heartbeat.ts";
 import type { PollingHost } from "./polling.ts";
 import type { EnginePubSub } from "./pubsub.ts";
 import type { EngineSession } from "./session.ts";
-import type { RawSocket } from "./socket.ts";
+import type { RawSocket, SocketBuffers } from "./socket.ts";
 import type { EngineCloseReason, TransportName } from "./types.ts";
 
 /** Events of a session, for users of the bare engine. */
@@ -59,6 +59,14 @@ export interface SessionHost extends HeartbeatHost, PollingHost {
   openTail(upgrades: boolean, maxPayload: number | undefined): string;
   /** The runtime's native pub/sub, when it has one (Bun). */
   readonly pubsub: EnginePubSub | null;
+  /** What the runtime holds of each socket's writes, when it can tell. */
+  readonly buffers: SocketBuffers | null;
+  /**
+   * A session is closed because its client does not take what it is sent:
+   * `size` (bytes, UTF-16 units for text) waited, and the next packet would
+   * pass `maxBufferSize`.
+   */
+  overflowed(session: EngineSession, size: number): void;
 }
 
 /** What the handshake gives a new session. */

@@ -29,10 +29,30 @@ export interface RuntimePubSub {
   publisher(context: unknown): Publisher | null;
 }
 
+/**
+ * How much of a socket's writes a runtime holds, not yet taken by the peer:
+ * a capability of a runtime bridge, for backpressure.
+ */
+export interface SocketBuffers {
+  /**
+   * Bytes the runtime holds for `socket` after a `send` that returned `sent`;
+   * Infinity when the runtime dropped that frame.
+   */
+  buffered(socket: RawSocket, sent: unknown): number;
+  /**
+   * Whether the runtime reports a drained buffer
+   * ({@linkcode SocketTarget.onSocketDrain}); otherwise the engine looks
+   * again on a timer while it holds frames.
+   */
+  readonly drainEvents: boolean;
+}
+
 /** Receives one upgraded socket's events; a runtime bridge calls it. */
 export interface SocketTarget {
   /** The socket is open. */
   onSocketOpen(socket: RawSocket): void;
+  /** The runtime sent what it held for the socket (where it says so: Bun's `drain`). */
+  onSocketDrain(socket: RawSocket): void;
   /** A frame arrived. */
   onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void;
   /** The socket closed. */
@@ -74,6 +94,8 @@ export interface RuntimeBridge {
   serveOptions?(options: ResolvedEngineOptions): Record<string, unknown>;
   /** Native publish to the sockets subscribed to a topic, when the runtime has it (Bun). */
   readonly pubsub?: RuntimePubSub;
+  /** What the runtime holds of each socket's writes, when it can tell (backpressure). */
+  readonly buffers?: SocketBuffers;
   /**
    * Calls `onAbort` when the client of `request` goes away before its
    * response is delivered, as the runtime can tell (a pending long-poll

@@ -43,8 +43,12 @@ export interface ConnectionHandler {
   onClose(reason: EngineCloseReason, description?: unknown): void;
   /** Every queued packet has been written out. */
   onDrain?(): void;
-  /** The session moved to WebSocket (an upgrade completed). */
-  onUpgrade?(): void;
+  /**
+   * Whether published frames can reach the session may have changed
+   * ({@linkcode EngineConnection.takesPublished}): it moved to WebSocket, or
+   * its client stopped or went back to reading.
+   */
+  onTransportChange?(): void;
 }
 
 /** One Engine.IO session, as the layer above sees it. */
@@ -97,6 +101,13 @@ export interface EngineConnection {
   subscribe(topic: string): boolean;
   /** Removes a subscription made by `subscribe`. */
   unsubscribe(topic: string): void;
+  /**
+   * Whether frames published to its topics reach the session now: a Bun
+   * WebSocket, open, not mid-upgrade, not holding frames for a client that
+   * does not read. When it turns false, the layer above unsubscribes it and
+   * sends to it itself, after what it was sent before.
+   */
+  readonly takesPublished: boolean;
 }
 
 /**

@@ -19,13 +19,66 @@ import type { EnginePacket } from "../../protocol/engine_io.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { type SessionProtocol, utf8Length } from "./codec.ts";
 import { atLeastBytes } from "./compression.ts";
-import type { RawSocket } from "./socket.ts";
+import type { ResolvedEngineOptions } from "./options.ts";
+import type { RawSocket, SocketBuffers } from "./socket.ts";
 import type { SendOptions } from "./types.ts";
 
 /** A frame as the runtime's socket takes it. */
 export type Frame = string | Uint8Array<ArrayBuffer>;
 
-/** The WebSocket a session runs on, and how its frames are written. */
+/**
+ * What the runtime may hold of a socket's writes before the engine holds
+ * the next frames itself: a working amount that keeps the socket busy
+ * without letting a slow reader's backlog grow in the runtime.
+ */
+export const RUNTIME_WORKING_BYTES = 1024 * 1024;
+
+/** How often the engine looks again at a runtime that reports no drain (Deno), ms. */
+const DRAIN_CHECK_MS = 10;
+
+/** What a WebSocket transport needs of its session. */
+export interface WebSocketOwner {
+  /** The engine's options (the compression threshold, `maxBufferSize`). */
+  readonly options: ResolvedEngineOptions;
+  /** What the runtime holds of each socket's writes, when it can tell. */
+  readonly buffers: SocketBuffers | null;
+  /**
+   * The transport started holding frames (its client does not read) or
+   * sent the last one it held.
+   */
+  onHolding(holding: boolean): void;
+  /**
+   * A frame would take what is held past `maxBufferSize` (`size` was held),
+   * or the runtime dropped one: the session must close. Called once; what
+   * is written after that is dropped.
+   */
+  onOverflow(size: number): void;
+}
+
+/** Frames a transport holds while its client does not read, in order. */
+interface Held {
+  frames: Frame[];
+  compress: boolean[];
+  /** Their size: bytes, UTF-16 units for text. */
+  size: number;
+  /** The next look at the runtime's buffer, where it reports no drain. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** The size of a frame as the bound counts it: bytes, UTF-16 units for text. */
+function sizeOf(frame: Frame): number {
+  return typeof frame === "string" ? frame.length : frame.byteLength;
+}
+
+/**
+ * The WebSocket a session runs on, and how its frames are written:
+ * compression, base64 for clients without binary support, and
+ * backpressure. While the runtime holds less than
+ * {@linkcode RUNTIME_WORKING_BYTES} of the socket's writes, frames go
+ * straight to it; past that the transport holds them, in order, until the
+ * runtime drains, and refuses a frame that would take what it holds past
+ * `maxBufferSize`.
+ */
 export class WebSocketTransport {
   /** The runtime's socket. */
   readonly socket: RawSocket;
@@ -38,16 +91,32 @@ export class WebSocketTransport {
   /** Frames built once as v4 (a prepared broadcast, a publish) go to this socket as they are. */
   readonly rawFrames: boolean;
   #protocol: SessionProtocol;
-  /** Frames at least this long are compressed, where the runtime negotiated it (ws's rule). */
-  #threshold: number;
+  #owner: WebSocketOwner;
+  /** The frames held while the client does not read; null while the runtime takes them. */
+  #held: Held | null = null;
 
   /** The transport of `socket`, whose request asked for base64 or not. */
-  constructor(socket: RawSocket, base64: boolean, protocol: SessionProtocol, threshold: number) {
+  constructor(
+    socket: RawSocket,
+    base64: boolean,
+    protocol: SessionProtocol,
+    owner: WebSocketOwner,
+  ) {
     this.socket = socket;
     this.base64 = base64;
     this.rawFrames = protocol.v4Frames && !base64;
     this.#protocol = protocol;
-    this.#threshold = threshold;
+    this.#owner = owner;
+  }
+
+  /** Whether frames are held: the client is not reading what was sent. */
+  get holding(): boolean {
+    return this.#held !== null;
+  }
+
+  /** The size of the frames held (bytes, UTF-16 units for text); Infinity once one was refused. */
+  get heldSize(): number {
+    return this.#held?.size ?? 0;
   }
 
   /** One packet as a frame of this socket: binary as base64 text with `b64`. */
@@ -56,18 +125,107 @@ export class WebSocketTransport {
     return (this.base64 ? protocol.frameText(packet) : protocol.frame(packet)) as Frame;
   }
 
-  /** Writes one frame, compressed when the sender allows it and it is long enough. */
+  /**
+   * Writes one frame, compressed when the sender allows it and it is long
+   * enough; held while the client does not read. One that would take what
+   * is held past `maxBufferSize` (or that the runtime dropped) is refused
+   * and the owner told ({@linkcode WebSocketOwner.onOverflow}).
+   */
   write(frame: Frame, options: SendOptions | undefined): void {
-    const threshold = this.#threshold;
-    this.socket.send(
-      frame,
-      threshold !== Infinity && options?.compress !== false && atLeastBytes(frame, threshold),
-    );
+    const threshold = this.#owner.options.deflateThreshold;
+    const compress = threshold !== Infinity && options?.compress !== false &&
+      atLeastBytes(frame, threshold);
+    if (this.#held !== null) {
+      this.#hold(frame, compress);
+      return;
+    }
+    const sent = this.socket.send(frame, compress);
+    const buffers = this.#owner.buffers;
+    if (buffers === null) return;
+    const buffered = buffers.buffered(this.socket, sent);
+    if (buffered <= RUNTIME_WORKING_BYTES) return;
+    this.#held = { frames: [], compress: [], size: 0, timer: undefined };
+    if (buffered === Infinity) {
+      this.#refuse();
+      return;
+    }
+    this.#waitForDrain();
+    this.#owner.onHolding(true);
   }
 
-  /** Writes one packet. */
+  /** Writes one packet (see {@linkcode WebSocketTransport.write}). */
   writePacket(packet: EnginePacket, options: SendOptions | undefined): void {
     this.write(this.frame(packet), options);
+  }
+
+  #hold(frame: Frame, compress: boolean): void {
+    const held = this.#held!;
+    if (held.size === Infinity) return; // Refused already: the session is closing.
+    const size = sizeOf(frame);
+    if (held.size + size > this.#owner.options.maxBufferSize) {
+      this.#refuse();
+      return;
+    }
+    held.frames.push(frame);
+    held.compress.push(compress);
+    held.size += size;
+  }
+
+  /** Refuses this frame and every one after it (nothing may follow a lost frame). */
+  #refuse(): void {
+    const held = this.#held!;
+    const size = held.size;
+    held.size = Infinity;
+    held.frames.length = 0;
+    held.compress.length = 0;
+    clearTimeout(held.timer);
+    this.#owner.onOverflow(size);
+  }
+
+  /**
+   * The runtime may take more: held frames go to it until it holds the
+   * working amount again. When none is left, the owner hears of it.
+   */
+  drain(): void {
+    const held = this.#held;
+    const buffers = this.#owner.buffers;
+    if (held === null || buffers === null || held.size === Infinity) return;
+    clearTimeout(held.timer);
+    held.timer = undefined;
+    let next = 0;
+    const count = held.frames.length;
+    while (next < count) {
+      if (buffers.buffered(this.socket, -1) > RUNTIME_WORKING_BYTES) break;
+      const frame = held.frames[next];
+      const sent = this.socket.send(frame, held.compress[next]);
+      next++;
+      held.size -= sizeOf(frame);
+      if (buffers.buffered(this.socket, sent) > RUNTIME_WORKING_BYTES) break;
+    }
+    held.frames.splice(0, next);
+    held.compress.splice(0, next);
+    if (held.frames.length > 0) {
+      this.#waitForDrain();
+      return;
+    }
+    this.#held = null;
+    this.#owner.onHolding(false);
+  }
+
+  /** Where the runtime reports no drain, looks again a little later. */
+  #waitForDrain(): void {
+    const held = this.#held!;
+    if (this.#owner.buffers?.drainEvents === false) {
+      held.timer = setTimeout(() => this.drain(), DRAIN_CHECK_MS);
+    }
+  }
+
+  /** Drops what is held (the session ended). */
+  release(): void {
+    const held = this.#held;
+    if (held === null) return;
+    clearTimeout(held.timer);
+    this.#held = null;
   }
 }
 

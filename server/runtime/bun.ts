@@ -23,6 +23,7 @@
 
 import type { ResolvedEngineOptions } from "../engine/options.ts";
 import { bunPerMessageDeflate } from "../engine/compression.ts";
+import { RUNTIME_WORKING_BYTES } from "../engine/websocket.ts";
 import {
   type Publisher,
   type RawSocket,
@@ -43,6 +44,7 @@ interface BunSocket {
   data: SocketTarget;
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
+  getBufferedAmount(): number;
 }
 
 function isBunServer(value: unknown): value is BunServer {
@@ -59,6 +61,9 @@ const DISPATCH = {
   },
   message(ws: BunSocket, message: string | Uint8Array) {
     ws.data.onSocketMessage(ws as unknown as RawSocket, message);
+  },
+  drain(ws: BunSocket) {
+    ws.data.onSocketDrain(ws as unknown as RawSocket);
   },
   close(ws: BunSocket, code: number, reason: string) {
     // Bun reports its own cut of a message over maxPayloadLength as 1006 with this reason; the
@@ -117,12 +122,27 @@ export const bunRuntime: RuntimeBridge = {
         // Engine.IO has its own heartbeat; Bun's idle cut would only race it.
         idleTimeout: 0,
         sendPings: false,
+        // The engine holds a session's frames itself past a small working amount in Bun's
+        // buffer, up to maxBufferSize. Bun's own limit is for what bypasses that queue (native
+        // publishes): past it Bun would drop frames silently, so it closes the socket instead.
+        backpressureLimit: options.maxBufferSize + RUNTIME_WORKING_BYTES,
+        closeOnBackpressureLimit: true,
       },
       // Seconds a request may idle (255 at most): above the heartbeat, so long-polls are not cut.
       idleTimeout: seconds > 255 ? 0 : seconds,
     };
   },
   pubsub: PUBSUB,
+  // send(): bytes written, -1 when Bun buffered the frame, 0 when it dropped it.
+  buffers: {
+    buffered: (socket: RawSocket, sent: unknown) =>
+      sent === -1
+        ? (socket as unknown as BunSocket).getBufferedAmount()
+        : sent === 0
+        ? Infinity
+        : 0,
+    drainEvents: true,
+  },
   // Bun aborts a request's signal only when its client goes away.
   watchAbort: (request: Request, _context: unknown, onAbort: () => void) =>
     watchSignal(request, onAbort),

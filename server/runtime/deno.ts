@@ -60,6 +60,11 @@ export const denoRuntime: RuntimeBridge = {
     for (const name in headers) response.headers.set(name, headers[name]);
     return response;
   },
+  // Deno counts what a socket's sends have not written yet; it reports no drain.
+  buffers: {
+    buffered: (socket: RawSocket) => (socket as unknown as WebSocket).bufferedAmount,
+    drainEvents: false,
+  },
   watchAbort(request: Request, context: unknown, onAbort: () => void): () => void {
     const completed = (context as { completed?: unknown } | undefined)?.completed;
     // Without Deno.serve's info (a handler called directly), the request's own signal.
