@@ -103,6 +103,20 @@ export { Client } from "./client.ts";
 export { RedisAdapter, RedisAdapterError, type RedisAdapterOptions } from "./redis/adapter.ts";
 export { createRedisAdapter, type RedisAdapterConnectOptions } from "./redis/factory.ts";
 export {
+  createShardedAdapter,
+  createShardedRedisAdapter,
+  ShardedRedisAdapter,
+  type ShardedRedisAdapterOptions,
+  type ShardedSubscriptionMode,
+} from "./redis/sharded.ts";
+export {
+  createRedisStreamsAdapter,
+  RedisStreamsAdapter,
+  type RedisStreamsAdapterConnectOptions,
+  type RedisStreamsAdapterOptions,
+} from "./redis/streams.ts";
+export type { EngineBackpressureCounters } from "./engine/engine.ts";
+export {
   RedisClient,
   type RedisClientEvents,
   type RedisClientOptions,
