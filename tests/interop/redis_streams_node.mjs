@@ -48,16 +48,14 @@ io.on("connection", (socket) => {
   });
   socket.on(
     "to",
-    (room, event, payload) =>
-      (room ? io.to(room) : io).emit(event, payload, name),
+    (room, event, payload) => (room ? io.to(room) : io).emit(event, payload, name),
   );
   socket.on("binary", (event) => io.emit(event, Buffer.from([1, 2, 3]), name));
   socket.on(
     "askAll",
     (room, ack) =>
       result(
-        () =>
-          (room ? io.to(room) : io).timeout(1500).emitWithAck("question", name),
+        () => (room ? io.to(room) : io).timeout(1500).emitWithAck("question", name),
         ack,
       ),
   );

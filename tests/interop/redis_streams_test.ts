@@ -13,10 +13,7 @@ import { withRedis } from "../redis_server.ts";
 import { serve, type TestServer } from "../serve.ts";
 import { ask, connectUser } from "../cluster/user.ts";
 import { io as connect, type Socket } from "../../client/mod.ts";
-import {
-  createRedisStreamsAdapter,
-  type RedisStreamsAdapter,
-} from "../../server/redis/streams.ts";
+import { createRedisStreamsAdapter, type RedisStreamsAdapter } from "../../server/redis/streams.ts";
 import { Server } from "../../mod.ts";
 
 const NODE_NODE = fileURLToPath(
@@ -154,9 +151,7 @@ test(
     await withRedis(async (port) => {
       await mixed(port, async (_urls, users) => {
         assert.deepEqual(
-          (await Promise.all(users.map((u) => ask(u, "whoami")))).map((w) =>
-            w.name
-          ),
+          (await Promise.all(users.map((u) => ask(u, "whoami")))).map((w) => w.name),
           ["webio", "node", "webio", "node"],
         );
         await ask(users[0], "join", "red");
@@ -164,9 +159,7 @@ test(
 
         // Broadcasts both ways, rooms and binary included, each delivered once.
         const got = users.map(() => [] as unknown[][]);
-        users.forEach((u, i) =>
-          u.on("news", (...args: unknown[]) => got[i].push(args))
-        );
+        users.forEach((u, i) => u.on("news", (...args: unknown[]) => got[i].push(args)));
         users[0].emit("to", "red", "news", "from webio to red");
         users[3].emit("to", "red", "news", "from node to red");
         users[2].emit("to", "", "news", "from webio to all");
