@@ -1,14 +1,19 @@
 /**
  * `createRedisAdapter`: the `adapter` option of a server whose namespaces
  * share one Redis connection (the built-in client, made on first use and
- * closed with the last adapter) or the clients the user brings.
+ * closed with the last adapter; for one Redis or a Redis Cluster, see
+ * `cluster_detect.ts`) or the clients the user brings.
  *
  * @module
  */
 
 import type { AdapterNamespace } from "../adapter.ts";
 import { RedisAdapter, type RedisAdapterOptions } from "./adapter.ts";
-import { RedisClient, type RedisClientOptions } from "./client.ts";
+import {
+  type BuiltInRedisClient,
+  builtInRedisClient,
+  type BuiltInRedisClientOptions,
+} from "./cluster_detect.ts";
 import { type NormalizedRedisClient, normalizeRedisClient } from "./normalize.ts";
 import { ShardedRedisAdapter } from "./sharded.ts";
 
@@ -26,16 +31,22 @@ function newAdapter(
 }
 
 /** Options of the built-in client form of {@linkcode createRedisAdapter}. */
-export interface RedisAdapterConnectOptions extends RedisAdapterOptions, RedisClientOptions {}
+export interface RedisAdapterConnectOptions
+  extends RedisAdapterOptions, BuiltInRedisClientOptions {}
 
 /**
  * Makes a Redis adapter factory for the `adapter` option.
  *
  * - `createRedisAdapter({ url })`: our built-in client (one per call, shared
- *   by the namespaces of one server; closed when the server closes).
+ *   by the namespaces of one server; closed when the server closes). Against
+ *   a Redis Cluster (`cluster: true`, or unset and the node at `url` says
+ *   `cluster_enabled:1` to `INFO cluster` when connecting) it is a
+ *   `RedisClusterClient`, seeded with `url` and `urls`; use `sharded: true`
+ *   there, so that each room's messages stay on its slot's master.
  * - `createRedisAdapter(pubClient, subClient, options?)`: clients you bring,
- *   npm `redis` v4+ (subClient = `pubClient.duplicate()`, both connected),
- *   `ioredis`, or {@linkcode RedisClient}; you close them.
+ *   npm `redis` v4+ (subClient = `pubClient.duplicate()`, both connected;
+ *   `createCluster` clients too), `ioredis`, webio's `RedisClient` or
+ *   `RedisClusterClient`; you close them.
  *
  * Use one factory per `Server`: two servers in one process sharing a client
  * would count as one node.
@@ -65,24 +76,19 @@ export function createRedisAdapter(
     return (nsp) => newAdapter(nsp, pub, sub, options);
   }
   const opts = (first ?? {}) as RedisAdapterConnectOptions;
-  let client: RedisClient | null = null;
-  let wrapped: NormalizedRedisClient | null = null;
+  let builtIn: BuiltInRedisClient | null = null;
   let users = 0;
   return (nsp) => {
-    if (!client) {
-      client = new RedisClient(opts);
-      wrapped = normalizeRedisClient(client);
-    }
+    builtIn ??= builtInRedisClient(opts);
     users++;
-    const mine = client;
+    const mine = builtIn;
     let released = false;
-    return newAdapter(nsp, wrapped!, wrapped!, opts, () => {
+    return newAdapter(nsp, mine.client, mine.client, opts, () => {
       if (released) return;
       released = true;
-      if (--users === 0 && client === mine) {
-        client = null;
-        wrapped = null;
-        void mine.quit().catch(() => mine.close());
+      if (--users === 0 && builtIn === mine) {
+        builtIn = null;
+        void mine.release();
       }
     });
   };

@@ -1,7 +1,7 @@
 /**
  * Redis groundwork for scale-out: a streaming RESP2/RESP3 codec, a small
- * reconnecting client with pub/sub, and a wrapper that gives npm `redis`,
- * `ioredis` and our client one interface.
+ * reconnecting client with pub/sub, a Redis Cluster client over it, and a
+ * wrapper that gives npm `redis`, `ioredis` and our clients one interface.
  *
  * @example Connecting
  * ```ts ignore
@@ -17,4 +17,5 @@
 
 export * from "./resp.ts";
 export * from "./client.ts";
+export * from "./cluster.ts";
 export * from "./normalize.ts";

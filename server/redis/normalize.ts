@@ -14,6 +14,12 @@
  *   `unsubscribe(channel, listener?)`, `pUnsubscribe(pattern, listener?)`,
  *   `sendCommand(args: string[]): Promise<unknown>`. Subscriptions need a
  *   dedicated client (`client.duplicate()`), as node-redis requires.
+ * - **npm `redis` v4+ cluster** (`createCluster`), detected by `pSubscribe`
+ *   plus a `masters` array and `nodeClient()`: the same pub/sub methods
+ *   (`sPublish`, `sSubscribe` and `sUnsubscribe` included), but
+ *   `sendCommand(firstKey, isReadonly, args)` takes the key that routes the
+ *   command; `PUBSUB NUMSUB` is asked of every master and summed, as npm
+ *   `@socket.io/redis-adapter` does.
  * - **npm `ioredis`**, detected by `psubscribe` plus an EventEmitter `on`:
  *   `publish(channel, message): Promise<number>`,
  *   `subscribe(...channels): Promise<number>`, `psubscribe(...patterns)`,
@@ -21,8 +27,9 @@
  *   events `"messageBuffer"(channel, message)` and
  *   `"pmessageBuffer"(pattern, channel, message)`; raw commands through
  *   `call(command, ...args)` (or the older `send_command`).
- * - **ours** ({@linkcode RedisClient}): used as is; one instance handles both
- *   publishing and subscribing.
+ * - **ours** ({@linkcode RedisClient}, or {@linkcode RedisClusterClient} for a
+ *   Redis Cluster): used as is; one instance handles both publishing and
+ *   subscribing.
  *
  * Messages always reach the handler as bytes (`Uint8Array`), since adapter
  * payloads may be binary (msgpack).
@@ -31,6 +38,8 @@
  */
 
 import { RedisClient } from "./client.ts";
+import { RedisClusterClient } from "./cluster.ts";
+import { routeOf, sumNumsub } from "./cluster_topology.ts";
 
 /** Receives a message as bytes; `pattern` is set for pattern subscriptions. */
 export type RedisBytesHandler = (message: Uint8Array, channel: string, pattern?: string) => void;
@@ -91,7 +100,8 @@ function fn(client: Loose, name: string): AnyFn | null {
 /**
  * Detects which client `client` is and wraps it in a {@linkcode NormalizedRedisClient}.
  *
- * @param client A node-redis v4+ client, an ioredis client, or a {@linkcode RedisClient}.
+ * @param client A node-redis v4+ client or cluster, an ioredis client, a {@linkcode RedisClient}
+ * or a {@linkcode RedisClusterClient}.
  * @returns The wrapper.
  * @throws {TypeError} When `client` matches none of the supported shapes.
  *
@@ -104,21 +114,27 @@ function fn(client: Loose, name: string): AnyFn | null {
  * ```
  */
 export function normalizeRedisClient(client: unknown): NormalizedRedisClient {
-  if (client instanceof RedisClient) return wrapOurs(client);
+  if (client instanceof RedisClient || client instanceof RedisClusterClient) {
+    return wrapOurs(client);
+  }
   if (typeof client !== "object" || client === null) {
     throw new TypeError("Cannot use Redis client: expected an object");
   }
   const c = client as Loose;
-  if (fn(c, "pSubscribe") && fn(c, "publish") && fn(c, "subscribe")) return wrapNodeRedis(c);
+  if (fn(c, "pSubscribe") && fn(c, "publish") && fn(c, "subscribe")) {
+    return Array.isArray(c.masters) && fn(c, "nodeClient")
+      ? wrapNodeRedisCluster(c)
+      : wrapNodeRedis(c);
+  }
   if (fn(c, "psubscribe") && fn(c, "on") && fn(c, "publish") && fn(c, "subscribe")) {
     return wrapIoredis(c);
   }
   throw new TypeError(
-    "Cannot use Redis client: expected npm redis v4+ (pSubscribe), ioredis (psubscribe + on) or RedisClient",
+    "Cannot use Redis client: expected npm redis v4+ (pSubscribe), ioredis (psubscribe + on), RedisClient or RedisClusterClient",
   );
 }
 
-function wrapOurs(client: RedisClient): NormalizedRedisClient {
+function wrapOurs(client: RedisClient | RedisClusterClient): NormalizedRedisClient {
   const bytes = { bytes: true };
   return {
     kind: "webio",
@@ -179,6 +195,26 @@ function wrapNodeRedis(c: Loose): NormalizedRedisClient {
     sendCommand: async (args) => {
       if (!sendCommand) throw new TypeError("Cannot send command: client has no sendCommand()");
       return await sendCommand(args);
+    },
+  };
+}
+
+/** node-redis `createCluster`: its `sendCommand` takes the routing key first. */
+function wrapNodeRedisCluster(c: Loose): NormalizedRedisClient {
+  const sendCommand = fn(c, "sendCommand")!;
+  const nodeClient = fn(c, "nodeClient")!;
+  return {
+    ...wrapNodeRedis(c),
+    sendCommand: async (args) => {
+      const route = routeOf(args);
+      if (route.kind === "numsub") {
+        const masters = c.masters as unknown[];
+        const replies = await Promise.all(
+          masters.map(async (master) => await (await nodeClient(master)).sendCommand(args)),
+        );
+        return sumNumsub(args, replies.map((reply) => Array.isArray(reply) ? reply : []));
+      }
+      return await sendCommand(route.kind === "key" ? route.key : undefined, false, args);
     },
   };
 }
