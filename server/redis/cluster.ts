@@ -4,30 +4,25 @@
  * map refreshed (on `MOVED`, when a node's connection drops, and periodically),
  * and subscriptions kept on the right node through resharding and failover.
  *
- * The slot map and routing rules are `cluster_topology.ts`'s, the slot hash
- * `cluster_slots.ts`'s, the subscriptions `cluster_subscriptions.ts`'s.
+ * The slot map is `cluster_map.ts`'s, the routing rules `cluster_topology.ts`'s,
+ * the slot hash `cluster_slots.ts`'s, the subscriptions `cluster_subscriptions.ts`'s.
  *
  * @module
  */
 
 import { Emitter } from "../../common/emitter.ts";
-import type { RedisClient, RedisLinkName, RedisSendOptions } from "./client.ts";
-import {
-  type RedisClientOptions,
-  type RedisConnectionConfig,
-  resolveRedisConfig,
-} from "./config.ts";
+import type { RedisLinkName, RedisSendOptions } from "./client.ts";
+import { type RedisClientOptions, resolveRedisConfig } from "./config.ts";
 import { keySlot } from "./cluster_slots.ts";
+import { ClusterSlotMap } from "./cluster_map.ts";
 import { ClusterNodes } from "./cluster_nodes.ts";
 import { ClusterRefresh } from "./cluster_refresh.ts";
 import { ClusterSubscriptions } from "./cluster_subscriptions.ts";
 import {
   type ClusterNodeKey,
   type ClusterRedirect,
-  type ClusterTopology,
   nodeKey,
   parseRedirect,
-  readTopology,
   routeOf,
   slotOf,
   sumNumsub,
@@ -113,15 +108,11 @@ export type RedisClusterClientEvents = {
 export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
   #state: RedisClusterClientState = "idle";
   #options: RedisClusterClientOptions;
-  #seeds: RedisConnectionConfig[];
-  #slots: (ClusterNodeKey | undefined)[] = [];
-  #masters: ClusterNodeKey[] = [];
+  #map: ClusterSlotMap;
   #nodes: ClusterNodes;
   #subscriptions: ClusterSubscriptions;
   #refresh: ClusterRefresh;
   #connecting: Promise<void> | null = null;
-  #useSlots = false;
-  #next = 0;
 
   /**
    * Creates the client; nothing connects until {@linkcode RedisClusterClient.connect}, a
@@ -136,11 +127,11 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
     const opts = typeof options === "string" ? { url: options } : options;
     this.#options = opts;
     const { urls = [], ...single } = opts;
-    this.#seeds = [
+    const seeds = [
       ...(opts.url !== undefined || urls.length === 0 ? [resolveRedisConfig(single)] : []),
       ...urls.map((url) => resolveRedisConfig({ ...single, url })),
     ];
-    const { tls, username, password } = this.#seeds[0];
+    const { tls, username, password } = seeds[0];
     this.#nodes = new ClusterNodes({ ...single, url: undefined, tls, username, password, db: 0 }, {
       error: (node, error, info) => {
         this.emit("error", error, { ...info, node });
@@ -155,10 +146,25 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
       },
       unreachable: () => this.#refresh.soon(),
     });
+    this.#map = new ClusterSlotMap(
+      seeds.map((seed) => nodeKey(seed.hostname, seed.port)),
+      this.#nodes,
+      {
+        closed: () => this.#state === "closed",
+        applied: (changed) => {
+          // A node that serves no slot any more (a failed master replaced, a replica): its
+          // client, and with it any reconnection loop to a dead node, goes.
+          this.#nodes.retain(this.#map.masters);
+          this.#subscriptions.reconcile();
+          if (changed) this.emit("topology", { masters: [...this.#map.masters] });
+        },
+      },
+    );
     this.#subscriptions = new ClusterSubscriptions({
       home: (kind, name, current) => {
-        if (kind !== "shard" && current !== null && this.#masters.includes(current)) return current;
-        return this.#slots[keySlot(name)] ?? (kind === "shard" ? null : this.#masters[0] ?? null);
+        const masters = this.#map.masters;
+        if (kind !== "shard" && current !== null && masters.includes(current)) return current;
+        return this.#map.nodeOf(keySlot(name)) ?? (kind === "shard" ? null : masters[0] ?? null);
       },
       client: (node) => this.#nodes.client(node),
       existing: (node) => this.#nodes.get(node),
@@ -168,7 +174,7 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
       onListenerError: (error, channel) => this.emit("listenerError", error, channel),
     });
     this.#refresh = new ClusterRefresh({
-      read: () => this.#discover(),
+      read: () => this.#map.discover(),
       healthy: () => this.#nodes.healthy,
       onError: (error) => this.#report(error as RedisConnectionError),
     }, opts.refreshInterval ?? 5000);
@@ -181,17 +187,12 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
 
   /** The masters that serve slots, as `"host:port"`. */
   get masters(): readonly ClusterNodeKey[] {
-    return this.#masters;
+    return this.#map.masters;
   }
 
   /** The master that serves `key`'s slot, as far as the client knows. */
   nodeOf(key: string | Uint8Array): ClusterNodeKey | undefined {
-    return this.#slots[keySlot(key)];
-  }
-
-  /** Not narrowed by the compiler: the state may change across an await. */
-  #isClosed(): boolean {
-    return this.#state === "closed";
+    return this.#map.nodeOf(keySlot(key));
   }
 
   #setState(next: RedisClusterClientState): void {
@@ -246,8 +247,8 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
       : routeOf(command);
     await this.connect();
     if (route.kind === "numsub") return await this.#numsub(command);
-    let node = (route.kind === "key" ? this.#slots[slotOf(route.key)] : undefined) ??
-      this.#masters[this.#next++ % this.#masters.length];
+    let node = (route.kind === "key" ? this.#map.nodeOf(slotOf(route.key)) : undefined) ??
+      this.#map.nextMaster();
     let asking = false;
     const max = this.#options.maxRedirections ?? 16;
     for (let hop = 0;; hop++) {
@@ -348,8 +349,7 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
   #redirected(error: RedisReplyError, node: ClusterNodeKey): ClusterRedirect | null {
     const redirect = parseRedirect(error, node);
     if (redirect?.kind !== "MOVED") return redirect;
-    this.#slots[redirect.slot] = redirect.node;
-    if (!this.#masters.includes(redirect.node)) this.#masters.push(redirect.node);
+    this.#map.moved(redirect.slot, redirect.node);
     this.#refresh.soon();
     return redirect;
   }
@@ -357,68 +357,12 @@ export class RedisClusterClient extends Emitter<RedisClusterClientEvents> {
   /** `PUBSUB NUMSUB`: every master counts its own subscribers; the counts are summed. */
   async #numsub(command: readonly RespArgument[]): Promise<RespReply> {
     const results = await Promise.allSettled(
-      this.#masters.map(async (node) => (await this.#nodes.client(node)).send(command)),
+      this.#map.masters.map(async (node) => (await this.#nodes.client(node)).send(command)),
     );
     const replies = results.filter((r) => r.status === "fulfilled").map((r) => r.value);
     // A master that is down has no subscriber left: the others' counts are the answer.
     if (replies.length === 0) throw (results[0] as PromiseRejectedResult).reason;
     return sumNumsub(command, replies);
-  }
-
-  // ---- the slot map ----------------------------------------------------------------------
-
-  /** Asks the connected masters, then the seeds and known masters, for the slot map. */
-  async #discover(): Promise<void> {
-    const failures: string[] = [];
-    for (const [node, client] of this.#nodes.ready()) {
-      try {
-        return this.#apply(await this.#read(client));
-      } catch (error) {
-        failures.push(`${node}: ${(error as Error).message}`);
-      }
-    }
-    const candidates = new Set([
-      ...this.#seeds.map((seed) => nodeKey(seed.hostname, seed.port)),
-      ...this.#masters,
-    ]);
-    for (const node of candidates) {
-      if (this.#nodes.get(node)?.state === "ready" || this.#isClosed()) continue;
-      const probe = this.#nodes.make(node);
-      let adopted = false;
-      try {
-        await probe.connect();
-        const topology = await this.#read(probe);
-        if (this.#isClosed()) break;
-        adopted = topology.masters.includes(node) && this.#nodes.adopt(node, probe);
-        return this.#apply(topology);
-      } catch (error) {
-        failures.push(`${node}: ${(error as Error).message}`);
-      } finally {
-        if (!adopted) await probe.close();
-      }
-    }
-    throw new RedisConnectionError(
-      `Cannot read the cluster's slot map: ${failures.join("; ") || "the client was closed"}`,
-    );
-  }
-
-  async #read(client: RedisClient): Promise<ClusterTopology> {
-    const read = await readTopology((command) => client.send(command), this.#useSlots);
-    this.#useSlots = read.slotsCommand;
-    return read.topology;
-  }
-
-  #apply(topology: ClusterTopology): void {
-    if (this.#state === "closed") return;
-    const changed = topology.masters.length !== this.#masters.length ||
-      topology.slots.some((node, slot) => node !== this.#slots[slot]);
-    this.#slots = [...topology.slots];
-    this.#masters = [...topology.masters];
-    // A node that serves no slot any more (a failed master replaced, a replica): its client,
-    // and with it any reconnection loop to a dead node, goes.
-    this.#nodes.retain(this.#masters);
-    this.#subscriptions.reconcile();
-    if (changed) this.emit("topology", { masters: [...this.#masters] });
   }
 
   #report(error: RedisConnectionError): void {
