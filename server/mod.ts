@@ -115,6 +115,20 @@ export {
   type RedisStreamsAdapterConnectOptions,
   type RedisStreamsAdapterOptions,
 } from "./redis/streams.ts";
+export {
+  type BuiltInRedisClientOptions,
+  ClusterAdapter,
+  type ClusterAdapterOptions,
+  ClusterAdapterWithHeartbeat,
+  type ClusterAdapterWithHeartbeatOptions,
+  type ClusterMessage,
+  type ClusterMessageBody,
+  type ClusterResponse,
+  type ClusterResponseBody,
+  type EncodedOptions,
+  MessageType,
+  type Responders,
+} from "./redis/mod.ts";
 export type { EngineBackpressureCounters } from "./engine/engine.ts";
 export {
   RedisClient,

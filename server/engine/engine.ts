@@ -14,7 +14,7 @@ import type { HeaderRecord } from "./http.ts";
 import { pathStart } from "./http.ts";
 import { generateId } from "../../common/ids.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from "./options.ts";
-import { type ConnectionError, OpenTail, Router, type RouterHost } from "./router.ts";
+import { type ConnectionError, OpenTail, Router } from "./router.ts";
 import { type Fallback, type ServeHandler, serveHandler } from "./serve_handler.ts";
 import type { EngineSession } from "./session.ts";
 import { type RawSocket, type RuntimeBridge, type SocketBuffers, watchSignal } from "./socket.ts";
@@ -92,7 +92,7 @@ export interface EngineInit extends EngineOptions {
  * Deno.serve({ port: 3000 }, engine.handler());
  * ```
  */
-export class Engine extends Emitter<EngineEvents> implements RouterHost {
+export class Engine extends Emitter<EngineEvents> {
   /** The options with defaults applied. */
   readonly options: ResolvedEngineOptions;
   /** Open sessions by id. */
@@ -124,7 +124,12 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
   onError: (error: Error) => void = (error) =>
     console.error("webio: unhandled error in a handler:", error);
 
-  /** @param options engine.io options, plus `handler` and `runtime`. */
+  /**
+   * Makes an engine; it serves nothing until its {@linkcode Engine.handler}
+   * is given to the runtime's serve function.
+   *
+   * @param options engine.io options, plus `handler` and `runtime`.
+   */
   constructor(options: EngineInit = {}) {
     super();
     this.options = resolveEngineOptions(options);
@@ -317,7 +322,7 @@ export class Engine extends Emitter<EngineEvents> implements RouterHost {
     return this.#router.corsHeaders(request);
   }
 
-  /** The session closed; forget it. */
+  /** @internal The session closed; forget it. */
   release(session: EngineSession): void {
     if (this.clients.get(session.id) === session) this.clients.delete(session.id);
   }

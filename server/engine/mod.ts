@@ -51,6 +51,7 @@ export class Engine extends EngineCore {
 export { EngineCore };
 export {
   type ConnectionError,
+  type EngineBackpressureCounters,
   type EngineEvents,
   type EngineInit,
   type Fallback,
@@ -86,6 +87,13 @@ export type {
   SendOptions,
   TransportName,
 } from "./types.ts";
-export type { Publisher, RawSocket, RuntimeBridge, RuntimePubSub, SocketTarget } from "./socket.ts";
+export type {
+  Publisher,
+  RawSocket,
+  RuntimeBridge,
+  RuntimePubSub,
+  SocketBuffers,
+  SocketTarget,
+} from "./socket.ts";
 export type { EngineData, EnginePacket, EnginePacketType } from "../../protocol/engine_io.ts";
 export { Emitter, type EventsMap, type ListenerEntry, Listeners } from "../../common/emitter.ts";

@@ -236,22 +236,37 @@ export interface PerMessageDeflateOptions {
 
 /** Options with every default filled in. */
 export interface ResolvedEngineOptions {
+  /** The path prefix the engine answers on, with the trailing slash unless turned off. */
   path: string;
+  /** Milliseconds between pings. */
   pingInterval: number;
+  /** Milliseconds to wait for a pong. */
   pingTimeout: number;
+  /** Milliseconds an upgrade may take. */
   upgradeTimeout: number;
+  /** Largest POST body or WebSocket message, in bytes. */
   maxHttpBufferSize: number;
+  /** The most a session may have waiting for its client (see `EngineOptions.maxBufferSize`). */
   maxBufferSize: number;
+  /** The handshake check, when one was given. */
   allowRequest: AllowRequest | undefined;
+  /** The transports clients may use, in the order given. */
   transports: TransportName[];
+  /** Whether a polling session may upgrade to WebSocket. */
   allowUpgrades: boolean;
+  /** The sticky-session cookie (its name filled in), or `false` for none. */
   cookie: Required<Pick<CookieOptions, "name">> & CookieOptions | false;
+  /** The CORS settings, when CORS headers are sent. */
   cors: CorsOptions | undefined;
+  /** The smallest long-polling response that is compressed, in bytes; `false` for none. */
   compressionThreshold: number | false;
+  /** The WebSocket compression settings as given. */
   perMessageDeflate: boolean | PerMessageDeflateOptions;
   /** The smallest WebSocket message that is compressed; Infinity without perMessageDeflate. */
   deflateThreshold: number;
+  /** Whether Engine.IO v3 clients (socket.io-client 2.x) are served. */
   allowEIO3: boolean;
+  /** Whether `X-Forwarded-Proto` / `X-Forwarded-For` are trusted for `secure` and the address. */
   trustProxy: boolean;
 }
 

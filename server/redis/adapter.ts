@@ -40,7 +40,7 @@ import type { NormalizedRedisClient } from "./normalize.ts";
 import type { ShardedSubscriptionMode } from "./sharded.ts";
 import { PubSub } from "./pubsub.ts";
 import { type RequestDone, Requests } from "./requests.ts";
-import { RedisSessions, type StoredSession } from "./sessions.ts";
+import { RedisSessions } from "./sessions.ts";
 import {
   Channels,
   type ClusterMessage,
@@ -95,6 +95,9 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   #readyResolve!: () => void;
 
   /**
+   * Makes the adapter of one namespace; `createRedisAdapter` makes these for
+   * a server, and its clients too.
+   *
    * @param nsp The namespace.
    * @param pub The client used to publish and send commands.
    * @param sub The client used to subscribe (may be `pub` for our own client).
@@ -284,7 +287,9 @@ export class RedisAdapter extends InMemoryAdapter implements Adapter {
   }
 
   /** Takes the session from this node, or else from Redis. */
-  protected override async takeSession(pid: PrivateSessionId): Promise<StoredSession | undefined> {
+  protected override async takeSession(
+    pid: PrivateSessionId,
+  ): Promise<(SessionToPersist & { disconnectedAt: number }) | undefined> {
     const local = await super.takeSession(pid);
     if (!local) return await this.#sessions.take(pid);
     this.#sessions.forget(pid);

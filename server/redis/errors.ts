@@ -9,7 +9,13 @@ export class RedisAdapterError extends Error {
   /** The operation: "publish", "fetchSockets", "serverSideEmit", ... */
   readonly operation: string;
 
-  /** @param operation The operation. @param message What happened. */
+  /**
+   * Makes the error of a failed cluster operation.
+   *
+   * @param operation The operation.
+   * @param message What happened.
+   * @param options The cause, if any.
+   */
   constructor(operation: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "RedisAdapterError";

@@ -60,6 +60,29 @@ export interface RedisAdapterConnectOptions
 export function createRedisAdapter(
   options?: RedisAdapterConnectOptions,
 ): (nsp: AdapterNamespace) => RedisAdapter | ShardedRedisAdapter;
+/**
+ * Makes a Redis adapter factory for the `adapter` option over clients you
+ * bring and close: npm `redis` v4+ (subClient = `pubClient.duplicate()`, both
+ * connected; `createCluster` clients too), `ioredis`, webio's `RedisClient` or
+ * `RedisClusterClient` (one client may serve as both).
+ *
+ * @param pubClient The client that publishes and sends commands.
+ * @param subClient The client that subscribes.
+ * @param options Adapter options.
+ * @returns The `adapter` option of a `Server`.
+ * @throws {TypeError} When a client is none of the kinds above.
+ *
+ * @example With npm `redis`
+ * ```ts ignore
+ * import { Server } from "@webio/socketio";
+ * import { createRedisAdapter } from "@webio/socketio/redis";
+ * import { createClient } from "redis";
+ * const pub = createClient({ url: "redis://127.0.0.1:6379" });
+ * const sub = pub.duplicate();
+ * await Promise.all([pub.connect(), sub.connect()]);
+ * const io = new Server({ adapter: createRedisAdapter(pub, sub) });
+ * ```
+ */
 export function createRedisAdapter(
   pubClient: unknown,
   subClient: unknown,

@@ -78,6 +78,9 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   #readyResolve!: () => void;
 
   /**
+   * Makes the adapter of one namespace; `createShardedAdapter` (or
+   * `createRedisAdapter` with `sharded: true`) makes these for a server.
+   *
    * @param nsp The namespace.
    * @param pub The client used to publish and send commands.
    * @param sub The client used to subscribe (may be `pub` for our own client).

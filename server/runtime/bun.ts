@@ -147,3 +147,22 @@ export const bunRuntime: RuntimeBridge = {
   watchAbort: (request: Request, _context: unknown, onAbort: () => void) =>
     watchSignal(request, onAbort),
 };
+
+// What a bridge's type names, for users who wrap a bridge or write their own.
+export type {
+  Publisher,
+  RawSocket,
+  RuntimeBridge,
+  RuntimePubSub,
+  SocketBuffers,
+  SocketTarget,
+} from "../engine/socket.ts";
+export type {
+  AllowRequest,
+  CookieOptions,
+  CorsOptions,
+  CorsOrigin,
+  PerMessageDeflateOptions,
+  ResolvedEngineOptions,
+} from "../engine/options.ts";
+export type { TransportName } from "../engine/types.ts";
