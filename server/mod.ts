@@ -131,10 +131,17 @@ export {
 } from "./redis/mod.ts";
 export type { EngineBackpressureCounters } from "./engine/engine.ts";
 export {
+  type ClusterNodeKey,
+  keySlot,
   RedisClient,
   type RedisClientEvents,
   type RedisClientOptions,
   type RedisClientState,
+  RedisClusterClient,
+  type RedisClusterClientEvents,
+  type RedisClusterClientOptions,
+  type RedisClusterClientState,
+  type RedisClusterSendOptions,
   type RedisConnectionConfig,
   RedisConnectionError,
   type RedisLinkName,

@@ -26,8 +26,11 @@ export interface BuiltInRedisClientOptions extends RedisClusterClientOptions {
 export interface BuiltInRedisClient {
   /** The client, wrapped for the adapter. */
   readonly client: NormalizedRedisClient;
-  /** QUITs (or closes) the client; one still being chosen is closed once chosen. */
-  release(): Promise<void>;
+  /**
+   * QUITs the client (or closes it at once with `"close"`, for a connection
+   * held by a blocking command); one still being chosen is closed once chosen.
+   */
+  release(how?: "quit" | "close"): Promise<void>;
 }
 
 type Ours = RedisClient | RedisClusterClient;
@@ -47,7 +50,7 @@ export function builtInRedisClient(options: BuiltInRedisClientOptions): BuiltInR
   const seed = { ...options, url: options.url ?? options.urls?.[0] };
   if (options.cluster !== undefined) {
     const ours = options.cluster ? new RedisClusterClient(options) : new RedisClient(seed);
-    return { client: normalizeRedisClient(ours), release: () => quit(ours) };
+    return { client: normalizeRedisClient(ours), release: (how) => end(ours, how) };
   }
   let chosen: Promise<{ ours: Ours; client: NormalizedRedisClient }> | null = null;
   let released = false;
@@ -71,10 +74,10 @@ export function builtInRedisClient(options: BuiltInRedisClientOptions): BuiltInR
     sunsubscribe: async (channel) => (await choose()).client.sunsubscribe(channel),
     sendCommand: async (args) => (await choose()).client.sendCommand(args),
   };
-  const release = async () => {
+  const release = async (how?: "quit" | "close") => {
     released = true;
     const pending = chosen;
-    if (pending) await pending.then(({ ours }) => quit(ours), () => {});
+    if (pending) await pending.then(({ ours }) => end(ours, how), () => {});
   };
   return { client, release };
 }
@@ -95,7 +98,7 @@ async function detect(
       if (!(error instanceof RedisReplyError)) throw error;
     }
     if (/^cluster_enabled:1\b/m.test(info)) {
-      await quit(probe);
+      await end(probe);
       ours = new RedisClusterClient(options);
       await ours.connect();
     }
@@ -107,6 +110,7 @@ async function detect(
   return { ours, client: normalizeRedisClient(ours) };
 }
 
-function quit(client: Ours): Promise<void> {
+function end(client: Ours, how: "quit" | "close" = "quit"): Promise<void> {
+  if (how === "close") return client.close();
   return client.quit().catch(() => client.close());
 }

@@ -18,14 +18,21 @@
  *
  * The blocking read needs a connection of its own: the built-in client form
  * makes two; with npm `redis` or `ioredis` the adapter reads on
- * `client.duplicate()`; with a {@linkcode RedisClient} pass a second one as
- * `readClient`.
+ * `client.duplicate()`; with a {@linkcode RedisClient} or a
+ * `RedisClusterClient` pass a second one as `readClient`.
+ *
+ * On a Redis Cluster the stream is one key, so every node's XADD, XRANGE and
+ * XREAD go to the master of its slot (the built-in client form finds the
+ * cluster as `createRedisAdapter` does, and follows `MOVED` and failover).
+ * When that master dies, publishing fails (reported through `io.onError`)
+ * until its replica is promoted, and reading goes on from the last entry
+ * read; entries the old master took but had not yet replicated are lost.
  *
  * @module
  */
 
 import type { AdapterNamespace, PrivateSessionId, Session, SessionToPersist } from "../adapter.ts";
-import type { RedisClientOptions } from "./client.ts";
+import type { BuiltInRedisClientOptions } from "./cluster_detect.ts";
 import {
   ClusterAdapterWithHeartbeat,
   type ClusterAdapterWithHeartbeatOptions,
@@ -66,7 +73,7 @@ export interface RedisStreamsAdapterOptions extends ClusterAdapterWithHeartbeatO
 
 /** Options of the built-in client form of {@linkcode createRedisStreamsAdapter}. */
 export interface RedisStreamsAdapterConnectOptions
-  extends Omit<RedisStreamsAdapterOptions, "readClient">, RedisClientOptions {}
+  extends Omit<RedisStreamsAdapterOptions, "readClient">, BuiltInRedisClientOptions {}
 
 /**
  * A cluster adapter over a Redis stream; see the module documentation.

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { RedisClient, type RedisClientOptions } from "./client.ts";
+import { builtInRedisClient, type BuiltInRedisClientOptions } from "./cluster_detect.ts";
 import type { RedisAdapterError } from "./errors.ts";
 import { normalizeRedisClient } from "./normalize.ts";
 import type { StreamEntry } from "./streams_codec.ts";
@@ -75,67 +75,23 @@ export class StreamsHub {
 }
 
 /**
- * A connection of the built-in client, made when first used: a Redis that
- * cannot be reached at the start fails the command, and the next command
- * tries again with a new client (once connected, the client reconnects by
- * itself).
+ * Connections of the built-in client: two, made from the same options, each
+ * a `RedisClient`, or a `RedisClusterClient` on a Redis Cluster (see
+ * `cluster_detect.ts`): the stream is one key, so XADD, XRANGE and the
+ * blocking XREAD go to its slot's master, the read on a client of its own.
+ * Each is made when first used: a Redis that cannot be reached at the start
+ * fails the command, and the next command tries again (once connected, a
+ * client reconnects by itself).
  */
-class OwnedConnection {
-  #opts: RedisClientOptions;
-  #client: RedisClient | null = null;
-  #connecting: Promise<RedisClient> | null = null;
-  #state: "open" | "closed" = "open";
-
-  constructor(opts: RedisClientOptions) {
-    this.#opts = opts;
-  }
-
-  /** Sends at once when connected, so commands keep the order of the calls. */
-  send(args: string[]): Promise<unknown> {
-    if (this.#client !== null) return this.#client.send(args);
-    return this.#connect().then((client) => client.send(args));
-  }
-
-  #connect(): Promise<RedisClient> {
-    if (this.#state === "closed") {
-      return Promise.reject(new Error("Cannot send command: the adapter was closed"));
-    }
-    if (this.#connecting) return this.#connecting;
-    const client = new RedisClient(this.#opts);
-    this.#connecting = client.connect().then(() => {
-      if (this.#state === "closed") {
-        void client.close();
-        throw new Error("Cannot send command: the adapter was closed");
-      }
-      this.#client = client;
-      return client;
-    }, async (error) => {
-      this.#connecting = null;
-      await client.close();
-      throw error;
-    });
-    return this.#connecting;
-  }
-
-  /** QUIT after the commands already sent (`quit`), or close at once (a blocked read). */
-  async close(quit: boolean): Promise<void> {
-    this.#state = "closed";
-    const client = this.#client ?? await this.#connecting?.catch(() => null);
-    if (!client) return;
-    if (quit) await client.quit().catch(() => client.close());
-    else await client.close();
-  }
-}
-
-/** Connections of the built-in client: two, made from the same options. */
-export function ownedConnections(opts: RedisClientOptions): StreamsConnections {
-  const command = new OwnedConnection(opts);
-  const reader = new OwnedConnection(opts);
+export function ownedConnections(opts: BuiltInRedisClientOptions): StreamsConnections {
+  const command = builtInRedisClient(opts);
+  const reader = builtInRedisClient(opts);
   return {
-    send: (args) => command.send(args),
-    read: (args) => reader.send(args),
+    send: command.client.sendCommand,
+    read: reader.client.sendCommand,
+    // QUIT after the commands already sent; the blocked read is closed at once.
     release: async () => {
-      await Promise.all([command.close(true), reader.close(false)]);
+      await Promise.all([command.release("quit"), reader.release("close")]);
     },
   };
 }
