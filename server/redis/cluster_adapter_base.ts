@@ -4,7 +4,9 @@
  * adapter; what crosses processes travels as {@linkcode ClusterMessage}s
  * (`cluster_messages.ts`), so webio nodes and Node.js socket.io nodes on one
  * transport serve one cluster. Import it from `cluster_adapter.ts`, which
- * adds the heartbeat variant.
+ * adds the heartbeat variant. Publishing and the order of broadcasts are
+ * `cluster_adapter_broadcast.ts`'s; this file adds requests across nodes
+ * (their bookkeeping is `cluster_requests.ts`'s) and what comes in.
  *
  * ## Connection state recovery
  * Each node keeps its own log of recent broadcasts and its own sessions (the
@@ -18,18 +20,12 @@
  * @module
  */
 
-import { type Packet, PacketType } from "../../protocol/parser.ts";
-import {
-  type AdapterNamespace,
-  type BroadcastOptions,
-  InMemoryAdapter,
-  type Room,
-} from "../adapter.ts";
+import type { Packet } from "../../protocol/parser.ts";
+import type { AdapterNamespace, BroadcastOptions, Room } from "../adapter.ts";
+import { ClusterBroadcastAdapter } from "./cluster_adapter_broadcast.ts";
 import {
   type ClusterMessage,
-  type ClusterMessageBody,
   type ClusterResponse,
-  type ClusterResponseBody,
   decodeOptions,
   encodeOptions,
   isResponseType,
@@ -42,7 +38,6 @@ import {
   type ClusterRequestDone,
   ClusterRequests,
   noResponders,
-  randomHex,
   type Responders,
 } from "./cluster_requests.ts";
 import { RedisAdapterError } from "./errors.ts";
@@ -70,43 +65,15 @@ export interface ClusterAdapterOptions {
  * default: override it, or extend `ClusterAdapterWithHeartbeat`).
  * `sharded.ts` is an example.
  */
-export abstract class ClusterAdapter extends InMemoryAdapter {
-  /** This node's id in the cluster (16 hex characters, as the reference's). */
-  readonly uid: string = randomHex();
+export abstract class ClusterAdapter extends ClusterBroadcastAdapter {
   #requests = new ClusterRequests();
   #requestsTimeout: number;
   #state: "open" | "closed" = "open";
-  /** Broadcasts waiting for their offset, delivered here in the order they were emitted. */
-  #queue: Promise<void> = Promise.resolve();
-  #queued = 0;
 
   /** @param nsp The namespace. @param opts Options. */
   constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
     this.#requestsTimeout = opts.requestsTimeout ?? 5000;
-  }
-
-  /**
-   * Sends `message` to every other node. Encode it before returning: the
-   * caller may change its packet afterwards.
-   *
-   * @returns The offset the transport gave the message (a stream entry id), if any.
-   */
-  protected abstract doPublish(message: ClusterMessage): Promise<string | undefined>;
-
-  /** Sends `response` to the node `requesterUid` only (or to every node, which ignore it). */
-  protected abstract doPublishResponse(
-    requesterUid: string,
-    response: ClusterResponse,
-  ): Promise<void>;
-
-  /**
-   * Whether `doPublish` resolves with offsets that every node also receives
-   * with the message (stream ids). When false, broadcasts are delivered here
-   * at once and each node gives them offsets of its own.
-   */
-  protected assignsOffsets(): boolean {
-    return true;
   }
 
   /** Fails pending requests and releases timers (a transport closes its subscriptions too). */
@@ -116,107 +83,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     super.close();
   }
 
-  // ---- publishing ------------------------------------------------------------------------
-
-  /** Publishes a message with this node's uid and namespace; resolves with its offset. */
-  protected publishAndReturnOffset(body: ClusterMessageBody): Promise<string | undefined> {
-    const message = { ...body, uid: this.uid, nsp: this.nsp.name } as ClusterMessage;
-    try {
-      return this.doPublish(message);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** Publishes a message; a failure is reported as an `error` event, never thrown. */
-  protected publish(body: ClusterMessageBody): void {
-    this.publishAndReturnOffset(body).catch((error) => this.#failed("publish", error));
-  }
-
-  /** Sends a response to `requesterUid`; a failure is reported as an `error` event. */
-  protected publishResponse(requesterUid: string, body: ClusterResponseBody): void {
-    const response = { ...body, uid: this.uid, nsp: this.nsp.name } as ClusterResponse;
-    try {
-      this.doPublishResponse(requesterUid, response).catch((error) =>
-        this.#failed("respond", error)
-      );
-    } catch (error) {
-      this.#failed("respond", error);
-    }
-  }
-
-  #failed(operation: string, error: unknown): void {
-    this.emit(
-      "error",
-      new RedisAdapterError(operation, `Cannot ${operation}: the message was not sent`, {
-        cause: error,
-      }),
-    );
-  }
-
-  // ---- broadcasts ------------------------------------------------------------------------
-
-  /** Publishes to the cluster (unless `local`), then delivers here. */
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    packet.nsp = this.nsp.name;
-    if (opts.flags?.local) {
-      if (this.#queued === 0) return super.broadcast(packet, opts);
-      return this.#inOrder(packet, opts, Promise.resolve(undefined));
-    }
-    const waits = this.assignsOffsets() && this.#recoverable(packet, opts);
-    if (!waits && this.#queued === 0) {
-      // Encoded by the transport now, before the local offset is appended.
-      this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(opts) } });
-      return super.broadcast(packet, opts);
-    }
-    // The wire copy keeps its own argument list: the offset is appended to the local one later.
-    const wire = { ...packet, data: [...packet.data as unknown[]] };
-    const offset = this.publishAndReturnOffset({
-      type: MessageType.BROADCAST,
-      data: { packet: wire, opts: encodeOptions(opts) },
-    });
-    this.#inOrder(packet, opts, offset);
-  }
-
-  #inOrder(packet: Packet, opts: BroadcastOptions, offset: Promise<string | undefined>): void {
-    this.#queued++;
-    this.#queue = this.#queue.then(async () => {
-      let id: string | undefined;
-      try {
-        id = await offset;
-      } catch (error) {
-        this.#failed("publish", error);
-      }
-      this.#queued--;
-      this.#deliverWithOffset(packet, opts, id);
-    });
-  }
-
-  #recoverable(packet: Packet, opts: BroadcastOptions): boolean {
-    return this.nsp.recovery !== undefined && packet.type === PacketType.EVENT &&
-      packet.id === undefined && !opts.flags?.volatile && Array.isArray(packet.data);
-  }
-
-  /** Logs for recovery (under `offset`, or one of this node's) and delivers to local sockets. */
-  #deliverWithOffset(packet: Packet, opts: BroadcastOptions, offset: string | undefined): void {
-    try {
-      if (offset) {
-        // The log keeps the argument array itself: the offset appended next is part of it.
-        if (this.keepForRecovery(packet, opts, offset) !== undefined) {
-          (packet.data as unknown[]).push(offset);
-        }
-      } else {
-        this.keepForRecovery(packet, opts);
-      }
-      this.deliver(packet, opts);
-    } catch (error) {
-      // The parser refused what the packet carries: reported, never thrown into the transport.
-      this.emit(
-        "error",
-        new RedisAdapterError("receive", "Cannot deliver broadcast", { cause: error }),
-      );
-    }
-  }
+  // ---- broadcasts with acks, cluster-wide commands and queries ---------------------------
 
   /** Asks every node to broadcast with acks; their counts and acks come back here. */
   override broadcastWithAck(
@@ -237,8 +104,6 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     }
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
-
-  // ---- cluster-wide commands and queries -------------------------------------------------
 
   /** Makes the selected sockets of every node join rooms. */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
@@ -372,7 +237,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         if (!isBroadcastPacket(packet)) return this.#malformed("broadcast");
         packet.nsp = this.nsp.name;
         const opts = decodeOptions(message.data.opts);
-        if (typeof requestId !== "string") return this.#deliverWithOffset(packet, opts, offset);
+        if (typeof requestId !== "string") return this.deliverWithOffset(packet, opts, offset);
         return super.broadcastWithAck(packet, opts, (clientCount) => {
           this.publishResponse(message.uid, {
             type: MessageType.BROADCAST_CLIENT_COUNT,
