@@ -17,6 +17,18 @@
  *
  * Messages are JSON, or MessagePack when their payload carries binary.
  *
+ * ## On a Redis Cluster: failover and resharding
+ * Each channel lives on the master of its slot. With a `RedisClusterClient`
+ * (what `createRedisAdapter({ url, sharded: true })` makes on a cluster),
+ * subscriptions follow their slot to a promoted replica or a new owner, and
+ * publishes follow `MOVED`; nothing restarts. The window of loss: when a
+ * master dies, what is published to its channels from its failure until
+ * about 1 s after its replica is promoted (Redis takes about twice
+ * `cluster-node-timeout` to promote it) is lost, each failed publish
+ * reported through `io.onError`; a migrated slot loses at most the messages
+ * in flight while its subscribers move. Delivery stays in order and once
+ * (tested in `sharded_cluster_test.ts`).
+ *
  * ## Connection state recovery
  * The reference has none in this mode (its `ClusterAdapter` keeps no
  * sessions, and sharded pub/sub assigns no offsets). Here each node keeps
