@@ -24,6 +24,8 @@ export interface Scenario {
   config: LoadConfig;
   /** Servers in the cluster (joined by Redis) for cross-node scenarios. */
   nodes?: number;
+  /** Environment of its servers (each reads what it knows, e.g. webio's `MAX_BUFFER_SIZE`). */
+  env?: Record<string, string>;
 }
 
 /** The six implementations most scenarios run. */
@@ -109,6 +111,27 @@ export function scenarios(options: { quick: boolean; parallel: number }): Scenar
       metric: "cyclesPerSec",
       also: [["soak-rss-growth-MB", "rssGrowthSecondHalfMB"]],
       config: { scenario: "soak", clients: 50, cycles: quick ? 10_000 : 100_000 },
+    },
+    {
+      // 200 readers that stop reading while 20 MB of 1 KB events are broadcast: what the server
+      // holds for them. webio closes a reader past maxBufferSize (1 MiB here); socket.io has no
+      // bound (`quick`: 5 MB, still past webio's bound).
+      name: "slow-readers",
+      impls: ["webio-bun", "webio-deno", "socketio-node"],
+      metric: "rssGrowthMB",
+      also: [
+        ["slow-readers-peak-MB", "rssPeakMB"],
+        ["slow-readers-KB-per-reader", "growthPerReaderKB"],
+        ["slow-readers-disconnected", "disconnected"],
+      ],
+      env: { MAX_BUFFER_SIZE: String(2 ** 20) },
+      config: {
+        scenario: "slow-readers",
+        clients: 200,
+        events: quick ? 5000 : 20_000,
+        payload: 1000,
+        batch: 100,
+      },
     },
     {
       name: "cluster-fanout",

@@ -2,12 +2,13 @@
  * Runs the load generator (bench/loadgen/, Bun) pinned to its core against
  * the servers, and samples the servers as it reports its progress: the CPU
  * and core windows around what it measures, the servers' memory while it
- * holds idle connections and over the soak.
+ * holds idle connections, over the soak, and through the slow readers' flood.
  *
  * @module
  */
 
 import type { LoadConfig } from "../scenarios.ts";
+import { type PeakSample, PeakSampler } from "./peak.ts";
 import { GENERATOR_CORE, spawnPinned } from "./processes.ts";
 import { closeWindow, openWindow, rss, type WindowSample, type WindowStart } from "./sampling.ts";
 
@@ -25,6 +26,8 @@ export interface Sample {
   halfRss?: number;
   /** Connection scenario: the servers' RSS while the first burst's connections are held. */
   loadedRss?: number;
+  /** Slow readers: the first server's RSS from the flood's start to its end. */
+  peak?: PeakSample;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +46,7 @@ export async function load(
   ]);
   const sample: Sample = { result: {} };
   let window: WindowStart | null = null;
+  let sampler: PeakSampler | null = null;
   const lines = child.stdout.pipeThrough(new TextDecoderStream());
   const errors = new Response(child.stderr).text();
   let rest = "";
@@ -59,6 +63,11 @@ export async function load(
       } else if (line.event === "warm-holding") {
         if (window) sample.warm = closeWindow(pids, window);
         window = null;
+      } else if (line.event === "flood-start") {
+        sampler = new PeakSampler(pids[0]);
+      } else if (line.event === "flood-end") {
+        sample.peak = sampler?.stop();
+        sampler = null;
       } else if (line.event === "half") {
         sample.halfRss = rss(pids[0]);
       } else if (line.event === "holding") {
@@ -75,6 +84,7 @@ export async function load(
         delete line.event;
         sample.result = line;
       } else if (line.event === "error") {
+        sampler?.stop();
         throw new Error(`load generator: ${line.message}`);
       }
     }

@@ -10,6 +10,7 @@
 import type { Scenario } from "../scenarios.ts";
 import { type Impl, round } from "../targets.ts";
 import { load, type Sample } from "./generator.ts";
+import { peakFields } from "./peak.ts";
 import { startPinnedServer } from "./processes.ts";
 import { rss } from "./sampling.ts";
 
@@ -22,7 +23,10 @@ export async function measureOnce(
   impl: Impl,
   redisPort?: number,
 ): Promise<Record<string, unknown>> {
-  const env: Record<string, string> = redisPort ? { REDIS_PORT: String(redisPort) } : {};
+  const env: Record<string, string> = {
+    ...s.env,
+    ...(redisPort ? { REDIS_PORT: String(redisPort) } : {}),
+  };
   const servers = [];
   try {
     for (let i = 0; i < (s.nodes ?? 1); i++) {
@@ -79,6 +83,7 @@ function rowOf(
     // the first half warmed up: growth from the start is reported, not the criterion).
     row.rssGrowthSecondHalfMB = round(((finalRss ?? 0) - (sample.halfRss ?? 0)) / 2 ** 20, 1);
   }
+  if (sample.peak) Object.assign(row, peakFields(s, impl, sample.peak));
   const genCpu = Math.max(
     Number(sample.result.generatorCpu ?? 0),
     sample.burst?.generatorCore ?? 0,

@@ -14,7 +14,8 @@ export interface Config {
     | "connections"
     | "polling"
     | "binary"
-    | "soak";
+    | "soak"
+    | "slow-readers";
   /** Server ports; clients are spread over them in turn. */
   ports: number[];
   clients: number;
@@ -37,6 +38,9 @@ export interface Config {
   parallel?: number;
   /** Connection scenario: seconds after the first burst closed, then a second (warm) burst. */
   warm?: number;
+  /** Slow readers: the events the server broadcasts (`payload` characters each), and per batch. */
+  events?: number;
+  batch?: number;
 }
 
 /** The port of client `i`: clients are spread over the servers in turn. */

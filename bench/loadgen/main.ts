@@ -22,6 +22,7 @@ import { connections } from "./scenarios/connections.ts";
 import { echo } from "./scenarios/echo.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { polling } from "./scenarios/polling.ts";
+import { slowReaders } from "./scenarios/slow_readers.ts";
 import { soak } from "./scenarios/soak.ts";
 
 const runners: Record<
@@ -35,6 +36,7 @@ const runners: Record<
   connections,
   polling,
   soak,
+  "slow-readers": slowReaders,
 };
 
 const config: Config = JSON.parse(process.argv[2] ?? "{}");

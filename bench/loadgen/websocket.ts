@@ -157,11 +157,16 @@ export class Conn {
   }
 }
 
+/** The HTTP request that opens an Engine.IO WebSocket on `port` (`query`: "&name=value..."). */
+export function upgradeRequest(port: number, query: string): string {
+  return `GET /socket.io/?EIO=4&transport=websocket${query} HTTP/1.1\r\n` +
+    `Host: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
 /** Opens a WebSocket connection (the Engine.IO and Socket.IO handshakes follow on their own). */
 export async function open(conn: Conn): Promise<void> {
-  const request = `GET /socket.io/?EIO=4&transport=websocket${conn.query} HTTP/1.1\r\n` +
-    `Host: 127.0.0.1:${conn.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  const request = upgradeRequest(conn.port, conn.query);
   conn.socket = await Bun.connect({
     hostname: "127.0.0.1",
     port: conn.port,

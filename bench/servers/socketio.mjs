@@ -1,9 +1,11 @@
 // socket.io 4.8 benchmark server: on Node with its default `ws` engine, or on
 // Bun with @socket.io/bun-engine (ENGINE=bun). Env: PORT, REDIS_PORT (optional:
-// @socket.io/redis-adapter for the cross-node scenario).
+// @socket.io/redis-adapter for the cross-node scenario). socket.io has no bound on what waits for
+// a slow reader: the slow-readers scenario's MAX_BUFFER_SIZE is webio's alone.
 import { createServer } from "node:http";
 import process from "node:process";
 import { Server } from "socket.io";
+import { slowReaders } from "./slow_readers.mjs";
 
 const port = Number(process.env.PORT ?? 3000);
 const options = { maxHttpBufferSize: 1e7 };
@@ -18,9 +20,11 @@ if (process.env.REDIS_PORT) {
   options.adapter = createAdapter(pub, sub);
 }
 const io = new Server(options);
+const slowReadersHook = slowReaders(io);
 io.on("connection", (socket) => {
   const room = socket.handshake.query.room;
   if (room) socket.join(room);
+  slowReadersHook(socket);
   socket.on("echo", (payload, ack) => ack(payload));
   socket.on("fan", (payload) => io.emit("fan", payload));
   socket.on("room", (name, payload) => io.to(name).emit("fan", payload));

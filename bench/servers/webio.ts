@@ -1,20 +1,26 @@
 /**
  * webio benchmark server (Deno or Bun): the scenario events of bench/README.md.
- * Env: PORT, REDIS_PORT (optional: Redis adapter for the cross-node scenario).
+ * Env: PORT, REDIS_PORT (optional: Redis adapter for the cross-node scenario),
+ * MAX_BUFFER_SIZE (optional: the engine's `maxBufferSize`, bytes; the slow-readers scenario).
  *
  * @module
  */
 import process from "node:process";
 import { createRedisAdapter, Server } from "../../mod.ts";
+import { slowReaders } from "./slow_readers.mjs";
 
 const redisPort = process.env.REDIS_PORT;
+const maxBufferSize = process.env.MAX_BUFFER_SIZE;
 const io = new Server({
   maxHttpBufferSize: 1e7,
+  ...(maxBufferSize ? { maxBufferSize: Number(maxBufferSize) } : {}),
   ...(redisPort ? { adapter: createRedisAdapter({ port: Number(redisPort) }) } : {}),
 });
+const slowReadersHook = slowReaders(io);
 io.on("connection", (socket) => {
   const room = socket.handshake.query.room;
   if (room) socket.join(room);
+  slowReadersHook(socket);
   socket.on(
     "echo",
     (payload: unknown, ack: (p: unknown) => void) => ack(payload),
