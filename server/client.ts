@@ -174,11 +174,63 @@ export class Client implements ConnectionHandler {
     }
   }
 
+  /**
+   * While a restored session's missed packets are replayed: every write to
+   * this connection, in order, waiting for room in the engine (see
+   * {@linkcode Client.pace}). Null otherwise.
+   */
+  #paced: Array<() => void> | null = null;
+
+  /** @internal Whether writes wait behind a replay (no published frames may overtake them). */
+  get pacing(): boolean {
+    return this.#paced !== null;
+  }
+
+  /**
+   * @internal From now on, writes to this connection wait in order and go
+   * out as the engine has room: at most half of `maxBufferSize` waiting in
+   * it. A replay of missed packets larger than the bound then goes out as
+   * the client takes it, instead of closing the connection. {@linkcode
+   * Client.pump} starts it.
+   */
+  pace(): void {
+    this.#paced ??= [];
+  }
+
+  /** @internal Writes what waits while the engine has room; pacing ends when nothing is left. */
+  pump(): void {
+    const queue = this.#paced;
+    if (queue === null) return;
+    const conn = this.conn;
+    const room = this.#server.engine.options.maxBufferSize / 2;
+    let next = 0;
+    while (next < queue.length && conn.state === "open" && conn.backlog <= room) queue[next++]();
+    queue.splice(0, next);
+    if (queue.length > 0 && conn.state === "open") return;
+    this.#paced = null;
+    // The sockets may take published broadcasts again.
+    for (const socket of this.#list()) socket.nsp.pubsub?.update(socket);
+  }
+
+  /** The engine wrote what it held or queued: paced writes go on. */
+  onDrain(): void {
+    if (this.#paced !== null) this.pump();
+  }
+
   /** Encodes and writes one packet. */
   writePacket(packet: Packet, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
+    if (this.#paced !== null) {
+      if (!flags.volatile) this.#paced.push(() => this.#writePacket(packet, flags));
+      return;
+    }
+    this.#writePacket(packet, flags);
+  }
+
+  #writePacket(packet: Packet, flags: BroadcastFlags): void {
+    const conn = this.conn;
     const options = flags.compress === false ? { compress: false } : undefined;
     const encoder = this.#server.encoder;
     // A packet that is one text message goes without an array, where the encoder can say so.
@@ -194,6 +246,10 @@ export class Client implements ConnectionHandler {
   /** Writes the ack of an event this client sent (no flags): the usual reply, no packet object. */
   writeAck(nsp: string, id: number, data: unknown[]): void {
     if (this.conn.state !== "open") return;
+    if (this.#paced !== null) {
+      this.#paced.push(() => this.#writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS));
+      return;
+    }
     const text = this.#server.encoder.encodeAck?.(nsp, id, data);
     if (text) this.conn.send(text);
     else this.writePacket({ type: PacketType.ACK, nsp, id, data }, NO_FLAGS);
@@ -204,6 +260,15 @@ export class Client implements ConnectionHandler {
     const conn = this.conn;
     if (conn.state !== "open") return;
     if (flags.volatile && !conn.writable) return;
+    if (this.#paced !== null) {
+      if (!flags.volatile) this.#paced.push(() => this.#writePrepared(prepared, flags));
+      return;
+    }
+    this.#writePrepared(prepared, flags);
+  }
+
+  #writePrepared(prepared: PreparedMessage[], flags: BroadcastFlags): void {
+    const conn = this.conn;
     const options = flags.compress === false ? { compress: false } : undefined;
     for (let i = 0; i < prepared.length; i++) conn.send(prepared[i], options);
   }
@@ -236,6 +301,7 @@ export class Client implements ConnectionHandler {
     this.#server.connectDeadlines.delete(this);
     for (const socket of this.#list()) socket.onClose(reason, description);
     this.#sockets = null;
+    this.#paced = null;
     this.#decoder?.destroy();
     this.#decoder = null;
   }

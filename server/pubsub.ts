@@ -36,6 +36,8 @@ export interface PubSubSocket {
   readonly connected: boolean;
   /** Whether an outgoing catch-all listener must see each packet it is sent (no publish then). */
   readonly watchesOutgoing: boolean;
+  /** Whether what it is sent waits behind a replay of missed packets (no publish then). */
+  readonly paced: boolean;
 }
 
 /**
@@ -87,7 +89,9 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
     const adapter = this.#adapter;
     if (adapter === null) return;
     const member = this.#members.get(socket.id) === socket;
-    if (!socket.connected || socket.watchesOutgoing || !socket.conn.takesPublished) {
+    if (
+      !socket.connected || socket.watchesOutgoing || socket.paced || !socket.conn.takesPublished
+    ) {
       if (member) this.#drop(socket);
       return;
     }

@@ -147,6 +147,11 @@ export class Socket<
     return this.catchesOutgoing;
   }
 
+  /** @internal Whether what it is sent waits behind a replay (published frames would overtake it). */
+  get paced(): boolean {
+    return this.client.pacing;
+  }
+
   // ---- emitting --------------------------------------------------------------------------
 
   /**
@@ -354,9 +359,14 @@ export class Socket<
         ? { type: PacketType.CONNECT, nsp: this.nsp.name }
         : { type: PacketType.CONNECT, nsp: this.nsp.name, data },
     );
+    if (missed.length === 0) return;
+    // The replay may be larger than the engine's bound: it goes out as the client takes it,
+    // and what this connection is sent meanwhile waits behind it.
+    this.client.pace();
     for (const args of missed) {
       this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
     }
+    this.client.pump();
   }
 
   /**

@@ -286,13 +286,12 @@ export class Engine extends Emitter<EngineEvents> {
       : watchSignal(request, onAbort);
   }
 
-  /** @internal The first WebSocket of a new session opened: the session starts. */
+  /** @internal The first WebSocket of a new session opened (the session runs on it): it starts. */
   openSocket(session: EngineSession, socket: RawSocket): void {
     if (this.#closed) {
       socket.close(1001);
       return;
     }
-    session.attachSocket(socket, true);
     this.clients.set(session.id, session);
     socket.send("0" + session.handshake());
     this.open(session);

@@ -171,10 +171,10 @@ export class Router {
     headers: HeaderRecord = {},
   ): Response | undefined {
     this.#engine.addPublisher(context);
-    // Binary as base64 text on this socket when its request asks (a client's forceBase64).
-    session.expectSocket(queryValue(request.url, "b64") !== undefined);
-    // The session is the socket's event target: no closures per connection.
-    const response = bridge.upgrade(request, context, session, headers);
+    // Binary as base64 text on this socket when its request asks (a client's forceBase64). The
+    // socket's transport is its event target: no closures per connection.
+    const base64 = queryValue(request.url, "b64") !== undefined;
+    const response = bridge.upgrade(request, context, session.socketTarget(base64), headers);
     // The runtime refused the upgrade (e.g. no Sec-WebSocket-Key), answered as ws answers it.
     if (response === null) return upgradeErrorResponse(ENGINE_ERRORS.BAD_REQUEST);
     return response;

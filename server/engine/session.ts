@@ -18,10 +18,10 @@ import type { EngineData, EnginePacket } from "../../protocol/engine_io.ts";
 import type { DeadlineQueue } from "../../common/deadlines.ts";
 import { Emitter } from "../../common/emitter.ts";
 import type { SessionProtocol } from "./codec.ts";
-import type { HeartbeatSession } from "./heartbeat.ts";
-import { Polling, type PollingSession } from "./polling.ts";
+import { Polling } from "./polling.ts";
+import { PacketQueue } from "./queue.ts";
 import type { SessionEvents, SessionHost, SessionInit, SessionState } from "./session_types.ts";
-import type { RawSocket, SocketTarget } from "./socket.ts";
+import type { SocketTarget } from "./socket.ts";
 import type {
   ConnectionHandler,
   ConnectionState,
@@ -31,17 +31,9 @@ import type {
   SendOptions,
   TransportName,
 } from "./types.ts";
-import {
-  closeQuietly,
-  type Frame,
-  isProtocolError,
-  type ProbeSession,
-  readFrame,
-  TOO_LARGE,
-  UpgradeProbe,
-  type WebSocketOwner,
-  WebSocketTransport,
-} from "./websocket.ts";
+import { UpgradeProbe } from "./probe.ts";
+import { type Frame, WebSocketTransport } from "./websocket.ts";
+import { closeQuietly } from "./websocket_frames.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
 import type { SocketBuffers } from "./socket.ts";
 
@@ -55,15 +47,9 @@ function isPrepared(data: EngineData | PreparedMessage): data is PreparedMessage
 }
 
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
-/** The empty queue every session starts with (never written: the first packet makes a list). */
+/** What `takeQueue` gives a session that never queued a packet (never written). */
 const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
 const NO_COMPRESSION: SendOptions = Object.freeze({ compress: false });
-
-/** A packet's size as the bound counts it: its data's bytes, UTF-16 units for text. */
-function sizeOf(packet: EnginePacket): number {
-  const data = packet.data;
-  return data === undefined ? 1 : typeof data === "string" ? data.length + 1 : data.byteLength + 1;
-}
 
 /** Why a session whose client does not take what it is sent is closed. */
 function overflowError(size: number): Error {
@@ -76,14 +62,7 @@ function overflowError(size: number): Error {
  * One Engine.IO session. Implements the {@linkcode EngineConnection} seam for
  * the Socket.IO layer and is a typed emitter for users of the bare engine.
  */
-export class EngineSession extends Emitter<SessionEvents>
-  implements
-    EngineConnection,
-    SocketTarget,
-    HeartbeatSession,
-    PollingSession,
-    ProbeSession,
-    WebSocketOwner {
+export class EngineSession extends Emitter<SessionEvents> implements EngineConnection {
   /** The session id. */
   readonly id: string;
   /** The protocol revision the client speaks. */
@@ -113,14 +92,8 @@ export class EngineSession extends Emitter<SessionEvents>
   #transport: TransportName;
   /** The WebSocket the session runs on ("open" on WebSocket; "closing" never has one). */
   #ws: WebSocketTransport | null = null;
-  /** `b64` of the WebSocket request being upgraded now (see {@linkcode expectSocket}). */
-  #nextBase64 = false;
-  /** Packets waiting for a poll or an upgrade; the shared empty list until one is queued. */
-  #queue: EnginePacket[] = NO_PACKETS;
-  /** A packet in the queue may be compressed (sent without `compress: false`). */
-  #queueCompress = false;
-  /** The size of the queued packets' data (bytes, UTF-16 units for text), against the bound. */
-  #queueSize = 0;
+  /** Packets waiting for a poll or an upgrade, made when the first one is queued. */
+  #queue: PacketQueue | null = null;
   /** The long-polling transport, made on the first poll. */
   #polling: Polling | null = null;
   /** The upgrade in progress ("probing", "upgrading"). */
@@ -176,6 +149,12 @@ export class EngineSession extends Emitter<SessionEvents>
   get takesPublished(): boolean {
     const ws = this.#ws;
     return ws !== null && this.#state === "open" && !ws.holding;
+  }
+
+  /** What waits in the engine for the client (see the seam). */
+  get backlog(): number {
+    const ws = this.#ws;
+    return ws !== null ? ws.heldSize : this.#queue?.size ?? 0;
   }
 
   /** @internal The engine's options (for the transports). */
@@ -288,24 +267,14 @@ export class EngineSession extends Emitter<SessionEvents>
       ws.writePacket(packet, options);
       return;
     }
-    const size = this.#queueSize + sizeOf(packet);
-    if (size > this.#host.options.maxBufferSize) {
-      // A long-polling client that does not come back for what waits: nothing more is queued
-      // (Infinity), and the session closes.
-      if (this.#queueSize !== Infinity) this.#overflowed(this.#queueSize);
-      this.#queueSize = Infinity;
-      return;
+    const queue = this.#queue ??= new PacketQueue();
+    const before = queue.size;
+    if (queue.push(packet, options?.compress !== false, this.#host.options.maxBufferSize)) {
+      this.#polling?.flush();
+    } else if (before !== Infinity) {
+      // A long-polling client that does not come back for what waits: the session closes.
+      this.#overflowed(before);
     }
-    this.#enqueue(packet);
-    this.#queueSize = size;
-    // engine.io compresses a polling response when any of its packets allows it.
-    if (options?.compress !== false) this.#queueCompress = true;
-    this.#polling?.flush();
-  }
-
-  #enqueue(packet: EnginePacket): void {
-    if (this.#queue === NO_PACKETS) this.#queue = [packet];
-    else this.#queue.push(packet);
   }
 
   /** @internal The client does not read what its WebSocket is sent: the session closes. */
@@ -332,29 +301,19 @@ export class EngineSession extends Emitter<SessionEvents>
     if (!holding) this.#drained();
   }
 
-  /** The runtime sent what it held for a socket (Bun's drain). */
-  onSocketDrain(socket: RawSocket): void {
-    const ws = this.#ws;
-    if (ws !== null && ws.socket === socket) ws.drain();
-  }
-
   /** @internal Whether packets wait in the queue. */
   get hasQueued(): boolean {
-    return this.#queue.length > 0;
+    return this.#queue !== null && this.#queue.length > 0;
   }
 
   /** @internal Whether a queued packet may be compressed. */
   get queueCompressible(): boolean {
-    return this.#queueCompress;
+    return this.#queue?.compressible ?? false;
   }
 
   /** @internal Empties the queue; returns what was in it. */
   takeQueue(): EnginePacket[] {
-    const packets = this.#queue;
-    this.#queue = NO_PACKETS;
-    this.#queueCompress = false;
-    this.#queueSize = 0;
-    return packets;
+    return this.#queue?.take() ?? NO_PACKETS;
   }
 
   /** @internal The queue went out in a poll's response: the close, or a drain. */
@@ -378,13 +337,13 @@ export class EngineSession extends Emitter<SessionEvents>
   subscribe(topic: string): boolean {
     const pubsub = this.#host.pubsub;
     const ws = pubsub && this.#direct();
-    return ws && !ws.holding ? pubsub.subscribe(ws.socket, topic) : false;
+    return ws && !ws.holding ? pubsub.subscribe(ws.socket!, topic) : false;
   }
 
   /** Leaves an engine topic. */
   unsubscribe(topic: string): void {
     const ws = this.#ws;
-    if (ws && this.#state === "open") this.#host.pubsub?.unsubscribe(ws.socket, topic);
+    if (ws && this.#state === "open") this.#host.pubsub?.unsubscribe(ws.socket!, topic);
   }
 
   // ---- closing ---------------------------------------------------------------------------
@@ -399,7 +358,7 @@ export class EngineSession extends Emitter<SessionEvents>
     // Polling: the close packet (after what is queued) goes out with the next GET. An upgrade
     // in progress is dropped: the close goes out on long-polling.
     const probe = this.#probe;
-    this.#enqueue({ type: "close" });
+    (this.#queue ??= new PacketQueue()).pushClose();
     this.#closeReason = reason;
     this.#transition("closing");
     probe?.socket.close(1000);
@@ -425,7 +384,7 @@ export class EngineSession extends Emitter<SessionEvents>
     this.#ws = null;
     if (ws) {
       ws.release();
-      closeQuietly(ws.socket, 1000);
+      closeQuietly(ws.socket!, 1000);
     }
     this.#host.release(this);
     try {
@@ -485,95 +444,47 @@ export class EngineSession extends Emitter<SessionEvents>
 
   // ---- WebSocket -------------------------------------------------------------------------
 
-  /** A WebSocket of this session opened (the runtime bridge calls this). */
-  onSocketOpen(socket: RawSocket): void {
-    if (this.#state === "opening") this.#host.openSocket(this, socket);
-    else this.attachSocket(socket, false);
+  /**
+   * @internal The target of a WebSocket request's socket for this session
+   * (its first transport, or an upgrade): whether it asked for binary as
+   * base64 text (`b64` in its query).
+   */
+  socketTarget(base64: boolean): SocketTarget {
+    return new WebSocketTransport(base64, this.#protocol, this);
   }
 
-  /** A WebSocket opened for this session: the first transport, or an upgrade probe. */
-  attachSocket(socket: RawSocket, initial: boolean): void {
+  /** @internal A WebSocket of this session opened: its first transport, or an upgrade probe. */
+  onSocketOpened(transport: WebSocketTransport): void {
+    const socket = transport.socket!;
     if (!this.#live()) {
       socket.close(1000);
-      return;
-    }
-    if (initial) {
-      this.#ws = this.#transportOf(socket, this.#nextBase64);
+    } else if (this.#state === "opening") {
+      this.#ws = transport;
+      transport.active = true;
       this.#transition("open");
-      return;
-    }
-    if (this.#probe || this.#transport === "websocket") {
+      this.#host.openSocket(this, socket);
+    } else if (this.#probe || this.#transport === "websocket") {
       // Already upgrading or upgraded: a second socket for the session is refused.
       socket.close(1000);
-      return;
+    } else {
+      const timeout = this.#host.options.upgradeTimeout;
+      this.#probe = new UpgradeProbe(this, transport, timeout);
+      this.#transition("probing");
     }
-    const timeout = this.#host.options.upgradeTimeout;
-    this.#probe = new UpgradeProbe(this, socket, this.#nextBase64, timeout);
-    this.#transition("probing");
   }
 
-  #transportOf(socket: RawSocket, base64: boolean): WebSocketTransport {
-    return new WebSocketTransport(socket, base64, this.#protocol, this);
+  /** @internal A frame on a socket the session does not run on: the probe's, if it is. */
+  onProbeFrame(transport: WebSocketTransport, data: string | ArrayBuffer | Uint8Array): void {
+    const probe = this.#probe;
+    if (!this.#live() || probe?.transport !== transport) return;
+    probe.onFrame(data, this.#protocol, this.#host.options.maxHttpBufferSize);
   }
 
-  /**
-   * @internal The engine is upgrading a WebSocket request of this session:
-   * whether it asked for binary as base64 text (`b64` in its query).
-   */
-  expectSocket(base64: boolean): void {
-    this.#nextBase64 = base64;
-  }
-
-  /** A frame arrived on one of this session's sockets. */
-  onSocketMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
-    const ws = this.#ws;
-    if (
-      typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ && ws !== null &&
-      socket === ws.socket && ws.rawFrames &&
-      // n UTF-16 units are at most 3n UTF-8 bytes: within the limit without counting them.
-      data.length * 3 <= this.#host.options.maxHttpBufferSize &&
-      !this.hasListeners("packet") && !this.hasListeners("message")
-    ) {
-      // The usual frame, a v4 text message on the session's socket (which only an open session
-      // has): no packet object, and the message handed over in its frame, from index 1 on (no
-      // copy). The rest is in other functions, so that this one stays small (optimized after
-      // fewer calls).
-      this.handler.onMessage(data, 1);
-      return;
-    }
-    this.#onOtherMessage(socket, data);
-  }
-
-  #onOtherMessage(socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
-    if (!this.#live()) return;
-    const mine = socket === this.#ws?.socket;
-    let packet: EnginePacket | typeof TOO_LARGE;
-    try {
-      packet = readFrame(this.#protocol, data, this.#host.options.maxHttpBufferSize);
-    } catch (error) {
-      if (!isProtocolError(error)) throw error;
-      if (mine) this.parseError(error);
-      else if (this.#probe?.socket === socket) this.onProbeFailed(this.#probe, false);
-      return;
-    }
-    if (packet === TOO_LARGE) {
-      // 1009 (message too big) and no reason, as the reference's ws closes it. Deno buffers the
-      // whole frame before we see it; on Bun the runtime's own maxPayloadLength (equal to this
-      // limit, set by the Bun bridge) cuts such a message while reading, so this is Deno's path.
-      closeQuietly(socket, 1009);
-      if (mine) {
-        this.#ws = null;
-        this.fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
-      }
-      return;
-    }
-    if (!mine) {
-      if (this.#probe?.socket === socket) this.#probe.onPacket(packet, this.#protocol);
-    } else if (packet.type === "close") {
-      // A close packet over WebSocket ends nothing, as in the reference (its WebSocket transport
-      // has no use for it): the session lives until the socket closes. Over polling it closes.
-      this.emit("packet", packet);
-    } else this.receive(packet);
+  /** @internal The session's socket was sent a message over `maxHttpBufferSize` (closed: 1009). */
+  onTooLarge(transport: WebSocketTransport): void {
+    if (transport !== this.#ws) return;
+    this.#ws = null;
+    this.fail(new Error("Cannot read message: larger than maxHttpBufferSize"));
   }
 
   /** @internal The probe was answered ("3probe"): GETs now get a noop. */
@@ -589,12 +500,13 @@ export class EngineSession extends Emitter<SessionEvents>
   onUpgraded(probe: UpgradeProbe): void {
     if (probe !== this.#probe) return;
     this.#transition("open");
-    const ws = this.#ws = this.#transportOf(probe.socket, probe.base64);
+    const ws = this.#ws = probe.transport;
+    ws.active = true;
     this.#transport = "websocket";
     this.#polling?.noop();
     this.emit("upgrade", "websocket");
     // The queue keeps one flag for all its packets: none is compressed if none allowed it.
-    const options = this.#queueCompress ? undefined : NO_COMPRESSION;
+    const options = this.queueCompressible ? undefined : NO_COMPRESSION;
     const queued = this.takeQueue();
     for (const packet of queued) ws.writePacket(packet, options);
     // After the queue: published frames must not overtake what was queued before them.
@@ -610,16 +522,14 @@ export class EngineSession extends Emitter<SessionEvents>
     if (timedOut) this.#polling?.flush();
   }
 
-  /** One of this session's sockets closed. */
-  onSocketClose(socket: RawSocket, code?: number): void {
-    const ws = this.#ws;
-    if (ws !== null && socket === ws.socket) {
-      ws.release();
+  /** @internal One of this session's sockets closed. */
+  onSocketClosed(transport: WebSocketTransport, code?: number): void {
+    if (transport === this.#ws) {
       this.#ws = null;
       // 1009: the runtime cut a message over maxHttpBufferSize while reading it (Bun), the
       // transport error the reference's ws reports for it.
       if (code === 1009) this.end("transport error", new Error("Max payload size exceeded"));
       else this.end("transport close");
-    } else if (this.#probe?.socket === socket) this.#transition("open");
+    } else if (this.#probe?.transport === transport) this.#transition("open");
   }
 }

@@ -108,6 +108,12 @@ export interface EngineConnection {
    * sends to it itself, after what it was sent before.
    */
   readonly takesPublished: boolean;
+  /**
+   * What waits in the engine for the client, in bytes (UTF-16 units for
+   * text): the frames a WebSocket holds while its client does not read, or
+   * the packets queued for the next poll. `maxBufferSize` bounds it.
+   */
+  readonly backlog: number;
 }
 
 /**

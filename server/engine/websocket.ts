@@ -1,27 +1,20 @@
 /**
- * The WebSocket side of a session: the socket it runs on and how frames are
- * written to it (compression, base64 for clients without binary support),
- * reading a frame that is not the usual v4 text message (the size limit in
- * bytes, the decode), and the upgrade probe
- * of a long-polling session (spec: "Upgrade"): the client sends "2probe" on
- * the new socket and gets "3probe", the server answers the pending GET with
- * a noop so that the client pauses polling, then the client's "5" moves the
- * session to the socket. A probe that does not finish within
- * `upgradeTimeout` is dropped.
- *
- * The usual frame never gets here: the session reads it itself, in a small
- * function (see `EngineSession.onSocketMessage`).
+ * A WebSocket of a session: the target of its runtime socket's events
+ * (`ws.data` on Bun: no closure per socket), how frames are written to it
+ * (compression, base64 for clients without binary support, backpressure)
+ * and read from it. The session runs on it once it is `active`; until then
+ * it is an upgrade's probe (`probe.ts`), whose frames go to the session.
  *
  * @module
  */
 
 import type { EnginePacket } from "../../protocol/engine_io.ts";
-import { ProtocolError } from "../../protocol/errors.ts";
-import { type SessionProtocol, utf8Length } from "./codec.ts";
+import type { SessionProtocol } from "./codec.ts";
 import { atLeastBytes } from "./compression.ts";
 import type { ResolvedEngineOptions } from "./options.ts";
-import type { RawSocket, SocketBuffers } from "./socket.ts";
-import type { SendOptions } from "./types.ts";
+import type { RawSocket, SocketBuffers, SocketTarget } from "./socket.ts";
+import type { ConnectionHandler, SendOptions } from "./types.ts";
+import { closeQuietly, isProtocolError, readFrame, TOO_LARGE } from "./websocket_frames.ts";
 
 /** A frame as the runtime's socket takes it. */
 export type Frame = string | Uint8Array<ArrayBuffer>;
@@ -40,6 +33,16 @@ const DRAIN_CHECK_MS = 10;
 export interface WebSocketOwner {
   /** The engine's options (the compression threshold, `maxBufferSize`). */
   readonly options: ResolvedEngineOptions;
+  /** Where the usual message goes, straight from its frame. */
+  readonly handler: ConnectionHandler;
+  /** Whether the bare engine's listeners of an event must see each packet. */
+  hasListeners(event: "packet" | "message"): boolean;
+  /** The socket opened. */
+  onSocketOpened(transport: WebSocketTransport): void;
+  /** A frame arrived on a socket the session does not run on (an upgrade's probe). */
+  onProbeFrame(transport: WebSocketTransport, data: string | ArrayBuffer | Uint8Array): void;
+  /** The socket closed. */
+  onSocketClosed(transport: WebSocketTransport, code: number): void;
   /** What the runtime holds of each socket's writes, when it can tell. */
   readonly buffers: SocketBuffers | null;
   /**
@@ -53,6 +56,14 @@ export interface WebSocketOwner {
    * is written after that is dropped.
    */
   onOverflow(size: number): void;
+  /** A packet from the client. */
+  receive(packet: EnginePacket): void;
+  /** A frame did not decode: the session ends ("parse error"). */
+  parseError(error: unknown): void;
+  /** A frame was over `maxHttpBufferSize`: the socket is closed (1009), the session ends. */
+  onTooLarge(transport: WebSocketTransport): void;
+  /** Tells listeners of the bare engine of a packet that changes nothing. */
+  emit(event: "packet", packet: EnginePacket): unknown;
 }
 
 /** Frames a transport holds while its client does not read, in order. */
@@ -79,34 +90,69 @@ function sizeOf(frame: Frame): number {
  * runtime drains, and refuses a frame that would take what it holds past
  * `maxBufferSize`.
  */
-export class WebSocketTransport {
-  /** The runtime's socket. */
-  readonly socket: RawSocket;
+export class WebSocketTransport implements SocketTarget {
+  /** The runtime's socket, once open. */
+  socket: RawSocket | null = null;
   /**
    * Binary goes as base64 text ("b" + base64): the socket's request had `b64`
    * in the query (a client's `forceBase64`), as engine.io's transports do
    * without `supportsBinary`.
    */
   readonly base64: boolean;
-  /** Frames built once as v4 (a prepared broadcast, a publish) go to this socket as they are. */
-  readonly rawFrames: boolean;
+  /** The session runs on this socket (not an upgrade's probe of it). */
+  active = false;
   #protocol: SessionProtocol;
   #owner: WebSocketOwner;
   /** The frames held while the client does not read; null while the runtime takes them. */
   #held: Held | null = null;
 
-  /** The transport of `socket`, whose request asked for base64 or not. */
-  constructor(
-    socket: RawSocket,
-    base64: boolean,
-    protocol: SessionProtocol,
-    owner: WebSocketOwner,
-  ) {
-    this.socket = socket;
+  /** The transport of a socket whose request asked for base64 or not; open on its event. */
+  constructor(base64: boolean, protocol: SessionProtocol, owner: WebSocketOwner) {
     this.base64 = base64;
-    this.rawFrames = protocol.v4Frames && !base64;
     this.#protocol = protocol;
     this.#owner = owner;
+  }
+
+  /** Frames built once as v4 (a prepared broadcast, a publish) go to this socket as they are. */
+  get rawFrames(): boolean {
+    return !this.base64 && this.#protocol.v4Frames;
+  }
+
+  /** The socket is open (the runtime bridge calls this, as the next three). */
+  onSocketOpen(socket: RawSocket): void {
+    this.socket = socket;
+    this.#owner.onSocketOpened(this);
+  }
+
+  /** A frame arrived. */
+  onSocketMessage(_socket: RawSocket, data: string | ArrayBuffer | Uint8Array): void {
+    const owner = this.#owner;
+    if (
+      this.active && typeof data === "string" && data.charCodeAt(0) === 52 /* "4" */ &&
+      !this.base64 && this.#protocol.v4Frames &&
+      // n UTF-16 units are at most 3n UTF-8 bytes: within the limit without counting them.
+      data.length * 3 <= owner.options.maxHttpBufferSize &&
+      !owner.hasListeners("packet") && !owner.hasListeners("message")
+    ) {
+      // The usual frame, a v4 text message on the session's socket: no packet object, and the
+      // message handed over in its frame, from index 1 on (no copy). The rest is in other
+      // functions, so that this one stays small (optimized after fewer calls).
+      owner.handler.onMessage(data, 1);
+      return;
+    }
+    if (this.active) this.onFrame(data);
+    else owner.onProbeFrame(this, data);
+  }
+
+  /** The runtime sent what it held for the socket (where it says so: Bun's `drain`). */
+  onSocketDrain(): void {
+    this.drain();
+  }
+
+  /** The socket closed. */
+  onSocketClose(_socket: RawSocket, code: number): void {
+    this.release();
+    this.#owner.onSocketClosed(this, code);
   }
 
   /** Whether frames are held: the client is not reading what was sent. */
@@ -139,10 +185,11 @@ export class WebSocketTransport {
       this.#hold(frame, compress);
       return;
     }
-    const sent = this.socket.send(frame, compress);
+    const socket = this.socket!;
+    const sent = socket.send(frame, compress);
     const buffers = this.#owner.buffers;
     if (buffers === null) return;
-    const buffered = buffers.buffered(this.socket, sent);
+    const buffered = buffers.buffered(socket, sent);
     if (buffered <= RUNTIME_WORKING_BYTES) return;
     this.#held = { frames: [], compress: [], size: 0, timer: undefined };
     if (buffered === Infinity) {
@@ -151,6 +198,33 @@ export class WebSocketTransport {
     }
     this.#waitForDrain();
     this.#owner.onHolding(true);
+  }
+
+  /**
+   * A frame other than the usual v4 text message (which the session reads
+   * itself): decoded with the size limit in bytes, and handed to the owner.
+   */
+  onFrame(data: string | ArrayBuffer | Uint8Array): void {
+    const owner = this.#owner;
+    let packet: EnginePacket | typeof TOO_LARGE;
+    try {
+      packet = readFrame(this.#protocol, data, owner.options.maxHttpBufferSize);
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      owner.parseError(error);
+      return;
+    }
+    if (packet === TOO_LARGE) {
+      // 1009 (message too big) and no reason, as the reference's ws closes it. Deno buffers the
+      // whole frame before we see it; on Bun the runtime's own maxPayloadLength (equal to this
+      // limit, set by the Bun bridge) cuts such a message while reading, so this is Deno's path.
+      closeQuietly(this.socket!, 1009);
+      owner.onTooLarge(this);
+    } else if (packet.type === "close") {
+      // A close packet over WebSocket ends nothing, as in the reference (its WebSocket transport
+      // has no use for it): the session lives until the socket closes. Over polling it closes.
+      owner.emit("packet", packet);
+    } else owner.receive(packet);
   }
 
   /** Writes one packet (see {@linkcode WebSocketTransport.write}). */
@@ -192,15 +266,16 @@ export class WebSocketTransport {
     if (held === null || buffers === null || held.size === Infinity) return;
     clearTimeout(held.timer);
     held.timer = undefined;
+    const socket = this.socket!;
     let next = 0;
     const count = held.frames.length;
     while (next < count) {
-      if (buffers.buffered(this.socket, -1) > RUNTIME_WORKING_BYTES) break;
+      if (buffers.buffered(socket, -1) > RUNTIME_WORKING_BYTES) break;
       const frame = held.frames[next];
-      const sent = this.socket.send(frame, held.compress[next]);
+      const sent = socket.send(frame, held.compress[next]);
       next++;
       held.size -= sizeOf(frame);
-      if (buffers.buffered(this.socket, sent) > RUNTIME_WORKING_BYTES) break;
+      if (buffers.buffered(socket, sent) > RUNTIME_WORKING_BYTES) break;
     }
     held.frames.splice(0, next);
     held.compress.splice(0, next);
@@ -227,86 +302,4 @@ export class WebSocketTransport {
     clearTimeout(held.timer);
     this.#held = null;
   }
-}
-
-/** What a probe reports to its session. */
-export interface ProbeSession {
-  /** The probe was answered: the pending GET gets a noop, the session is upgrading. */
-  onProbed(probe: UpgradeProbe): void;
-  /** The client sent "5" after the probe: the session moves to the probe's socket. */
-  onUpgraded(probe: UpgradeProbe): void;
-  /** The probe failed (a frame out of turn) or timed out: its socket is closed. */
-  onProbeFailed(probe: UpgradeProbe, timedOut: boolean): void;
-}
-
-/** The WebSocket of an upgrade in progress, and its timer. */
-export class UpgradeProbe {
-  /** The new socket. */
-  readonly socket: RawSocket;
-  /** Its request asked for binary as base64 text (`b64`). */
-  readonly base64: boolean;
-  /** "2probe" was answered. */
-  #probed = false;
-  #timer: ReturnType<typeof setTimeout>;
-  #session: ProbeSession;
-
-  /** Starts the wait of `timeout` ms for the upgrade. */
-  constructor(session: ProbeSession, socket: RawSocket, base64: boolean, timeout: number) {
-    this.#session = session;
-    this.socket = socket;
-    this.base64 = base64;
-    this.#timer = setTimeout(() => session.onProbeFailed(this, true), timeout);
-  }
-
-  /** A packet on the probe's socket: the probe, then the upgrade; anything else fails it. */
-  onPacket(packet: EnginePacket, protocol: SessionProtocol): void {
-    if (packet.type === "ping" && packet.data === "probe") {
-      this.socket.send(protocol.frame({ type: "pong", data: "probe" }) as string);
-      this.#probed = true;
-      this.#session.onProbed(this);
-    } else if (packet.type === "upgrade" && this.#probed) {
-      this.#session.onUpgraded(this);
-    } else this.#session.onProbeFailed(this, false);
-  }
-
-  /** Stops the wait (the upgrade finished, or the probe is dropped). */
-  cancel(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
-/** A frame over `maxHttpBufferSize` bytes: the socket is closed with 1009. */
-export const TOO_LARGE: unique symbol = Symbol("too large");
-
-/**
- * Reads one WebSocket frame: the packet, or {@linkcode TOO_LARGE} when it is
- * over `max` bytes (counted as on the wire, UTF-8 for text).
- *
- * @throws {ProtocolError} When the frame does not decode.
- */
-export function readFrame(
-  protocol: SessionProtocol,
-  data: string | ArrayBuffer | Uint8Array,
-  max: number,
-): EnginePacket | typeof TOO_LARGE {
-  // The limit is in bytes, as on the wire: a string is counted only when it could exceed it.
-  const size = typeof data !== "string"
-    ? data.byteLength
-    : data.length * 3 <= max
-    ? data.length
-    : utf8Length(data);
-  if (size > max) return TOO_LARGE;
-  return protocol.decodeFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-}
-
-/** Whether `error` is what a decoder throws for bad input (anything else is a fault). */
-export function isProtocolError(error: unknown): error is ProtocolError {
-  return error instanceof ProtocolError;
-}
-
-/** Closes a socket that may already be closing (Deno throws then). */
-export function closeQuietly(socket: RawSocket, code: number): void {
-  try {
-    socket.close(code);
-  } catch { /* already closed */ }
 }

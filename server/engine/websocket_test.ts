@@ -6,7 +6,12 @@ import { test } from "../../tests/harness.ts";
 import { PROTOCOL_V4 } from "./codec.ts";
 import { resolveEngineOptions } from "./options.ts";
 import type { RawSocket, SocketBuffers } from "./socket.ts";
-import { type Frame, RUNTIME_WORKING_BYTES, WebSocketTransport } from "./websocket.ts";
+import {
+  type Frame,
+  RUNTIME_WORKING_BYTES,
+  type WebSocketOwner,
+  WebSocketTransport,
+} from "./websocket.ts";
 
 /** A runtime socket whose buffer only empties when the test says so. */
 class SlowSocket implements RawSocket {
@@ -24,6 +29,25 @@ class SlowSocket implements RawSocket {
   }
 }
 
+/** A session stand-in: what the transport reports up goes nowhere unless a test says. */
+function owner(): WebSocketOwner {
+  return {
+    options: resolveEngineOptions({}),
+    buffers: null,
+    handler: { onMessage() {}, onClose() {} },
+    hasListeners: () => false,
+    onSocketOpened() {},
+    onProbeFrame() {},
+    onSocketClosed() {},
+    onHolding() {},
+    onOverflow() {},
+    receive() {},
+    parseError() {},
+    onTooLarge() {},
+    emit: () => false,
+  };
+}
+
 function setup(maxBufferSize: number, drainEvents: boolean) {
   const socket = new SlowSocket();
   const buffers: SocketBuffers = {
@@ -32,12 +56,14 @@ function setup(maxBufferSize: number, drainEvents: boolean) {
   };
   const changes: boolean[] = [];
   const overflows: number[] = [];
-  const transport = new WebSocketTransport(socket, false, PROTOCOL_V4, {
+  const transport = new WebSocketTransport(false, PROTOCOL_V4, {
+    ...owner(),
     options: resolveEngineOptions({ maxBufferSize }),
     buffers,
     onHolding: (holding) => changes.push(holding),
     onOverflow: (size) => overflows.push(size),
   });
+  transport.onSocketOpen(socket);
   return { socket, transport, changes, overflows };
 }
 
@@ -98,12 +124,13 @@ test("websocket transport: without drain events (Deno) it looks again on a timer
 
 test("websocket transport: a frame the runtime dropped is refused (the session closes)", () => {
   const socket = new SlowSocket();
-  const transport = new WebSocketTransport(socket, false, PROTOCOL_V4, {
+  const transport = new WebSocketTransport(false, PROTOCOL_V4, {
+    ...owner(),
     options: resolveEngineOptions({}),
     buffers: { buffered: () => Infinity, drainEvents: true },
-    onHolding: () => {},
     onOverflow: (size) => overflows.push(size),
   });
+  transport.onSocketOpen(socket);
   const overflows: number[] = [];
   transport.write("4hi", undefined);
   transport.write("4more", undefined);
