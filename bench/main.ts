@@ -10,7 +10,7 @@
  * socket.io on Node and the targets of the performance issue.
  *
  * Usage: `deno run -A bench/main.ts [--quick] [--runs=N] [--only=echo,fanout,...]
- * [--impl=webio-bun,...] [--parallel=128]`
+ * [--impl=webio-bun,...] [--parallel=128] [--flood-events=20000]`
  *
  * The parts: the scenarios in bench/scenarios.ts, the servers in
  * bench/servers/, the load generator in bench/loadgen/, and the harness
@@ -75,7 +75,11 @@ async function runScenario(s: Scenario, redisPort?: number): Promise<RowsByImpl>
 }
 
 const summary = new Summary();
-const all = scenarios({ quick: args.has("quick"), parallel: Number(args.get("parallel") ?? 128) });
+const all = scenarios({
+  quick: args.has("quick"),
+  parallel: Number(args.get("parallel") ?? 128),
+  floodEvents: args.has("flood-events") ? Number(args.get("flood-events")) : undefined,
+});
 for (const s of all) {
   if (only && !only.includes(s.name)) continue;
   const rows = s.nodes ? await withRedis((port) => runScenario(s, port)) : await runScenario(s);

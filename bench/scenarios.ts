@@ -38,8 +38,13 @@ export const ALL: Impl[] = [
   "bare-deno",
 ];
 
-/** Every scenario, in the order they run; `quick` shortens windows and counts. */
-export function scenarios(options: { quick: boolean; parallel: number }): Scenario[] {
+/**
+ * Every scenario, in the order they run; `quick` shortens windows and counts, `floodEvents`
+ * sets the slow readers' flood (1 KB events).
+ */
+export function scenarios(
+  options: { quick: boolean; parallel: number; floodEvents?: number },
+): Scenario[] {
   const { quick } = options;
   const D = quick ? { duration: 2, warmup: 1 } : { duration: 5, warmup: 1 };
   return [
@@ -128,7 +133,7 @@ export function scenarios(options: { quick: boolean; parallel: number }): Scenar
       config: {
         scenario: "slow-readers",
         clients: 200,
-        events: quick ? 5000 : 20_000,
+        events: options.floodEvents ?? (quick ? 5000 : 20_000),
         payload: 1000,
         batch: 100,
       },

@@ -65,6 +65,16 @@ const soak = (runtime: "bun" | "deno"): Target => ({
   higher: false,
 });
 
+const slowReaders = (runtime: "bun" | "deno"): Target => ({
+  name: `${runtime} slow readers: RSS growth / (readers x (maxBufferSize + 1 MiB))`,
+  scenario: "slow-readers",
+  field: "growthOfBound",
+  ours: `webio-${runtime}`,
+  kind: "value",
+  goal: 1,
+  higher: false,
+});
+
 /** Every target, in the order the harness prints them. */
 export const TARGETS: Target[] = [
   ratio("bun echo / socket.io+bun-engine", "echo", "msgPerSec", "webio-bun", "socketio-bun", 2),
@@ -123,6 +133,8 @@ export const TARGETS: Target[] = [
   p99("deno", "fanout-latency"),
   soak("bun"),
   soak("deno"),
+  slowReaders("bun"),
+  slowReaders("deno"),
 ];
 
 /** A target judged on one set of figures. */
