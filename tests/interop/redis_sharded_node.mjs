@@ -1,16 +1,21 @@
 // A socket.io 4.8 node on Node.js with @socket.io/redis-adapter 8.3's
 // createShardedAdapter and node-redis 4: the reference side of the sharded
 // mixed-cluster test (SUBSCRIPTION_MODE picks the mode). Clients drive it
-// with the control events of tests/interop/redis_sharded_test.ts. Run with
+// with the control events of tests/interop/redis_sharded_controls.ts. With
+// REDIS_CLUSTER=1, REDIS_PORT is one node of a Redis Cluster and the clients
+// are node-redis createCluster ones (redis_cluster_mixed_test.ts). Run with
 // `node` from this folder.
 import { createServer } from "node:http";
 import process from "node:process";
 import { Server } from "socket.io";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 
 const name = process.env.NODE_NAME ?? "node";
-const pub = createClient({ url: `redis://127.0.0.1:${process.env.REDIS_PORT}` });
+const url = `redis://127.0.0.1:${process.env.REDIS_PORT}`;
+const pub = process.env.REDIS_CLUSTER === "1"
+  ? createCluster({ rootNodes: [{ url }] })
+  : createClient({ url });
 const sub = pub.duplicate();
 pub.on("error", (e) => console.error(`[${name}] redis`, e.message));
 sub.on("error", (e) => console.error(`[${name}] redis`, e.message));

@@ -13,67 +13,14 @@ import { type ServerProcess, startServer } from "../conformance/spawn.ts";
 import { redisVersion, withRedis } from "../redis_server.ts";
 import { serve } from "../serve.ts";
 import type { Socket } from "../../client/mod.ts";
-import { ask, connectUser } from "../cluster/user.ts";
+import { ask } from "../cluster/user.ts";
 import { createRedisAdapter, RedisClient, Server } from "../../mod.ts";
+import { connectMixedUsers, controls } from "./redis_sharded_controls.ts";
 import { createShardedAdapter, type ShardedRedisAdapter } from "../../server/redis/sharded.ts";
 
 const NODE_NODE = fileURLToPath(new URL("./redis_sharded_node.mjs", import.meta.url));
 const opts = { sanitize: false, timeout: 60_000 };
 type Mode = "static" | "dynamic" | "dynamic-private";
-
-/** The webio node's control events: the same as redis_sharded_node.mjs's. */
-function controls(io: Server, name: string): void {
-  const target = (room: string, except?: string) => {
-    let operator = io.to(room ? [room] : []);
-    if (except) operator = operator.except(except);
-    return operator;
-  };
-  const result = async (fn: () => Promise<unknown>, ack: (r: unknown) => void) => {
-    try {
-      ack({ ok: await fn() });
-    } catch (error) {
-      ack({ error: (error as Error).message });
-    }
-  };
-  io.on("connection", (socket: any) => {
-    socket.data = { node: name, user: socket.handshake.auth.user };
-    socket.on("whoami", (ack: any) => ack(name));
-    socket.on("join", (room: string, ack: any) => {
-      socket.join(room);
-      ack();
-    });
-    socket.on("to", (room: string, except: string, event: string, payload: unknown) => {
-      target(room, except).emit(event, payload, name);
-    });
-    socket.on(
-      "askAll",
-      (room: string, ack: any) =>
-        result(() => target(room).timeout(1500).emitWithAck("question", name), ack),
-    );
-    socket.on(
-      "fetch",
-      (room: string, ack: any) =>
-        result(async () =>
-          (await target(room).fetchSockets()).map((s) => ({
-            id: s.id,
-            rooms: [...s.rooms],
-            data: s.data,
-          })), ack),
-    );
-    socket.on("socketsJoin", (room: string, joined: string, ack: any) => {
-      target(room).socketsJoin(joined);
-      ack();
-    });
-    socket.on("disconnectRoom", (room: string) => target(room).disconnectSockets());
-    socket.on("servers", (ack: any) => result(() => io.of("/").adapter.serverCount(), ack));
-    socket.on(
-      "serverSideEmit",
-      (ack: any) => result(() => io.serverSideEmitWithAck("hello", name), ack),
-    );
-    socket.on("rooms", (ack: any) => ack([...socket.rooms]));
-  });
-  io.on("hello" as any, (from: string, ack: (v: string) => void) => ack(`${name} greets ${from}`));
-}
 
 /** The webio node's adapter, on one of the three clients webio takes; closes what it opened. */
 async function webioAdapter(port: number, mode: Mode, client: "webio" | "redis" | "ioredis") {
@@ -155,20 +102,7 @@ for (const [mode, client] of cases) {
             runtime: "node",
             env: { REDIS_PORT: String(port), NODE_NAME: "node", SUBSCRIPTION_MODE: mode },
           });
-          const urls = [http.url, node.url];
-          for (const [n, user] of [[0, "w0"], [1, "n0"], [0, "w1"], [1, "n1"]] as const) {
-            users.push(await connectUser(urls[n], user));
-          }
-          const [w0, n0, w1, n1] = users;
-          for (const u of users) {
-            await until(async () => (await ask(u, "servers")).ok === 2, 10_000, "2 servers");
-          }
-          assert.deepEqual(await Promise.all(users.map((u) => ask(u, "whoami"))), [
-            "webio",
-            "node",
-            "webio",
-            "node",
-          ]);
+          const [w0, n0, w1, n1] = await connectMixedUsers(http.url, node.url, users);
           await ask(w0, "join", "red");
           await ask(n0, "join", "red");
           await followed(port, mode, "red", 2);
