@@ -5,80 +5,28 @@
 // tests/cluster/; the mixed cluster with Node socket.io is in tests/interop/.
 import assert from "node:assert/strict";
 import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
+import { collect, startNodes } from "../../tests/redis_nodes.ts";
 import { freePort, RedisServer, redisVersion, withRedis } from "../../tests/redis_server.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
-import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
+import { Server, type ServerOptions } from "../mod.ts";
 import { type RedisAdapter, RedisAdapterError } from "./adapter.ts";
 import { createRedisAdapter } from "./factory.ts";
 import { RedisClient } from "./client.ts";
 import { encodeMsgpack } from "../../protocol/msgpack.ts";
 
-interface Node {
-  io: Server;
-  http: TestServer;
-  errors: Error[];
-}
-
-async function cluster(
+/** `count` servers on one Redis, each with its own client, subscriptions in place. */
+function cluster(
   redisPort: number,
   count: number,
-  options: ServerOptions = {},
+  server: ServerOptions = {},
   adapterOptions: Record<string, unknown> = {},
 ) {
-  const nodes: Node[] = [];
-  const clients: ClientSocket[] = [];
-  for (let i = 0; i < count; i++) {
-    const errors: Error[] = [];
-    const io = new Server({
-      pingInterval: 1000,
-      pingTimeout: 500,
-      adapter: createRedisAdapter({
-        port: redisPort,
-        requestsTimeout: 1000,
-        ...adapterOptions,
-      }),
-      ...options,
-    });
-    io.onError = (error) => errors.push(error);
-    nodes.push({ io, http: await serve(io.handler()), errors });
-  }
-  await Promise.all(nodes.map((n) => (n.io.of("/").adapter as RedisAdapter).ready));
-  const client = (node: number, opts: Record<string, unknown> = {}) => {
-    const c = connect(nodes[node].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    return c;
-  };
-  const connected = async (node: number, opts: Record<string, unknown> = {}) => {
-    const c = client(node, opts);
-    await nextEvent(c, "connect", 3000);
-    return c;
-  };
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    for (const n of nodes) {
-      await n.io.close();
-      await n.http.close();
-    }
-  };
-  return { nodes, client, connected, close };
-}
-
-/** Collects `event` on each client; resolves when every client has `n`. */
-function collect(clients: ClientSocket[], event: string) {
-  const got = clients.map(() => [] as unknown[]);
-  clients.forEach((c, i) => c.on(event, (...args: unknown[]) => got[i].push(args)));
-  return got;
+  return startNodes({
+    count,
+    adapter: () =>
+      createRedisAdapter({ port: redisPort, requestsTimeout: 1000, ...adapterOptions }),
+    server,
+    ready: (nodes) => Promise.all(nodes.map((n) => (n.io.of("/").adapter as RedisAdapter).ready)),
+  });
 }
 
 test("redis adapter: three nodes count each other; room broadcasts reach every member exactly once", async () => {
@@ -241,21 +189,14 @@ test("redis adapter: connection state recovery on another node, with the missed 
     const ctx = await cluster(port, 2, {
       connectionStateRecovery: { maxDisconnectionDuration: 5000 },
     });
-    // One address in front of both nodes, switched by the test: the client comes back elsewhere.
-    const handlers = ctx.nodes.map((n) => n.io.handler());
-    let target = 0;
-    const front = ((request: Request, context?: unknown) =>
-      handlers[target](request, context)) as ServeHandler;
-    front.fetch = front;
-    front.websocket = handlers[0].websocket;
-    const http = await serve(front);
-    const client = connect(http.url, {
-      forceNew: true,
-      transports: ["websocket"],
-      reconnectionDelay: 50,
-      reconnectionDelayMax: 50,
-    });
     try {
+      // One address in front of both nodes, switched by the test: the client comes back elsewhere.
+      const front = await ctx.front();
+      const client = ctx.client(front.url, {
+        reconnection: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 50,
+      });
       await nextEvent(client, "connect", 3000);
       const socket = ctx.nodes[0].io.of("/").sockets.get(client.id!)!;
       socket.join("room");
@@ -264,7 +205,7 @@ test("redis adapter: connection state recovery on another node, with the missed 
       ctx.nodes[1].io.to("room").emit("msg", 1);
       await until(() => seen.length === 1, 3000, "first message");
       // The transport drops; node 1 takes over while the client is away.
-      target = 1;
+      front.switchTo(1);
       socket.conn.close();
       await nextEvent(client, "disconnect", 3000);
       ctx.nodes[0].io.to("room").emit("msg", 2);
@@ -279,9 +220,6 @@ test("redis adapter: connection state recovery on another node, with the missed 
       const restored = ctx.nodes[1].io.of("/").sockets.get(client.id!)!;
       assert.ok(restored.rooms.has("room"));
     } finally {
-      client.disconnect();
-      await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
-      await http.close();
       await ctx.close();
     }
   });

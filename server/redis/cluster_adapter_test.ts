@@ -6,9 +6,8 @@
 // heartbeat variant (server count from the messages heard).
 import assert from "node:assert/strict";
 import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
-import { type AdapterNamespace, Server, type ServerOptions } from "../mod.ts";
+import { collect, startNodes } from "../../tests/redis_nodes.ts";
+import type { AdapterNamespace, ServerOptions } from "../mod.ts";
 import {
   ClusterAdapter,
   ClusterAdapterWithHeartbeat,
@@ -112,59 +111,17 @@ class HeartbeatAdapter extends ClusterAdapterWithHeartbeat {
   }
 }
 
+/** `count` servers on one bus, each with the adapter `adapter` makes for it. */
 async function cluster(
   count: number,
   adapter: (bus: Bus) => (nsp: AdapterNamespace) => ClusterAdapter,
-  options: ServerOptions = {},
+  server: ServerOptions = {},
 ) {
   const bus = new Bus();
-  const nodes: { io: Server; http: TestServer; errors: Error[] }[] = [];
-  const clients: ClientSocket[] = [];
-  for (let i = 0; i < count; i++) {
-    const errors: Error[] = [];
-    const io = new Server({
-      pingInterval: 1000,
-      pingTimeout: 500,
-      adapter: adapter(bus),
-      ...options,
-    });
-    io.onError = (error) => errors.push(error);
-    nodes.push({ io, http: await serve(io.handler()), errors });
-  }
-  const connected = async (node: number, opts: Record<string, unknown> = {}) => {
-    const c = connect(nodes[node].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    await nextEvent(c, "connect", 3000);
-    return c;
-  };
-  const socketOf = (node: number, c: ClientSocket) => nodes[node].io.of("/").sockets.get(c.id!)!;
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    for (const n of nodes) {
-      await n.io.close();
-      await n.http.close();
-    }
-  };
-  return { bus, nodes, connected, socketOf, close };
+  return { bus, ...await startNodes({ count, adapter: () => adapter(bus), server }) };
 }
 
 const plain = (bus: Bus) => (nsp: AdapterNamespace) => new BusAdapter(nsp, bus);
-
-function collect(clients: ClientSocket[], event: string) {
-  const got = clients.map(() => [] as unknown[][]);
-  clients.forEach((c, i) => c.on(event, (...args: unknown[]) => got[i].push(args)));
-  return got;
-}
 
 test("cluster adapter: broadcasts to all, to rooms and except reach every node once; local stays", async () => {
   const ctx = await cluster(3, plain);
@@ -282,9 +239,8 @@ test("cluster adapter: recovery with the transport's offsets, after broadcasts f
     bus.offsets = true;
     return plain(bus);
   }, { connectionStateRecovery: { maxDisconnectionDuration: 5000 } });
-  const client = connect(ctx.nodes[0].http.url, {
-    forceNew: true,
-    transports: ["websocket"],
+  const client = ctx.client(0, {
+    reconnection: true,
     reconnectionDelay: 50,
     reconnectionDelayMax: 50,
   });
@@ -315,8 +271,6 @@ test("cluster adapter: recovery with the transport's offsets, after broadcasts f
     const wire = JSON.stringify(ctx.bus.sent.filter((m: any) => m.type === MessageType.BROADCAST));
     assert.ok(!wire.includes("bus-"), wire);
   } finally {
-    client.disconnect();
-    await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
     await ctx.close();
   }
 });

@@ -6,9 +6,8 @@
 // are in tests/interop/redis_sharded_test.ts.
 import assert from "node:assert/strict";
 import { nextEvent, test, until } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
+import { startNodes } from "../../tests/redis_nodes.ts";
 import { redisVersion, withRedis } from "../../tests/redis_server.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
 import { Server, type ServerOptions } from "../mod.ts";
 import { decodeMsgpack } from "../../protocol/msgpack.ts";
 import { RedisClient } from "./client.ts";
@@ -23,56 +22,21 @@ function needsRedis7(): void {
   if (redisVersion()[0] < 7) throw new Error("sharded pub/sub needs redis-server 7 or newer");
 }
 
-async function cluster(
+/** `count` servers on one Redis, each with its own client, subscriptions in place. */
+function cluster(
   port: number,
   count: number,
   adapterOptions: ShardedRedisAdapterOptions = {},
-  options: ServerOptions = {},
+  server: ServerOptions = {},
 ) {
-  const nodes: { io: Server; http: TestServer; errors: Error[] }[] = [];
-  const clients: ClientSocket[] = [];
-  for (let i = 0; i < count; i++) {
-    const errors: Error[] = [];
-    const io = new Server({
-      pingInterval: 1000,
-      pingTimeout: 500,
-      adapter: createRedisAdapter({
-        port,
-        requestsTimeout: 1000,
-        sharded: true,
-        ...adapterOptions,
-      }),
-      ...options,
-    });
-    io.onError = (error) => errors.push(error);
-    nodes.push({ io, http: await serve(io.handler()), errors });
-  }
-  await Promise.all(nodes.map((n) => (n.io.of("/").adapter as ShardedRedisAdapter).ready));
-  const connected = async (node: number, opts: Record<string, unknown> = {}) => {
-    const c = connect(nodes[node].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    await nextEvent(c, "connect", 3000);
-    return c;
-  };
-  const socketOf = (node: number, c: ClientSocket) => nodes[node].io.of("/").sockets.get(c.id!)!;
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    for (const n of nodes) {
-      await n.io.close();
-      await n.http.close();
-    }
-  };
-  return { nodes, connected, socketOf, close };
+  return startNodes({
+    count,
+    adapter: () =>
+      createRedisAdapter({ port, requestsTimeout: 1000, sharded: true, ...adapterOptions }),
+    server,
+    ready: (nodes) =>
+      Promise.all(nodes.map((n) => (n.io.of("/").adapter as ShardedRedisAdapter).ready)),
+  });
 }
 
 /** The sharded channels subscribed on the server, sorted. */
@@ -194,9 +158,8 @@ test("sharded adapter: recovery on the node a client left, with what another nod
     const ctx = await cluster(port, 2, {}, {
       connectionStateRecovery: { maxDisconnectionDuration: 2000 },
     });
-    const client = connect(ctx.nodes[0].http.url, {
-      forceNew: true,
-      transports: ["websocket"],
+    const client = ctx.client(0, {
+      reconnection: true,
       reconnectionDelay: 100,
       reconnectionDelayMax: 100,
     });
@@ -217,8 +180,6 @@ test("sharded adapter: recovery on the node a client left, with what another nod
       await until(() => seen.length === 2, 3000, "missed message");
       assert.deepEqual(seen, [1, 2]);
     } finally {
-      client.disconnect();
-      await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
       await ctx.close();
     }
   });

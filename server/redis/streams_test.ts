@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { deferred, nextEvent, test, until, withTimeout } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
+import { collect, startNodes, type TestNode } from "../../tests/redis_nodes.ts";
 import { freePort, RedisServer, withRedis } from "../../tests/redis_server.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
-import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
+import { Server, type ServerOptions } from "../mod.ts";
 import { RedisClient } from "./client.ts";
 import { createRedisStreamsAdapter, type RedisStreamsAdapter } from "./streams.ts";
 
@@ -68,27 +67,17 @@ class CutProxy {
   }
 }
 
-interface Node {
-  io: Server;
-  http: TestServer;
-  errors: Error[];
-}
-
 /** `count` servers on the stream; node i reaches Redis on `redisPorts[i]` (a proxy) when given. */
-async function cluster(
+function cluster(
   redisPort: number,
   count: number,
-  options: ServerOptions = {},
+  server: ServerOptions = {},
   redisPorts: number[] = [],
 ) {
-  const nodes: Node[] = [];
-  const clients: ClientSocket[] = [];
-  for (let i = 0; i < count; i++) {
-    const errors: Error[] = [];
-    const io = new Server({
-      pingInterval: 1000,
-      pingTimeout: 500,
-      adapter: createRedisStreamsAdapter({
+  return startNodes({
+    count,
+    adapter: (i) =>
+      createRedisStreamsAdapter({
         port: redisPorts[i] ?? redisPort,
         reconnectMaxDelay: 200,
         heartbeatInterval: 300,
@@ -96,53 +85,21 @@ async function cluster(
         requestsTimeout: 2000,
         blockTime: 1000,
       }),
-      ...options,
-    });
-    io.onError = (error) => errors.push(error);
-    nodes.push({ io, http: await serve(io.handler()), errors });
-  }
-  await Promise.all(nodes.map((n) => adapter(n).ready));
-  await until(
-    async () =>
-      (await Promise.all(nodes.map((n) => adapter(n).serverCount()))).every((c) => c === count),
-    3000,
-    "the nodes count each other",
-  );
-  const connected = async (node: number, opts: Record<string, unknown> = {}) => {
-    const c = connect(nodes[node].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-      ...opts,
-    });
-    clients.push(c);
-    await nextEvent(c, "connect", 3000);
-    return c;
-  };
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    await until(
-      () => clients.every((c) => !c.io.engine || c.io.engine.readyState === "closed"),
-      3000,
-      "clients closed",
-    );
-    for (const n of nodes) {
-      await n.io.close();
-      await n.http.close();
-    }
-  };
-  return { nodes, clients, connected, close };
+    server,
+    ready: async (nodes) => {
+      await Promise.all(nodes.map((n) => adapter(n).ready));
+      await until(
+        async () =>
+          (await Promise.all(nodes.map((n) => adapter(n).serverCount()))).every((c) => c === count),
+        3000,
+        "the nodes count each other",
+      );
+    },
+  });
 }
 
-function adapter(node: Node): RedisStreamsAdapter {
+function adapter(node: TestNode): RedisStreamsAdapter {
   return node.io.of("/").adapter as RedisStreamsAdapter;
-}
-
-/** Collects `event` on each client. */
-function collect(clients: ClientSocket[], event: string) {
-  const got = clients.map(() => [] as unknown[][]);
-  clients.forEach((c, i) => c.on(event, (...args: unknown[]) => got[i].push(args)));
-  return got;
 }
 
 function delay(ms: number): Promise<void> {
@@ -265,22 +222,15 @@ test("redis streams: connection state recovery on another node, with the missed 
     const ctx = await cluster(port, 2, {
       connectionStateRecovery: { maxDisconnectionDuration: 5000 },
     });
-    // One address in front of both nodes, switched by the test: the client comes back elsewhere.
-    const handlers = ctx.nodes.map((n) => n.io.handler());
-    let target = 0;
-    const front = ((request: Request, context?: unknown) =>
-      handlers[target](request, context)) as ServeHandler;
-    front.fetch = front;
-    front.websocket = handlers[0].websocket;
-    const http = await serve(front);
-    const client = connect(http.url, {
-      forceNew: true,
-      transports: ["websocket"],
-      reconnectionDelay: 50,
-      reconnectionDelayMax: 50,
-    });
     const redis = new RedisClient({ port });
     try {
+      // One address in front of both nodes, switched by the test: the client comes back elsewhere.
+      const front = await ctx.front();
+      const client = ctx.client(front.url, {
+        reconnection: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 50,
+      });
       await redis.connect();
       await nextEvent(client, "connect", 3000);
       const id = client.id;
@@ -291,7 +241,7 @@ test("redis streams: connection state recovery on another node, with the missed 
       ctx.nodes[1].io.to("room").emit("msg", 1);
       await until(() => seen.length === 1, 3000, "first message");
       // The transport drops; node 1 takes over while the client is away.
-      target = 1;
+      front.switchTo(1);
       const away = nextEvent(client, "connect", 5000);
       socket.conn.close();
       await nextEvent(client, "disconnect", 3000);
@@ -312,10 +262,7 @@ test("redis streams: connection state recovery on another node, with the missed 
       const keys = await redis.send(["KEYS", "sio:session:*"]);
       assert.deepEqual(keys, []);
     } finally {
-      client.disconnect();
-      await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
       await redis.close();
-      await http.close();
       await ctx.close();
     }
   });
@@ -330,7 +277,7 @@ test("redis streams: MAXLEN bounds the stream; a bad offset restores nothing", a
     const redis = new RedisClient({ port });
     try {
       await redis.connect();
-      await adapter({ io } as Node).ready;
+      await adapter({ io } as TestNode).ready;
       for (let i = 0; i < 1000; i++) io.emit("n", i);
       await until(
         async () => {
@@ -342,7 +289,7 @@ test("redis streams: MAXLEN bounds the stream; a bad offset restores nothing", a
       );
       const length = Number(await redis.send(["XLEN", "bounded"]));
       assert.ok(length >= 100 && length <= 200, `length ${length}`);
-      assert.equal(await adapter({ io } as Node).restoreSession("pid", "nope"), null);
+      assert.equal(await adapter({ io } as TestNode).restoreSession("pid", "nope"), null);
     } finally {
       await redis.close();
       await io.close();
@@ -362,7 +309,7 @@ test("redis streams: the client forms of createRedisStreamsAdapter", async () =>
     const a = new Server({ adapter: createRedisStreamsAdapter(command, { readClient: reader }) });
     const b = new Server({ adapter: createRedisStreamsAdapter({ port, heartbeatInterval: 200 }) });
     try {
-      await Promise.all([a, b].map((io) => adapter({ io } as Node).ready));
+      await Promise.all([a, b].map((io) => adapter({ io } as TestNode).ready));
       const got = deferred<unknown>();
       a.on("ping" as any, (v: unknown) => got.resolve(v));
       b.serverSideEmit("ping", { from: "b" });
@@ -390,7 +337,7 @@ test(
       assert.ok(errors.every((e) => e.name === "RedisAdapterError"), String(errors));
       redis = await RedisServer.start(port);
       b = new Server({ adapter: createRedisStreamsAdapter(options) });
-      await adapter({ io: b } as Node).ready;
+      await adapter({ io: b } as TestNode).ready;
       await until(async () => await a.of("/").adapter.serverCount() === 2, 5000, "a counts b");
       await until(async () => await b!.of("/").adapter.serverCount() === 2, 5000, "b counts a");
       const got = deferred<unknown>();
