@@ -6,23 +6,15 @@
 // restart, losses stay within the window the adapter documents (1 s after the cluster has
 // settled), nothing arrives twice or out of order, and failures go to io.onError.
 import assert from "node:assert/strict";
-import { nextEvent, test, until } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
+import { test, until } from "../../tests/harness.ts";
+import { startNodes } from "../../tests/redis_nodes.ts";
 import { type RedisCluster, withRedisCluster } from "../../tests/redis_cluster_server.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
-import { Server } from "../mod.ts";
 import { keySlot } from "./cluster_slots.ts";
 import { createRedisAdapter } from "./factory.ts";
 import type { ShardedRedisAdapter } from "./sharded.ts";
 
 /** Milliseconds after the cluster settles from which no packet may be lost (the README's). */
 const WINDOW = 1000;
-
-interface Node {
-  io: Server;
-  http: TestServer;
-  errors: Error[];
-}
 
 /** A room whose channel's slot is on a master that does not own the namespace's channel. */
 async function pickRoom(cluster: RedisCluster) {
@@ -37,7 +29,7 @@ async function pickRoom(cluster: RedisCluster) {
 
 /**
  * Runs the scenario: `change` alters the cluster while packets flow and resolves when the
- * cluster has settled; returns whether failures were reported.
+ * cluster has settled; resolves with what the servers reported through `onError`.
  */
 async function underChange(
   cluster: RedisCluster,
@@ -45,28 +37,17 @@ async function underChange(
 ): Promise<Error[]> {
   const picked = await pickRoom(cluster);
   const seed = `redis://127.0.0.1:${picked.nspOwner}`;
-  const nodes: Node[] = [];
-  let receiver: ClientSocket | undefined;
+  const ctx = await startNodes({
+    count: 2,
+    adapter: () => createRedisAdapter({ url: seed, sharded: true, requestsTimeout: 2000 }),
+    ready: (nodes) =>
+      Promise.all(nodes.map((n) => (n.io.of("/").adapter as ShardedRedisAdapter).ready)),
+  });
+  const nodes = ctx.nodes;
   let sending: ReturnType<typeof setInterval> | undefined;
   try {
-    for (let i = 0; i < 2; i++) {
-      const errors: Error[] = [];
-      const io = new Server({
-        pingInterval: 1000,
-        pingTimeout: 500,
-        adapter: createRedisAdapter({ url: seed, sharded: true, requestsTimeout: 2000 }),
-      });
-      io.onError = (error) => errors.push(error);
-      nodes.push({ io, http: await serve(io.handler()), errors });
-    }
-    await Promise.all(nodes.map((n) => (n.io.of("/").adapter as ShardedRedisAdapter).ready));
-    receiver = connect(nodes[1].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-    });
-    await nextEvent(receiver, "connect", 3000);
-    nodes[1].io.of("/").sockets.get(receiver.id!)!.join(picked.room);
+    const receiver = await ctx.connected(1);
+    ctx.socketOf(1, receiver).join(picked.room);
     const got: number[] = [];
     receiver.on("n", (n: number) => got.push(n));
     let next = 0;
@@ -93,11 +74,7 @@ async function underChange(
     return errors;
   } finally {
     clearInterval(sending);
-    receiver?.disconnect();
-    for (const node of nodes) {
-      await node.io.close();
-      await node.http.close();
-    }
+    await ctx.close();
   }
 }
 

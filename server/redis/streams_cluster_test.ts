@@ -4,22 +4,15 @@
 // ways, connection state recovery on the other node, and the stream's master killed.
 import assert from "node:assert/strict";
 import { nextEvent, test, until } from "../../tests/harness.ts";
-import { serve, type TestServer } from "../../tests/serve.ts";
+import { startNodes, type TestNode } from "../../tests/redis_nodes.ts";
 import { redisCli, type RedisCluster, withRedisCluster } from "../../tests/redis_cluster_server.ts";
-import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
-import { type ServeHandler, Server, type ServerOptions } from "../mod.ts";
+import type { ServerOptions } from "../mod.ts";
 import { keySlot } from "./cluster_slots.ts";
 import { createRedisStreamsAdapter, type RedisStreamsAdapter } from "./streams.ts";
 
 const opts = { sanitize: false, timeout: 90_000 };
 
-interface Node {
-  io: Server;
-  http: TestServer;
-  errors: Error[];
-}
-
-function adapter(node: Node): RedisStreamsAdapter {
+function adapter(node: TestNode): RedisStreamsAdapter {
   return node.io.of("/").adapter as RedisStreamsAdapter;
 }
 
@@ -31,55 +24,26 @@ async function layout(cluster: RedisCluster) {
   return { owner, others };
 }
 
-/** Two servers on the stream, node i seeded at `seeds[i]`; waits until they count each other. */
-async function nodes(seeds: number[], options: ServerOptions = {}) {
-  const list: Node[] = [];
-  const clients: ClientSocket[] = [];
-  for (const seed of seeds) {
-    const errors: Error[] = [];
-    const io = new Server({
-      pingInterval: 1000,
-      pingTimeout: 500,
-      adapter: createRedisStreamsAdapter({
-        url: `redis://127.0.0.1:${seed}`,
+/** Two servers on the stream, node i seeded at `seeds[i]`; ready once they count each other. */
+function nodes(seeds: number[], server: ServerOptions = {}) {
+  return startNodes({
+    count: seeds.length,
+    adapter: (i) =>
+      createRedisStreamsAdapter({
+        url: `redis://127.0.0.1:${seeds[i]}`,
         reconnectMaxDelay: 200,
         heartbeatInterval: 300,
         heartbeatTimeout: 10_000,
         requestsTimeout: 2000,
         blockTime: 1000,
       }),
-      ...options,
-    });
-    io.onError = (error) => errors.push(error);
-    list.push({ io, http: await serve(io.handler()), errors });
-  }
-  await Promise.all(list.map((n) => adapter(n).ready));
-  await until(
-    async () =>
-      (await Promise.all(list.map((n) => adapter(n).serverCount()))).every((c) =>
-        c === seeds.length
-      ),
-    5000,
-    "the nodes count each other",
-  );
-  const connected = async (node: number) => {
-    const c = connect(list[node].http.url, {
-      forceNew: true,
-      reconnection: false,
-      transports: ["websocket"],
-    });
-    clients.push(c);
-    await nextEvent(c, "connect", 3000);
-    return c;
-  };
-  const close = async () => {
-    for (const c of clients) c.disconnect();
-    for (const n of list) {
-      await n.io.close();
-      await n.http.close();
-    }
-  };
-  return { nodes: list, connected, close };
+    server,
+    ready: async (list) => {
+      await Promise.all(list.map((n) => adapter(n).ready));
+      const counts = () => Promise.all(list.map((n) => adapter(n).serverCount()));
+      await until(async () => (await counts()).every((c) => c === seeds.length), 5000, "counted");
+    },
+  });
 }
 
 test(
@@ -134,16 +98,9 @@ test("redis streams on a cluster: a session is restored on the other node", asyn
       connectionStateRecovery: { maxDisconnectionDuration: 5000 },
     });
     // One address in front of both nodes, switched by the test: the client comes back elsewhere.
-    const handlers = ctx.nodes.map((n) => n.io.handler());
-    let target = 0;
-    const front = ((request: Request, context?: unknown) =>
-      handlers[target](request, context)) as ServeHandler;
-    front.fetch = front;
-    front.websocket = handlers[0].websocket;
-    const http = await serve(front);
-    const client = connect(http.url, {
-      forceNew: true,
-      transports: ["websocket"],
+    const front = await ctx.front();
+    const client = ctx.client(front.url, {
+      reconnection: true,
       reconnectionDelay: 50,
       reconnectionDelayMax: 50,
     });
@@ -156,7 +113,7 @@ test("redis streams on a cluster: a session is restored on the other node", asyn
       client.on("msg", (v: unknown) => seen.push(v));
       ctx.nodes[1].io.to("room").emit("msg", 1);
       await until(() => seen.length === 1, 3000, "first message");
-      target = 1;
+      front.switchTo(1);
       const back = nextEvent(client, "connect", 5000);
       socket.conn.close();
       await nextEvent(client, "disconnect", 3000);
@@ -171,9 +128,6 @@ test("redis streams on a cluster: a session is restored on the other node", asyn
       assert.ok(ctx.nodes[1].io.of("/").sockets.get(id!)!.rooms.has("room"));
       assert.deepEqual(ctx.nodes.flatMap((n) => n.errors), []);
     } finally {
-      client.disconnect();
-      await until(() => client.io.engine?.readyState !== "open", 3000, "client closed");
-      await http.close();
       await ctx.close();
     }
   });
