@@ -23,6 +23,7 @@ import { flags } from "./harness/flags.ts";
 import { measureOnce } from "./harness/measure.ts";
 import { commitOf, output, prepare, root, withRedis } from "./harness/processes.ts";
 import { type RowsByImpl, Summary } from "./harness/summary.ts";
+import { withRedisCluster } from "./harness/redis_cluster.ts";
 import { type Scenario, scenarios } from "./scenarios.ts";
 
 const args = flags(Deno.args);
@@ -53,7 +54,7 @@ function report(row: Record<string, unknown>): void {
 }
 
 /** Runs `s` `runs` times for each of its implementations, round robin. */
-async function runScenario(s: Scenario, redisPort?: number): Promise<RowsByImpl> {
+async function runScenario(s: Scenario, redisEnv?: Record<string, string>): Promise<RowsByImpl> {
   const impls = s.impls.filter((impl) => !onlyImpl || onlyImpl.includes(impl));
   const rows: RowsByImpl = new Map(impls.map((impl) => [impl, []]));
   // Round robin: run r of every implementation before run r + 1 of any, so that a drift in
@@ -62,7 +63,7 @@ async function runScenario(s: Scenario, redisPort?: number): Promise<RowsByImpl>
     for (const impl of impls) {
       let row: Record<string, unknown>;
       try {
-        row = await measureOnce(bun, s, impl, redisPort);
+        row = await measureOnce(bun, s, impl, redisEnv);
       } catch (error) {
         // Logged too, so that the runs after it keep their index (bench/tools/pool.ts pairs by it).
         row = { scenario: s.name, impl, error: String(error) };
@@ -82,7 +83,11 @@ const all = scenarios({
 });
 for (const s of all) {
   if (only && !only.includes(s.name)) continue;
-  const rows = s.nodes ? await withRedis((port) => runScenario(s, port)) : await runScenario(s);
+  const rows = !s.nodes
+    ? await runScenario(s)
+    : s.redis === "cluster"
+    ? await withRedisCluster((ports) => runScenario(s, { REDIS_CLUSTER: ports.join(",") }))
+    : await withRedis((port) => runScenario(s, { REDIS_PORT: String(port) }));
   summary.add(s, rows);
 }
 console.log("\n" + summary.table());

@@ -24,6 +24,10 @@ export interface Scenario {
   config: LoadConfig;
   /** Servers in the cluster (joined by Redis) for cross-node scenarios. */
   nodes?: number;
+  /** What joins them: one redis-server, or a six-node Redis Cluster. @default "one" */
+  redis?: "one" | "cluster";
+  /** The scenario whose socket.io on Node median is the ratio base of a row without its own. */
+  versus?: string;
   /** Environment of its servers (each reads what it knows, e.g. webio's `MAX_BUFFER_SIZE`). */
   env?: Record<string, string>;
 }
@@ -143,6 +147,27 @@ export function scenarios(
       impls: ["webio-bun", "webio-deno", "socketio-node"],
       metric: "deliveriesPerSec",
       nodes: 2,
+      config: { scenario: "fanout", clients: 1000, inflight: 8, payload: 32, ...D },
+    },
+    // On a Redis Cluster: webio's sharded adapter and socket.io's createShardedAdapter (npm
+    // `redis` createCluster clients), then webio's classic adapter, whose plain PUBLISH every
+    // node of the cluster forwards to every other.
+    {
+      name: "cluster-fanout-rc",
+      impls: ["webio-bun", "socketio-node"],
+      metric: "deliveriesPerSec",
+      nodes: 2,
+      redis: "cluster",
+      env: { REDIS_ADAPTER: "sharded" },
+      config: { scenario: "fanout", clients: 1000, inflight: 8, payload: 32, ...D },
+    },
+    {
+      name: "cluster-fanout-rc-classic",
+      impls: ["webio-bun"],
+      metric: "deliveriesPerSec",
+      nodes: 2,
+      redis: "cluster",
+      versus: "cluster-fanout-rc",
       config: { scenario: "fanout", clients: 1000, inflight: 8, payload: 32, ...D },
     },
     {

@@ -16,17 +16,17 @@ import { rss } from "./sampling.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Measures `impl` in scenario `s` once (`redisPort` for cross-node scenarios): one result row. */
+/**
+ * Measures `impl` in scenario `s` once: one result row. `redisEnv` tells the servers of a
+ * cross-node scenario where Redis is (`REDIS_PORT`, or `REDIS_CLUSTER`: the nodes' ports).
+ */
 export async function measureOnce(
   bun: string,
   s: Scenario,
   impl: Impl,
-  redisPort?: number,
+  redisEnv: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
-  const env: Record<string, string> = {
-    ...s.env,
-    ...(redisPort ? { REDIS_PORT: String(redisPort) } : {}),
-  };
+  const env: Record<string, string> = { ...s.env, ...redisEnv };
   const servers = [];
   try {
     for (let i = 0; i < (s.nodes ?? 1); i++) {

@@ -19,10 +19,13 @@ export class Summary {
   readonly #table = new Map<string, Map<Impl, number>>();
   /** Every row of this run, by scenario and implementation, for the targets. */
   readonly #rows = new Map<string, RowsByImpl>();
+  /** The row whose socket.io on Node median is a row's ratio base, when not its own. */
+  readonly #versus = new Map<string, string>();
 
   /** Adds a scenario's rows: its metric under its name, and its further table rows. */
   add(s: Scenario, rows: RowsByImpl): void {
     this.#rows.set(s.name, rows);
+    if (s.versus) this.#versus.set(s.name, s.versus);
     for (const [impl, implRows] of rows) {
       this.#record(s.name, impl, implRows, s.metric);
       for (const [key, field] of s.also ?? []) this.#record(key, impl, implRows, field);
@@ -46,7 +49,8 @@ export class Summary {
       "|---|" + COLUMNS.map(() => "---").join("|") + "|",
     ];
     for (const [name, values] of this.#table) {
-      const base = values.get("socketio-node");
+      const base = values.get("socketio-node") ??
+        this.#table.get(this.#versus.get(name) ?? "")?.get("socketio-node");
       const cells = COLUMNS.map((impl) => {
         const v = values.get(impl);
         if (v === undefined) return "-";

@@ -9,7 +9,20 @@ import { slowReaders } from "./slow_readers.mjs";
 
 const port = Number(process.env.PORT ?? 3000);
 const options = { maxHttpBufferSize: 1e7 };
-if (process.env.REDIS_PORT) {
+if (process.env.REDIS_CLUSTER) {
+  // A Redis Cluster (REDIS_CLUSTER: its nodes' ports): createShardedAdapter on node-redis
+  // createCluster clients, as @socket.io/redis-adapter advises for a cluster.
+  const { createCluster } = await import("redis");
+  const { createShardedAdapter } = await import("@socket.io/redis-adapter");
+  const pub = createCluster({
+    rootNodes: process.env.REDIS_CLUSTER.split(",").map((port) => ({
+      url: `redis://127.0.0.1:${port}`,
+    })),
+  });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  options.adapter = createShardedAdapter(pub, sub);
+} else if (process.env.REDIS_PORT) {
   const { createClient } = await import("redis");
   const { createAdapter } = await import("@socket.io/redis-adapter");
   const pub = createClient({

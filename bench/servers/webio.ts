@@ -1,6 +1,8 @@
 /**
  * webio benchmark server (Deno or Bun): the scenario events of bench/README.md.
- * Env: PORT, REDIS_PORT (optional: Redis adapter for the cross-node scenario),
+ * Env: PORT, REDIS_PORT (optional: Redis adapter for the cross-node scenario), REDIS_CLUSTER
+ * (optional: the ports of a Redis Cluster's nodes, the seeds of the built-in cluster client),
+ * REDIS_ADAPTER (`sharded`: the sharded adapter, npm createShardedAdapter's protocol),
  * MAX_BUFFER_SIZE (optional: the engine's `maxBufferSize`, bytes; the slow-readers scenario).
  *
  * @module
@@ -10,11 +12,22 @@ import { createRedisAdapter, Server } from "../../mod.ts";
 import { slowReaders } from "./slow_readers.mjs";
 
 const redisPort = process.env.REDIS_PORT;
+const redisCluster = process.env.REDIS_CLUSTER?.split(",");
+const sharded = process.env.REDIS_ADAPTER === "sharded";
 const maxBufferSize = process.env.MAX_BUFFER_SIZE;
 const io = new Server({
   maxHttpBufferSize: 1e7,
   ...(maxBufferSize ? { maxBufferSize: Number(maxBufferSize) } : {}),
-  ...(redisPort ? { adapter: createRedisAdapter({ port: Number(redisPort) }) } : {}),
+  ...(redisPort ? { adapter: createRedisAdapter({ port: Number(redisPort), sharded }) } : {}),
+  ...(redisCluster
+    ? {
+      adapter: createRedisAdapter({
+        urls: redisCluster.map((port) => `redis://127.0.0.1:${port}`),
+        cluster: true,
+        sharded,
+      }),
+    }
+    : {}),
 });
 const slowReadersHook = slowReaders(io);
 io.on("connection", (socket) => {
