@@ -40,13 +40,16 @@ export type MessageType = typeof MessageType[keyof typeof MessageType];
 
 /** Broadcast options as they travel: arrays for sets. */
 export interface EncodedOptions {
+  /** The rooms the operation targets (every socket when empty). */
   rooms: Room[];
+  /** The rooms whose sockets are left out. */
   except: Room[];
+  /** The broadcast's flags (`volatile`, `compress`, `local`, `timeout`, ...). */
   flags?: BroadcastFlags;
 }
 
 /** What every message carries: the sender and the namespace. */
-interface Envelope {
+export interface Envelope {
   /** The sender's node id (`"emitter"` for a socket.io emitter). */
   uid: string;
   /** The namespace's name. */

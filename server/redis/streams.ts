@@ -46,7 +46,6 @@ import {
   ownedConnections,
   type StreamsConnections,
   StreamsHub,
-  type StreamsMember,
   userConnections,
 } from "./streams_hub.ts";
 import { StreamSessions } from "./streams_sessions.ts";
@@ -79,7 +78,7 @@ export interface RedisStreamsAdapterConnectOptions
  * A cluster adapter over a Redis stream; see the module documentation.
  * Made by {@linkcode createRedisStreamsAdapter}.
  */
-export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat implements StreamsMember {
+export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat {
   /** Resolves when the adapter reads the stream and has announced itself. */
   readonly ready: Promise<void>;
   #hub: StreamsHub;
@@ -88,6 +87,9 @@ export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat implements 
   #state: "idle" | "starting" | "open" | "closed" = "idle";
 
   /**
+   * @internal Makes the adapter of one namespace; use
+   * {@linkcode createRedisStreamsAdapter}, which makes the hub.
+   *
    * @param nsp The namespace.
    * @param hub What the namespaces of the server share (connections, the reading loop).
    * @param opts Options.
@@ -139,7 +141,7 @@ export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat implements 
     await this.#hub.transport.publish(encodeStreamMessage({ ...response, uid, nsp }));
   }
 
-  /** An entry of this namespace from the stream (the hub's loop calls it). */
+  /** @internal An entry of this namespace from the stream (the hub's loop calls it). */
   receive(entry: StreamEntry): void {
     let message;
     try {
@@ -154,7 +156,7 @@ export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat implements 
     this.onMessage(message as ClusterMessage, entry.id);
   }
 
-  /** A failure of the shared loop, as an `error` event. */
+  /** @internal A failure of the shared loop, as an `error` event. */
   report(error: RedisAdapterError): void {
     this.emit("error", error);
   }
@@ -196,6 +198,26 @@ export class RedisStreamsAdapter extends ClusterAdapterWithHeartbeat implements 
 export function createRedisStreamsAdapter(
   options?: RedisStreamsAdapterConnectOptions,
 ): (nsp: AdapterNamespace) => RedisStreamsAdapter;
+/**
+ * Makes a Redis streams adapter factory for the `adapter` option over a
+ * client you bring and close: npm `redis` v4+ or `ioredis` (connected; the
+ * adapter reads on a `duplicate()` it makes and closes), or a
+ * {@linkcode RedisClient} with a second one as `readClient`.
+ *
+ * @param redisClient The client that appends to the stream and sends commands.
+ * @param options Adapter options.
+ * @returns The `adapter` option of a `Server`.
+ *
+ * @example With npm `redis`
+ * ```ts ignore
+ * import { Server } from "@webio/socketio";
+ * import { createRedisStreamsAdapter } from "@webio/socketio/redis";
+ * import { createClient } from "redis";
+ * const redis = createClient({ url: "redis://127.0.0.1:6379" });
+ * await redis.connect();
+ * const io = new Server({ adapter: createRedisStreamsAdapter(redis, { maxLen: 50_000 }) });
+ * ```
+ */
 export function createRedisStreamsAdapter(
   redisClient: unknown,
   options?: RedisStreamsAdapterOptions,
