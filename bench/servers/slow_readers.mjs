@@ -40,6 +40,8 @@ export function slowReaders(io) {
         reasons,
         heapUsed: memory.heapUsed,
         external: memory.external,
+        // webio's counters: sessions closed for their backlog, and those holding frames now.
+        backpressure: io.engine.backpressure,
       });
     });
   };

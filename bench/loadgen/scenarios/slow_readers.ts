@@ -131,6 +131,7 @@ export async function slowReaders(config: Config): Promise<Record<string, unknow
       reasons: Record<string, number>;
       heapUsed: number;
       external: number;
+      backpressure?: { overflowed: number; holding: number };
     };
     emit({ event: "flood-end" });
     return {
@@ -143,6 +144,8 @@ export async function slowReaders(config: Config): Promise<Record<string, unknow
       reasons: stats.reasons,
       heapUsedMB: Math.round(stats.heapUsed / 2 ** 20),
       externalMB: Math.round(stats.external / 2 ** 20),
+      ...(stats.backpressure ? { overflowed: stats.backpressure.overflowed } : {}),
+      ...(stats.backpressure ? { holding: stats.backpressure.holding } : {}),
     };
   } finally {
     for (const socket of readers) socket.destroy();
