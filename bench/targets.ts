@@ -66,7 +66,7 @@ const soak = (runtime: "bun" | "deno"): Target => ({
 });
 
 const slowReaders = (runtime: "bun" | "deno"): Target => ({
-  name: `${runtime} slow readers: RSS growth / (readers x (maxBufferSize + 1 MiB))`,
+  name: `${runtime} slow readers: RSS growth / (readers x 1.5 maxBufferSize)`,
   scenario: "slow-readers",
   field: "growthOfBound",
   ours: `webio-${runtime}`,

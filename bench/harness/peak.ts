@@ -7,7 +7,7 @@
  * @module
  */
 
-import { RUNTIME_WORKING_BYTES } from "../../server/engine/websocket.ts";
+import { runtimeShare } from "../../server/engine/websocket.ts";
 import type { Scenario } from "../scenarios.ts";
 import { type Impl, round } from "../targets.ts";
 import { rss } from "./sampling.ts";
@@ -72,7 +72,7 @@ export class PeakSampler {
 /**
  * The row fields of a slow-readers run: RSS at the flood's start (every reader connected), its
  * peak (the sampled one, or the kernel's when higher), the growth in all and per reader, and for
- * webio the bound, readers x (`maxBufferSize` + `RUNTIME_WORKING_BYTES`), and the growth's share
+ * webio the bound, readers x (`maxBufferSize` + the runtime's share, `runtimeShare`), and the growth's share
  * of it. socket.io holds what waits for a reader without a bound: its growth is the comparison.
  */
 export function peakFields(s: Scenario, impl: Impl, peak: PeakSample): Record<string, unknown> {
@@ -89,7 +89,7 @@ export function peakFields(s: Scenario, impl: Impl, peak: PeakSample): Record<st
   };
   const maxBufferSize = Number(s.env?.MAX_BUFFER_SIZE);
   if (impl.startsWith("webio") && maxBufferSize > 0) {
-    const bound = readers * (maxBufferSize + RUNTIME_WORKING_BYTES);
+    const bound = readers * (maxBufferSize + runtimeShare(maxBufferSize));
     row.boundMB = round(bound / MiB, 1);
     row.growthOfBound = round(growth / bound, 3);
     row.underBound = growth <= bound;

@@ -1,15 +1,14 @@
 /**
  * Bare Bun under the slow-readers load: how much memory Bun itself takes for
- * subscribers that stop reading, with the backpressure limit webio's Bun
- * bridge sets (`maxBufferSize` + `RUNTIME_WORKING_BYTES`, 2 MiB in the
- * scenario). A `Bun.serve` WebSocket server whose subscribers are closed past
+ * subscribers that stop reading, with a given backpressure limit (webio's
+ * Bun bridge sets `maxBufferSize`, 1 MiB in the scenario; `--limit`). A `Bun.serve` WebSocket server whose subscribers are closed past
  * that limit, `readers` raw clients in a child process (pinned to core 1)
  * that pause after the upgrade, then `events` frames of 1 KB published in
  * batches of 100. Prints the server's RSS before, its peak (`VmHWM`, reset
  * before the flood) and the growth per reader, as one JSON line.
  *
  * Usage: `taskset -c 0 bun bench/tools/slow_readers_bare.ts [--readers=200] [--events=20000]
- * [--limit=2097152]`
+ * [--limit=1048576]`
  *
  * @module
  */
@@ -24,7 +23,7 @@ import { flags } from "../harness/flags.ts";
 const args = flags(process.argv.slice(2));
 const readers = Number(args.get("readers") ?? 200);
 const events = Number(args.get("events") ?? 20_000);
-const limit = Number(args.get("limit") ?? 2 * 1024 * 1024);
+const limit = Number(args.get("limit") ?? 1024 * 1024);
 const MiB = 2 ** 20;
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;

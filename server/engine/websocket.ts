@@ -22,9 +22,14 @@ export type Frame = string | Uint8Array<ArrayBuffer>;
 /**
  * What the runtime may hold of a socket's writes before the engine holds
  * the next frames itself: a working amount that keeps the socket busy
- * without letting a slow reader's backlog grow in the runtime.
+ * without letting a slow reader's backlog grow in the runtime. 1 MiB, or
+ * half of `maxBufferSize` when that is smaller, so that what a slow reader
+ * costs (the runtime's share plus the engine's) stays within 1.5 times the
+ * bound the user chose.
  */
-export const RUNTIME_WORKING_BYTES = 1024 * 1024;
+export function runtimeShare(maxBufferSize: number): number {
+  return Math.min(1024 * 1024, maxBufferSize / 2);
+}
 
 /** How often the engine looks again at a runtime that reports no drain (Deno), ms. */
 const DRAIN_CHECK_MS = 10;
@@ -84,8 +89,8 @@ function sizeOf(frame: Frame): number {
 /**
  * The WebSocket a session runs on, and how its frames are written:
  * compression, base64 for clients without binary support, and
- * backpressure. While the runtime holds less than
- * {@linkcode RUNTIME_WORKING_BYTES} of the socket's writes, frames go
+ * backpressure. While the runtime holds less than its share
+ * ({@linkcode runtimeShare}) of the socket's writes, frames go
  * straight to it; past that the transport holds them, in order, until the
  * runtime drains, and refuses a frame that would take what it holds past
  * `maxBufferSize`.
@@ -190,7 +195,7 @@ export class WebSocketTransport implements SocketTarget {
     const buffers = this.#owner.buffers;
     if (buffers === null) return;
     const buffered = buffers.buffered(socket, sent);
-    if (buffered <= RUNTIME_WORKING_BYTES) return;
+    if (buffered <= runtimeShare(this.#owner.options.maxBufferSize)) return;
     this.#held = { frames: [], compress: [], size: 0, timer: undefined };
     if (buffered === Infinity) {
       this.#refuse();
@@ -267,15 +272,16 @@ export class WebSocketTransport implements SocketTarget {
     clearTimeout(held.timer);
     held.timer = undefined;
     const socket = this.socket!;
+    const share = runtimeShare(this.#owner.options.maxBufferSize);
     let next = 0;
     const count = held.frames.length;
     while (next < count) {
-      if (buffers.buffered(socket, -1) > RUNTIME_WORKING_BYTES) break;
+      if (buffers.buffered(socket, -1) > share) break;
       const frame = held.frames[next];
       const sent = socket.send(frame, held.compress[next]);
       next++;
       held.size -= sizeOf(frame);
-      if (buffers.buffered(socket, sent) > RUNTIME_WORKING_BYTES) break;
+      if (buffers.buffered(socket, sent) > share) break;
     }
     held.frames.splice(0, next);
     held.compress.splice(0, next);

@@ -23,7 +23,6 @@
 
 import type { ResolvedEngineOptions } from "../engine/options.ts";
 import { bunPerMessageDeflate } from "../engine/compression.ts";
-import { RUNTIME_WORKING_BYTES } from "../engine/websocket.ts";
 import {
   type Publisher,
   type RawSocket,
@@ -125,7 +124,9 @@ export const bunRuntime: RuntimeBridge = {
         // The engine holds a session's frames itself past a small working amount in Bun's
         // buffer, up to maxBufferSize. Bun's own limit is for what bypasses that queue (native
         // publishes): past it Bun would drop frames silently, so it closes the socket instead.
-        backpressureLimit: options.maxBufferSize + RUNTIME_WORKING_BYTES,
+        // Bun's memory per buffered byte is above one (measured 1.2-1.4): its limit is the
+        // bound itself, so that a subscriber it holds costs what the engine's bound allows.
+        backpressureLimit: options.maxBufferSize,
         closeOnBackpressureLimit: true,
       },
       // Seconds a request may idle (255 at most): above the heartbeat, so long-polls are not cut.

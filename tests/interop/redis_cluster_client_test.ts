@@ -6,10 +6,7 @@ import { createCluster } from "redis";
 import { nextEvent, test, until } from "../harness.ts";
 import { withRedisCluster } from "../redis_cluster_server.ts";
 import { serve, type TestServer } from "../serve.ts";
-import {
-  io as connect,
-  type Socket as ClientSocket,
-} from "../../client/mod.ts";
+import { io as connect, type Socket as ClientSocket } from "../../client/mod.ts";
 import { createRedisAdapter, Server } from "../../mod.ts";
 import { keySlot } from "../../server/redis/cluster_slots.ts";
 import { normalizeRedisClient } from "../../server/redis/normalize.ts";
@@ -21,14 +18,10 @@ test(
     await withRedisCluster(async (cluster) => {
       const [seed] = await cluster.masters();
       const url = `redis://127.0.0.1:${seed}`;
-      const masters = (await cluster.nodes()).filter((n) =>
-        n.role === "master" && n.slots.length
-      );
+      const masters = (await cluster.nodes()).filter((n) => n.role === "master" && n.slots.length);
       const ownerOf = (name: string) => {
         const slot = keySlot(name);
-        return masters.find((n) =>
-          n.slots.some(([a, b]) => a <= slot && slot <= b)
-        )!.port;
+        return masters.find((n) => n.slots.some(([a, b]) => a <= slot && slot <= b))!.port;
       };
       const rooms = new Map<number, string>();
       for (let i = 0; rooms.size < 3 && i < 1000; i++) {
