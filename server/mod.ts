@@ -121,11 +121,13 @@ export {
   type ClusterAdapterOptions,
   ClusterAdapterWithHeartbeat,
   type ClusterAdapterWithHeartbeatOptions,
+  ClusterBroadcastAdapter,
   type ClusterMessage,
   type ClusterMessageBody,
   type ClusterResponse,
   type ClusterResponseBody,
   type EncodedOptions,
+  type Envelope,
   MessageType,
   type Responders,
 } from "./redis/mod.ts";

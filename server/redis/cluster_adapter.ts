@@ -63,7 +63,12 @@ export abstract class ClusterAdapterWithHeartbeat extends ClusterAdapter {
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
-  /** @param nsp The namespace. @param opts Options. */
+  /**
+   * Makes the adapter of one namespace; a transport's subclass calls it.
+   *
+   * @param nsp The namespace.
+   * @param opts Options.
+   */
   constructor(nsp: AdapterNamespace, opts: ClusterAdapterWithHeartbeatOptions = {}) {
     super(nsp, opts);
     this.#interval = opts.heartbeatInterval ?? 5000;

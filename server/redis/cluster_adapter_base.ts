@@ -70,7 +70,12 @@ export abstract class ClusterAdapter extends ClusterBroadcastAdapter {
   #requestsTimeout: number;
   #state: "open" | "closed" = "open";
 
-  /** @param nsp The namespace. @param opts Options. */
+  /**
+   * Makes the adapter of one namespace; a transport's subclass calls it.
+   *
+   * @param nsp The namespace.
+   * @param opts Options.
+   */
   constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
     this.#requestsTimeout = opts.requestsTimeout ?? 5000;

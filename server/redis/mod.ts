@@ -62,6 +62,7 @@ export {
   type ClusterResponse,
   MessageType,
 } from "./cluster_adapter.ts";
+export { ClusterBroadcastAdapter } from "./cluster_adapter_broadcast.ts";
 export type { BuiltInRedisClientOptions } from "./cluster_detect.ts";
 export {
   type Adapter,
@@ -86,6 +87,7 @@ export type {
   ClusterMessageBody,
   ClusterResponseBody,
   EncodedOptions,
+  Envelope,
 } from "./cluster_messages.ts";
 export type { Responders } from "./cluster_requests.ts";
 export type { PreparedMessage } from "../engine/types.ts";
