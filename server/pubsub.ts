@@ -48,8 +48,13 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   #nsp: Namespace;
   /** The adapter whose rooms the topics mirror, once one asked to be followed. */
   #adapter: Adapter | null = null;
-  /** The sockets subscribed (the namespace's topic and a topic per other room), by id. */
-  #members = new Map<SocketId, PubSubSocket>();
+  /**
+   * The sockets of the namespace that are NOT subscribed (polling, mid-upgrade, watched by an
+   * outgoing catch-all, paced, holding frames for a slow client): every other socket is, to
+   * the namespace's topic and a topic per other room. Only the exceptions take memory; which
+   * topics a socket has, the runtime keeps.
+   */
+  #outside = new Set<SocketId>();
 
   /** @param nsp The namespace served. */
   constructor(nsp: Namespace) {
@@ -65,66 +70,73 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
 
   /** A socket joined a room of the followed adapter: a member gets the room's topic. */
   joined(room: Room, id: SocketId): void {
-    const socket = this.#members.get(id);
     // No topic for a socket's own room: a broadcast to one socket is one send anyway,
     // and a topic per socket would cost the runtime memory per connection.
-    if (socket === undefined || room === id) return;
-    if (!socket.conn.subscribe(this.#topic(room))) this.#drop(socket);
+    if (room === id || this.#outside.has(id)) return;
+    // A socket not in the namespace yet gets its rooms' topics when it connects (update).
+    const socket: PubSubSocket | undefined = this.#nsp.sockets.get(id);
+    if (socket !== undefined && !socket.conn.subscribe(this.#topic(room))) this.#drop(socket);
   }
 
   /** A socket left a room of the followed adapter. */
   left(room: Room, id: SocketId): void {
-    const socket = this.#members.get(id);
-    if (socket !== undefined && room !== id) socket.conn.unsubscribe(this.#topic(room));
+    if (room === id || this.#outside.has(id)) return;
+    const socket: PubSubSocket | undefined = this.#nsp.sockets.get(id);
+    socket?.conn.unsubscribe(this.#topic(room));
   }
 
   /**
    * Subscribes or unsubscribes a socket after something that decides it
-   * changed: it connected, its connection upgraded, an outgoing catch-all
-   * listener came or went. A socket whose connection cannot take published
-   * frames (polling, mid-upgrade) stays out, as every socket does while no
-   * adapter is followed (nothing would publish).
+   * changed: it connected, its connection upgraded or stopped taking
+   * published frames, an outgoing catch-all listener came or went, a replay
+   * ended. A socket whose connection cannot take published frames stays
+   * out.
    */
   update(socket: PubSubSocket): void {
     const adapter = this.#adapter;
     if (adapter === null) return;
-    const member = this.#members.get(socket.id) === socket;
-    if (
-      !socket.connected || socket.watchesOutgoing || socket.paced || !socket.conn.takesPublished
-    ) {
-      if (member) this.#drop(socket);
+    const conn = socket.conn;
+    if (!socket.connected || socket.watchesOutgoing || socket.paced || !conn.takesPublished) {
+      if (!this.#outside.has(socket.id)) this.#drop(socket);
       return;
     }
-    if (member || !socket.conn.subscribe(this.#topic(null))) return;
-    this.#members.set(socket.id, socket);
+    const topic = this.#topic(null);
+    if (conn.subscribed(topic)) {
+      this.#outside.delete(socket.id);
+      return;
+    }
+    if (!conn.subscribe(topic)) {
+      this.#outside.add(socket.id);
+      return;
+    }
+    this.#outside.delete(socket.id);
     const rooms = adapter.socketRooms(socket.id);
     // The usual socket, in its own room only, walks no Set.
     if (rooms === undefined || (rooms.size === 1 && rooms.has(socket.id))) return;
     for (const room of rooms) {
-      if (room !== socket.id && !socket.conn.subscribe(this.#topic(room))) {
-        return this.#drop(socket);
-      }
+      if (room !== socket.id && !conn.subscribe(this.#topic(room))) return this.#drop(socket);
     }
   }
 
   /** A socket left its namespace: every subscription it still has goes. */
   remove(socket: PubSubSocket): void {
-    if (this.#members.get(socket.id) === socket) this.#drop(socket);
+    if (this.#outside.delete(socket.id) || this.#adapter === null) return;
+    this.#unsubscribe(socket);
   }
 
-  /** Whether the socket is subscribed: what is published reaches it. */
+  /** Whether a socket of the namespace is subscribed: what is published reaches it. */
   reaches(id: SocketId): boolean {
-    return this.#members.has(id);
+    return !this.#outside.has(id);
   }
 
   /**
    * Whether a publish to these options reaches every socket they select: a
    * whole-namespace broadcast when every socket of the namespace is
-   * subscribed (the subscribed ones are always among them).
+   * subscribed.
    */
   reachesAll(opts: BroadcastOptions): boolean {
     return opts.rooms.size === 0 && !(opts.except !== undefined && opts.except.size > 0) &&
-      this.#members.size === this.#nsp.sockets.size;
+      this.#outside.size === 0;
   }
 
   /**
@@ -151,8 +163,13 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
     return sent;
   }
 
+  /** Takes a socket off the fast path: out, and off its topics. */
   #drop(socket: PubSubSocket): void {
-    this.#members.delete(socket.id);
+    this.#outside.add(socket.id);
+    this.#unsubscribe(socket);
+  }
+
+  #unsubscribe(socket: PubSubSocket): void {
     const conn = socket.conn;
     conn.unsubscribe(this.#topic(null));
     const rooms = this.#adapter!.socketRooms(socket.id);

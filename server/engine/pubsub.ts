@@ -49,6 +49,11 @@ export class EnginePubSub {
     this.#runtime.unsubscribe(socket, this.#prefix + topic);
   }
 
+  /** Whether a session's socket is subscribed to one of this engine's topics. */
+  isSubscribed(socket: RawSocket, topic: string): boolean {
+    return this.#runtime.isSubscribed(socket, this.#prefix + topic);
+  }
+
   /**
    * Sends a prepared message's frame once to every socket subscribed to
    * `topic`, on every runtime server known. False when there is none yet.

@@ -340,6 +340,13 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
     return ws && !ws.holding ? pubsub.subscribe(ws.socket!, topic) : false;
   }
 
+  /** Whether the WebSocket is subscribed to an engine topic now. */
+  subscribed(topic: string): boolean {
+    const ws = this.#ws;
+    const pubsub = this.#host.pubsub;
+    return ws !== null && pubsub !== null && pubsub.isSubscribed(ws.socket!, topic);
+  }
+
   /** Leaves an engine topic. */
   unsubscribe(topic: string): void {
     const ws = this.#ws;

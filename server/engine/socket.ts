@@ -25,6 +25,8 @@ export interface RuntimePubSub {
   subscribe(socket: RawSocket, topic: string): boolean;
   /** Removes a subscription of `socket`. */
   unsubscribe(socket: RawSocket, topic: string): void;
+  /** Whether `socket` is subscribed to `topic` (the runtime keeps the subscriptions). */
+  isSubscribed(socket: RawSocket, topic: string): boolean;
   /** The publish function of the runtime server in `context` (a request's), or null. */
   publisher(context: unknown): Publisher | null;
 }

@@ -101,6 +101,8 @@ export interface EngineConnection {
   subscribe(topic: string): boolean;
   /** Removes a subscription made by `subscribe`. */
   unsubscribe(topic: string): void;
+  /** Whether this session is subscribed to `topic` now (the runtime keeps subscriptions). */
+  subscribed(topic: string): boolean;
   /**
    * Whether frames published to its topics reach the session now: a Bun
    * WebSocket, open, not mid-upgrade, not holding frames for a client that

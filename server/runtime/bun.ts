@@ -43,6 +43,7 @@ interface BunSocket {
   data: SocketTarget;
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
+  isSubscribed?(topic: string): boolean;
   getBufferedAmount(): number;
 }
 
@@ -82,6 +83,9 @@ const PUBSUB: RuntimePubSub = {
   },
   unsubscribe(socket: RawSocket, topic: string): void {
     (socket as unknown as BunSocket).unsubscribe?.(topic);
+  },
+  isSubscribed(socket: RawSocket, topic: string): boolean {
+    return (socket as unknown as BunSocket).isSubscribed?.(topic) ?? false;
   },
   publisher(context: unknown): Publisher | null {
     if (!isBunServer(context) || typeof context.publish !== "function") return null;
