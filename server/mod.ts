@@ -100,61 +100,8 @@ export {
   type SocketId,
 } from "./adapter.ts";
 export { Client } from "./client.ts";
-export { RedisAdapter, RedisAdapterError, type RedisAdapterOptions } from "./redis/adapter.ts";
-export { createRedisAdapter, type RedisAdapterConnectOptions } from "./redis/factory.ts";
-export {
-  createShardedAdapter,
-  createShardedRedisAdapter,
-  ShardedRedisAdapter,
-  type ShardedRedisAdapterOptions,
-  type ShardedSubscriptionMode,
-} from "./redis/sharded.ts";
-export {
-  createRedisStreamsAdapter,
-  RedisStreamsAdapter,
-  type RedisStreamsAdapterConnectOptions,
-  type RedisStreamsAdapterOptions,
-} from "./redis/streams.ts";
-export {
-  type BuiltInRedisClientOptions,
-  ClusterAdapter,
-  type ClusterAdapterOptions,
-  ClusterAdapterWithHeartbeat,
-  type ClusterAdapterWithHeartbeatOptions,
-  ClusterBroadcastAdapter,
-  type ClusterMessage,
-  type ClusterMessageBody,
-  type ClusterResponse,
-  type ClusterResponseBody,
-  type EncodedOptions,
-  type Envelope,
-  MessageType,
-  type Responders,
-} from "./redis/mod.ts";
-export type { EngineBackpressureCounters } from "./engine/engine.ts";
-export {
-  type ClusterNodeKey,
-  keySlot,
-  RedisClient,
-  type RedisClientEvents,
-  type RedisClientOptions,
-  type RedisClientState,
-  RedisClusterClient,
-  type RedisClusterClientEvents,
-  type RedisClusterClientOptions,
-  type RedisClusterClientState,
-  type RedisClusterSendOptions,
-  type RedisConnectionConfig,
-  RedisConnectionError,
-  type RedisLinkName,
-  type RedisMessageListener,
-  RedisReplyError,
-  type RedisSendOptions,
-  type RedisSubscribeOptions,
-  type RespArgument,
-  RespPush,
-  type RespReply,
-} from "./redis/mod.ts";
+// Scale-out: everything of the `./redis` entry.
+export * from "./redis/mod.ts";
 export {
   type DefaultEventsMap,
   type DisconnectReason,

@@ -37,8 +37,9 @@ export interface RuntimePubSub {
  */
 export interface SocketBuffers {
   /**
-   * Bytes the runtime holds for `socket` after a `send` that returned `sent`;
-   * Infinity when the runtime dropped that frame.
+   * Bytes the runtime holds for `socket` after a `send` that returned `sent`
+   * (-1, what Bun returns for a frame it buffered, also asks for the amount
+   * now, without a send); Infinity when the runtime dropped that frame.
    */
   buffered(socket: RawSocket, sent: unknown): number;
   /**

@@ -154,20 +154,4 @@ export const bunRuntime: RuntimeBridge = {
 };
 
 // What a bridge's type names, for users who wrap a bridge or write their own.
-export type {
-  Publisher,
-  RawSocket,
-  RuntimeBridge,
-  RuntimePubSub,
-  SocketBuffers,
-  SocketTarget,
-} from "../engine/socket.ts";
-export type {
-  AllowRequest,
-  CookieOptions,
-  CorsOptions,
-  CorsOrigin,
-  PerMessageDeflateOptions,
-  ResolvedEngineOptions,
-} from "../engine/options.ts";
-export type { TransportName } from "../engine/types.ts";
+export type * from "./types.ts";
