@@ -38,6 +38,7 @@ export {
   type BroadcastFlags,
   type BroadcastOptions,
   type BroadcastPublisher,
+  type FollowedRooms,
   NO_FLAGS,
   type PrivateSessionId,
   type Room,
@@ -83,8 +84,14 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
    * idle connection, so costs its `sids` entry alone.
    */
   #rooms = new Map<Room, SocketId | Set<SocketId>>();
-  #sids = new Map<SocketId, Set<Room>>();
+  /**
+   * Socket id to its rooms: the one room's name while the socket is in one
+   * (its own, for the usual idle connection, which so costs no Set here), a
+   * Set from the second, or once `socketRooms` handed one out.
+   */
+  #sids = new Map<SocketId, Room | Set<Room>>();
   #roomsView: ReadonlyMap<Room, ReadonlySet<SocketId>> = new RoomsView(this.#rooms);
+  #sidsView: ReadonlyMap<SocketId, ReadonlySet<Room>> = new RoomsView(this.#sids);
   #recovery = new RecoveryLog();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   /** The runtime's pub/sub, following this adapter's rooms (Bun), or null. */
@@ -98,7 +105,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
-    this.#pubsub = nsp.pubsub?.follow(this) ?? null;
+    this.#pubsub = nsp.pubsub?.follow({ otherRooms: (id) => this.#otherRooms(id) }) ?? null;
   }
 
   /** Room name to socket ids, read-only (a room's Set may be made as it is read). */
@@ -106,9 +113,9 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     return this.#roomsView;
   }
 
-  /** Socket id to room names, read-only. */
+  /** Socket id to room names, read-only (a socket's Set may be made as it is read). */
   get sids(): ReadonlyMap<SocketId, ReadonlySet<Room>> {
-    return this.#sids;
+    return this.#sidsView;
   }
 
   /** Starts the recovery sweeper when connection state recovery is on. */
@@ -140,10 +147,11 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
    * them all.
    */
   addAll(id: SocketId, rooms: Set<Room>): void {
-    let mine = this.#sids.get(id);
-    if (mine === undefined) this.#sids.set(id, mine = new Set());
     for (const room of rooms) {
-      mine.add(room);
+      const mine = this.#sids.get(id);
+      if (mine === undefined) this.#sids.set(id, room);
+      else if (typeof mine !== "string") mine.add(room);
+      else if (mine !== room) this.#sids.set(id, new Set([mine, room]));
       this.#join(room, id);
     }
   }
@@ -164,9 +172,19 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
     if (this.hasListeners("join-room")) this.emit("join-room", room, id);
   }
 
+  /** A socket's rooms when it is in any besides its own (see `FollowedRooms`). */
+  #otherRooms(id: SocketId): Iterable<Room> | undefined {
+    const mine = this.#sids.get(id);
+    if (typeof mine === "string") return mine === id ? undefined : [mine];
+    return mine === undefined || (mine.size === 1 && mine.has(id)) ? undefined : mine;
+  }
+
   /** Removes a socket from a room. */
   del(id: SocketId, room: Room): void {
-    this.#sids.get(id)?.delete(room);
+    const mine = this.#sids.get(id);
+    // A socket that left its last room keeps an empty entry, as with socket.io's adapter.
+    if (mine === room) this.#sids.set(id, new Set());
+    else if (typeof mine === "object") mine.delete(room);
     this.#leave(id, room);
   }
 
@@ -193,7 +211,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
   delAll(id: SocketId): void {
     const mine = this.#sids.get(id);
     if (mine === undefined) return;
-    for (const room of mine) this.#leave(id, room);
+    if (typeof mine === "string") this.#leave(id, mine);
+    else for (const room of mine) this.#leave(id, room);
     this.#sids.delete(id);
   }
 
@@ -291,7 +310,12 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
 
   /** The rooms of a socket. */
   socketRooms(id: SocketId): Set<Room> | undefined {
-    return this.#sids.get(id);
+    const mine = this.#sids.get(id);
+    if (typeof mine !== "string") return mine;
+    // The live Set from now on, as socket.io's adapter hands out (later joins show in it).
+    const rooms = new Set([mine]);
+    this.#sids.set(id, rooms);
+    return rooms;
   }
 
   /** The local sockets the options select. */

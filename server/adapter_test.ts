@@ -99,8 +99,35 @@ test("adapter: random joins and leaves agree with a model (rooms of one and of m
       a.delAll(id);
       model.delete(id);
     }
+    // Now and then a room list is read: from then on it is a live Set.
+    if (rand(5) === 0) a.socketRooms(ids[rand(ids.length)]);
     assert.deepEqual(snapshot(a), expected(model), `step ${step}`);
   }
+});
+
+test("adapter: socketRooms hands out the live Set, whatever the socket joins after", () => {
+  const a = adapter();
+  a.addAll("A", new Set(["A"]));
+  assert.deepEqual([...a.sids.get("A")!], ["A"]);
+  const rooms = a.socketRooms("A")!;
+  assert.deepEqual([...rooms], ["A"]);
+  assert.equal(a.socketRooms("A"), rooms);
+  a.addAll("A", new Set(["room"]));
+  assert.deepEqual([...rooms], ["A", "room"]);
+  a.del("A", "A");
+  assert.deepEqual([...rooms], ["room"]);
+  // In one room again, not its own: read once more, the same Set.
+  assert.equal(a.socketRooms("A"), rooms);
+  assert.deepEqual([...a.rooms.get("room")!], ["A"]);
+  // Leaving the last room keeps an empty list until delAll, as socket.io's adapter does.
+  a.addAll("B", new Set(["only"]));
+  a.del("B", "only");
+  assert.deepEqual([...a.socketRooms("B")!], []);
+  assert.equal(a.rooms.has("only"), false);
+  a.delAll("A");
+  a.delAll("B");
+  assert.equal(a.socketRooms("A"), undefined);
+  assert.deepEqual(snapshot(a), { rooms: [], sids: [] });
 });
 
 test("adapter: the room map reads as a Map of Sets, one-member rooms included", () => {

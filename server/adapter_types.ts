@@ -88,13 +88,22 @@ export interface AdapterSocket {
  */
 export interface AdapterPubSub {
   /**
-   * Makes the subscriptions follow `adapter`'s rooms: the adapter tells the
+   * Makes the subscriptions follow an adapter's rooms: the adapter tells the
    * publisher each join and leave (`joined`, `left`), not through its events,
    * which users may remove. The first adapter made for the namespace is followed (the one
    * that keeps the rooms, when a wrapper holds an in-memory adapter) and
    * gets the publisher; any later one gets null.
    */
-  follow(adapter: Adapter): BroadcastPublisher | null;
+  follow(adapter: FollowedRooms): BroadcastPublisher | null;
+}
+
+/** What the pub/sub reads of the rooms of the adapter it follows. */
+export interface FollowedRooms {
+  /**
+   * The rooms of socket `id` when it is in any besides its own (which may
+   * be among them, and has no topic); undefined otherwise.
+   */
+  otherRooms(id: SocketId): Iterable<Room> | undefined;
 }
 
 /** Publishes broadcasts for the adapter that {@linkcode AdapterPubSub.follow}s. */

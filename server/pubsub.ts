@@ -17,10 +17,10 @@
  */
 
 import type {
-  Adapter,
   AdapterPubSub,
   BroadcastOptions,
   BroadcastPublisher,
+  FollowedRooms,
   Room,
   SocketId,
 } from "./adapter_types.ts";
@@ -46,8 +46,8 @@ export interface PubSubSocket {
  */
 export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   #nsp: Namespace;
-  /** The adapter whose rooms the topics mirror, once one asked to be followed. */
-  #adapter: Adapter | null = null;
+  /** The rooms the topics mirror, once an adapter asked to be followed. */
+  #adapter: FollowedRooms | null = null;
   /**
    * The sockets of the namespace that are NOT subscribed (polling, mid-upgrade, watched by an
    * outgoing catch-all, paced, holding frames for a slow client): every other socket is, to
@@ -62,7 +62,7 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   }
 
   /** Follows the first adapter that asks (see {@linkcode AdapterPubSub.follow}). */
-  follow(adapter: Adapter): BroadcastPublisher | null {
+  follow(adapter: FollowedRooms): BroadcastPublisher | null {
     if (this.#adapter !== null) return null;
     this.#adapter = adapter;
     return this;
@@ -110,9 +110,9 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
       return;
     }
     this.#outside.delete(socket.id);
-    const rooms = adapter.socketRooms(socket.id);
     // The usual socket, in its own room only, walks no Set.
-    if (rooms === undefined || (rooms.size === 1 && rooms.has(socket.id))) return;
+    const rooms = adapter.otherRooms(socket.id);
+    if (rooms === undefined) return;
     for (const room of rooms) {
       if (room !== socket.id && !conn.subscribe(this.#topic(room))) return this.#drop(socket);
     }
@@ -172,7 +172,7 @@ export class NamespacePubSub implements AdapterPubSub, BroadcastPublisher {
   #unsubscribe(socket: PubSubSocket): void {
     const conn = socket.conn;
     conn.unsubscribe(this.#topic(null));
-    const rooms = this.#adapter!.socketRooms(socket.id);
+    const rooms = this.#adapter!.otherRooms(socket.id);
     if (rooms === undefined) return;
     for (const room of rooms) if (room !== socket.id) conn.unsubscribe(this.#topic(room));
   }
