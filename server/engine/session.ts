@@ -1,15 +1,13 @@
 /**
- * One Engine.IO session: its state machine, its queue and the way out. The
- * session is the seam to the layer above (`EngineConnection`) and the event
- * target of its WebSockets; its jobs are in their own files: the heartbeat
- * rule (`heartbeat.ts`, `v3.ts`), long-polling (`polling.ts`), the WebSocket
- * it runs on and the upgrade probe (`websocket.ts`), and what differs by
- * protocol revision (`codec.ts`, `v3.ts`), picked once at the handshake.
- * Its types are in `session_types.ts`.
+ * One Engine.IO session: the state machine behind the `EngineConnection`
+ * seam. What it drives has files of its own: the heartbeat rule
+ * (`heartbeat.ts`), the packet queue (`queue.ts`), long-polling
+ * (`polling.ts`), the WebSocket (`websocket.ts`) and the upgrade probe
+ * (`probe.ts`), and what differs by protocol revision (`codec.ts`, `v3.ts`).
  *
- * One state union, changed only by the transition method, which also clears
- * the deadlines of the state left: every deadline, pending long-poll and
- * queued packet is released by the transition to "closed".
+ * One state union, changed only by `#transition`, which clears the
+ * deadlines of the state left; the transition to "closed" releases every
+ * deadline, pending long-poll and queued packet.
  *
  * @module
  */
@@ -22,14 +20,15 @@ import { Polling } from "./polling.ts";
 import { PacketQueue } from "./queue.ts";
 import type { SessionEvents, SessionHost, SessionInit, SessionState } from "./session_types.ts";
 import type { SocketTarget } from "./socket.ts";
-import type {
-  ConnectionHandler,
-  ConnectionState,
-  EngineCloseReason,
-  EngineConnection,
-  PreparedMessage,
-  SendOptions,
-  TransportName,
+import {
+  type ConnectionHandler,
+  type ConnectionState,
+  type EngineCloseReason,
+  type EngineConnection,
+  isPrepared,
+  type PreparedMessage,
+  type SendOptions,
+  type TransportName,
 } from "./types.ts";
 import { UpgradeProbe } from "./probe.ts";
 import { type Frame, WebSocketTransport } from "./websocket.ts";
@@ -38,13 +37,6 @@ import type { ResolvedEngineOptions } from "./options.ts";
 import type { SocketBuffers } from "./socket.ts";
 
 export type { SessionEvents, SessionHost, SessionState };
-
-/** Whether a message given to `send` is one prepared for many sessions (not its data). */
-function isPrepared(data: EngineData | PreparedMessage): data is PreparedMessage {
-  // Not a string here; anything else but a PreparedMessage (bytes, or what plain JavaScript
-  // passes) is sent as a message's data, as it always was.
-  return typeof data === "object" && data !== null && "frame" in data;
-}
 
 const NOOP_HANDLER: ConnectionHandler = { onMessage() {}, onClose() {} };
 /** What `takeQueue` gives a session that never queued a packet (never written). */
@@ -415,14 +407,17 @@ export class EngineSession extends Emitter<SessionEvents> implements EngineConne
 
   /** @internal The transport failed: the session ends ("transport error"). */
   fail(error: unknown): void {
-    this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    this.end("transport error", error);
+    this.#fault("transport error", error);
   }
 
   /** @internal A payload or frame did not decode: the session ends ("parse error"). */
   parseError(error: unknown): void {
+    this.#fault("parse error", error);
+  }
+
+  #fault(reason: EngineCloseReason, error: unknown): void {
     this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    this.end("parse error", error);
+    this.end(reason, error);
   }
 
   // ---- receiving -------------------------------------------------------------------------

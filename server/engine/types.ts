@@ -129,6 +129,15 @@ export interface PreparedMessage {
   readonly frame: EngineData;
 }
 
+/**
+ * Whether a message given to `send` is one prepared for many sessions. Not
+ * a string here; anything else (bytes, or what plain JavaScript passes) is a
+ * message's data.
+ */
+export function isPrepared(data: EngineData | PreparedMessage): data is PreparedMessage {
+  return typeof data === "object" && data !== null && "frame" in data;
+}
+
 /** Receives new sessions. */
 export interface EngineHandler {
   /** A handshake completed; set `connection.handler` before returning. */
