@@ -1,33 +1,37 @@
 /**
- * Server CPU per connection of two or more checkouts, measured side by
- * side: their benchmark servers (bench/servers/webio.ts) run at the same
- * time on the server core, and bursts of WebSocket connections (full
- * Engine.IO and Socket.IO handshakes, then closed) go to each in turn,
- * the order reversed every round. A drift of the machine (a shared VM's
- * neighbours, frequency) then reaches every checkout alike, which one run
- * of the harness per checkout cannot promise: its pairs of the same code
- * spread by half.
+ * Two or more checkouts measured side by side: their benchmark servers
+ * (bench/servers/webio.ts) run at the same time on the server core, and
+ * each round measures every one of them in turn, the order reversed every
+ * round. A drift of the machine (a shared VM's neighbours, frequency) then
+ * reaches every checkout alike, which one run of the harness per checkout
+ * cannot promise: its pairs of the same code spread by half.
  *
- * CPU is every thread of the server process (`/proc/<pid>/task/*\/schedstat`,
- * nanoseconds: Linux only), from a burst's first connect until every one of
- * its connections is connected; compiler threads are also shown apart,
- * since the first bursts compile the connect path. The first `--skip`
- * rounds are warm-up and are left out of the medians.
+ * `connections` (the default): a burst of WebSocket connections (full
+ * Engine.IO and Socket.IO handshakes, then closed) per server and round;
+ * the figure is the server's CPU per connection, every thread of the
+ * process (`/proc/<pid>/task/*\/schedstat`, nanoseconds: Linux only), from
+ * the burst's first connect until all are connected. Compiler threads are
+ * shown apart for the warm-up rounds, which compile the connect path.
+ * `echo`, `fanout`, `rooms`, `polling`: a short window of the harness's
+ * scenario of that name (bench/scenarios.ts) per server and round, run by
+ * the load generator; the figure is its throughput. The first `--skip`
+ * rounds are warm-up, left out of the medians.
  *
  * Usage: `taskset -c 1 bun bench/tools/interleave.ts --trees=/tmp/before,/tmp/after
- * [--runtime=bun|deno] [--connections=5000] [--rounds=40] [--skip=3]`. Each tree is a checkout
- * with bench/servers/webio.ts (a `git worktree` of a commit); the first is the reference of the
- * ratios. Prints one JSON line per tree: the median µs per connection over the kept rounds, the
- * median of the per-round ratios against the first tree (above 1: cheaper), and the compiler's
- * share in the first rounds.
+ * [--scenario=connections] [--runtime=bun|deno] [--connections=5000] [--rounds=40] [--skip=3]
+ * [--seconds=3] [--warmup=1]`. Each tree is a checkout with bench/servers/webio.ts (a
+ * `git worktree` of a commit); the first is the reference of the ratios. Prints one JSON line
+ * per tree: the median figure over the kept rounds and the median of the per-round ratios
+ * against the first tree (above 1: better).
  *
  * @module
  */
 import process from "node:process";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { flags } from "../harness/flags.ts";
 import { closeAll, Conn, openAll } from "../loadgen/websocket.ts";
+import { scenarios } from "../scenarios.ts";
 
 const args = flags(process.argv.slice(2));
 const trees = (args.get("trees") ?? "").split(",").filter(Boolean);
@@ -35,7 +39,14 @@ const runtime = args.get("runtime") ?? "bun";
 const connections = Number(args.get("connections") ?? 5000);
 const rounds = Number(args.get("rounds") ?? 40);
 const skip = Number(args.get("skip") ?? 3);
+const scenario = args.get("scenario") ?? "connections";
+const seconds = Number(args.get("seconds") ?? 3);
+const warmup = Number(args.get("warmup") ?? 1);
 if (trees.length < 2) throw new Error("--trees needs two checkouts or more, comma-separated");
+const load = scenario === "connections"
+  ? null
+  : scenarios({ quick: false, parallel: 128 }).find((s) => s.name === scenario);
+if (load === undefined) throw new Error(`--scenario: no throughput scenario ${scenario}`);
 
 /** CPU seconds of every thread of `pid`, by thread kind ("main", "JITWorker", ...). */
 function threadSeconds(pid: number): Map<string, number> {
@@ -84,21 +95,41 @@ const servers = trees.map((tree, i) => {
   });
   return { tree, port, child, perRound: [] as number[], compiler: [] as number[] };
 });
+type Server = (typeof servers)[number];
+
+/** One burst of connections to `server`: its CPU µs per connection. */
+async function burst(server: Server): Promise<number> {
+  const pid = server.child.pid!;
+  const before = threadSeconds(pid);
+  const conns = await openAll(connections, (i) => new Conn(i, server.port), 128);
+  const after = threadSeconds(pid);
+  closeAll(conns);
+  const compiler = (after.get("JITWorker") ?? 0) - (before.get("JITWorker") ?? 0);
+  server.compiler.push(compiler * 1e6 / connections);
+  return (sum(after) - sum(before)) * 1e6 / connections;
+}
+
+/** One window of the load generator's scenario against `server`: its throughput. */
+function window(server: Server): number {
+  const config = { ...load!.config, duration: seconds, warmup, ports: [server.port] };
+  const out = spawnSync(process.execPath, [
+    new URL("../loadgen/main.ts", import.meta.url).pathname,
+    JSON.stringify(config),
+  ], { encoding: "utf8" });
+  const result = out.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line))
+    .find((line) => line.event === "result");
+  const figure = result?.[load!.metric];
+  if (typeof figure !== "number") throw new Error(`no ${load!.metric}: ${out.stderr}`);
+  return figure;
+}
 
 try {
   for (const server of servers) await listening(server.port);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? servers : [...servers].reverse();
     for (const server of order) {
-      const pid = server.child.pid!;
-      const before = threadSeconds(pid);
-      const conns = await openAll(connections, (i) => new Conn(i, server.port), 128);
-      const after = threadSeconds(pid);
-      closeAll(conns);
-      const compiler = (after.get("JITWorker") ?? 0) - (before.get("JITWorker") ?? 0);
-      server.perRound.push((sum(after) - sum(before)) * 1e6 / connections);
-      server.compiler.push(compiler * 1e6 / connections);
-      // The server closes the burst's connections before the next burst.
+      server.perRound.push(load === null ? await burst(server) : window(server));
+      // The server closes the round's connections before the next one.
       await sleep(500);
     }
   }
@@ -109,17 +140,23 @@ try {
 const reference = servers[0].perRound.slice(skip);
 for (const server of servers) {
   const kept = server.perRound.slice(skip);
-  const round1 = (x: number) => Math.round(x * 10) / 10;
+  // CPU per connection: lower is better; throughput: higher.
+  const ratios = kept.map((v, i) => load === null ? reference[i] / v : v / reference[i]);
   console.log(JSON.stringify({
     tool: "interleave",
+    scenario,
     tree: server.tree,
     runtime,
-    connections,
     rounds,
-    usPerConnection: round1(median(kept)),
-    ratio: Math.round(median(kept.map((v, i) => reference[i] / v)) * 1000) / 1000,
-    warmupUs: server.perRound.slice(0, skip).map(Math.round),
-    warmupCompilerUs: server.compiler.slice(0, skip).map(Math.round),
+    [load === null ? "usPerConnection" : load.metric]: Math.round(median(kept) * 10) / 10,
+    ratio: Math.round(median(ratios) * 1000) / 1000,
+    ...(load === null
+      ? {
+        connections,
+        warmupUs: server.perRound.slice(0, skip).map(Math.round),
+        warmupCompilerUs: server.compiler.slice(0, skip).map(Math.round),
+      }
+      : { seconds }),
   }));
 }
 process.exit(0);
