@@ -150,6 +150,7 @@ for (const server of servers) {
     rounds,
     [load === null ? "usPerConnection" : load.metric]: Math.round(median(kept) * 10) / 10,
     ratio: Math.round(median(ratios) * 1000) / 1000,
+    ratios: ratios.map((r) => Math.round(r * 100) / 100),
     ...(load === null
       ? {
         connections,
