@@ -9,9 +9,10 @@
  * `connections` (the default): a burst of WebSocket connections (full
  * Engine.IO and Socket.IO handshakes, then closed) per server and round;
  * the figure is the server's CPU per connection, every thread of the
- * process (`/proc/<pid>/task/*\/schedstat`, nanoseconds: Linux only), from
- * the burst's first connect until all are connected. Compiler threads are
- * shown apart for the warm-up rounds, which compile the connect path.
+ * process, ended ones included (`/proc/<pid>/stat`: Linux only), from the
+ * burst's first connect until all are connected. Compiler threads (read
+ * from `/proc/<pid>/task/*\/schedstat`) are shown apart for the warm-up
+ * rounds, which compile the connect path.
  * `echo`, `fanout`, `rooms`, `polling`: a short window of the harness's
  * scenario of that name (bench/scenarios.ts) per server and round, run by
  * the load generator; the figure is its throughput. The first `--skip`
@@ -66,7 +67,14 @@ function threadSeconds(pid: number): Map<string, number> {
   return out;
 }
 
-const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+/**
+ * CPU seconds of the whole process, threads that ended included (`stat`:
+ * clock ticks, 10 ms; the per-thread figures lose an ended thread's time).
+ */
+function processSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,12 +109,14 @@ type Server = (typeof servers)[number];
 async function burst(server: Server): Promise<number> {
   const pid = server.child.pid!;
   const before = threadSeconds(pid);
+  const start = processSeconds(pid);
   const conns = await openAll(connections, (i) => new Conn(i, server.port), 128);
+  const end = processSeconds(pid);
   const after = threadSeconds(pid);
   closeAll(conns);
   const compiler = (after.get("JITWorker") ?? 0) - (before.get("JITWorker") ?? 0);
   server.compiler.push(compiler * 1e6 / connections);
-  return (sum(after) - sum(before)) * 1e6 / connections;
+  return (end - start) * 1e6 / connections;
 }
 
 /** One window of the load generator's scenario against `server`: its throughput. */
