@@ -92,6 +92,7 @@ export {
   type BroadcastFlags,
   type BroadcastOptions,
   type BroadcastPublisher,
+  type FollowedRooms,
   InMemoryAdapter,
   type PrivateSessionId,
   type Room,
