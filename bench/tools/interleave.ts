@@ -13,9 +13,10 @@
  * burst's first connect until all are connected. Compiler threads (read
  * from `/proc/<pid>/task/*\/schedstat`) are shown apart for the warm-up
  * rounds, which compile the connect path.
- * `echo`, `fanout`, `rooms`, `polling`: a short window of the harness's
- * scenario of that name (bench/scenarios.ts) per server and round, run by
- * the load generator; the figure is its throughput. The first `--skip`
+ * `echo`, `fanout`, `rooms`, `polling`, `echo-latency`, `fanout-latency`: a
+ * short window of the harness's scenario of that name (bench/scenarios.ts)
+ * per server and round, run by the load generator; the figure is its
+ * throughput, or its p99 latency at a fixed rate. The first `--skip`
  * rounds are warm-up, left out of the medians.
  *
  * Usage: `taskset -c 1 bun bench/tools/interleave.ts --trees=/tmp/before,/tmp/after
@@ -47,7 +48,7 @@ if (trees.length < 2) throw new Error("--trees needs two checkouts or more, comm
 const load = scenario === "connections"
   ? null
   : scenarios({ quick: false, parallel: 128 }).find((s) => s.name === scenario);
-if (load === undefined) throw new Error(`--scenario: no throughput scenario ${scenario}`);
+if (load === undefined) throw new Error(`--scenario: no scenario ${scenario}`);
 
 /** CPU seconds of every thread of `pid`, by thread kind ("main", "JITWorker", ...). */
 function threadSeconds(pid: number): Map<string, number> {
@@ -150,8 +151,9 @@ try {
 const reference = servers[0].perRound.slice(skip);
 for (const server of servers) {
   const kept = server.perRound.slice(skip);
-  // CPU per connection: lower is better; throughput: higher.
-  const ratios = kept.map((v, i) => load === null ? reference[i] / v : v / reference[i]);
+  // CPU per connection and latency (p99, ms): lower is better; throughput: higher.
+  const lower = load === null || load.metric === "p99";
+  const ratios = kept.map((v, i) => lower ? reference[i] / v : v / reference[i]);
   console.log(JSON.stringify({
     tool: "interleave",
     scenario,
