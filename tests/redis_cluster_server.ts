@@ -207,13 +207,20 @@ export class RedisCluster {
     return owner.port;
   }
 
-  /** The port of a replica of the master on `masterPort`. */
-  async replicaOf(masterPort: number): Promise<number> {
-    const nodes = await this.nodes();
-    const master = nodes.find((n) => n.port === masterPort);
-    const replica = nodes.find((n) => n.masterId === master?.id && !n.failing);
-    if (!replica) throw new Error(`Cannot find a replica of ${masterPort}`);
-    return replica.port;
+  /**
+   * The port of a replica of the master on `masterPort`, once the node asked
+   * sees one (gossip may not have told it yet).
+   */
+  async replicaOf(masterPort: number, ms = 10_000): Promise<number> {
+    let port = 0;
+    await bounded(`a replica of ${masterPort}`, ms, async () => {
+      const nodes = await this.nodes();
+      const master = nodes.find((n) => n.port === masterPort);
+      const replica = master && nodes.find((n) => n.masterId === master.id && !n.failing);
+      if (replica) port = replica.port;
+      return replica !== undefined;
+    });
+    return port;
   }
 
   /** Kills the node on `port` (SIGKILL) and waits for its exit. */
