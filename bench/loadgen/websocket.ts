@@ -193,11 +193,15 @@ export async function open(conn: Conn): Promise<void> {
   });
 }
 
-/** Opens `count` connections, at most `parallel` handshakes at once; resolves when all are connected. */
+/**
+ * Opens `count` connections, at most `parallel` handshakes at once; resolves when all are
+ * connected, rejects past `deadline` (ms since the epoch; the load generator's own by default).
+ */
 export async function openAll(
   count: number,
   setup: (i: number) => Conn,
   parallel = 256,
+  deadline = DEADLINE,
 ): Promise<Conn[]> {
   const conns: Conn[] = [];
   let next = 0;
@@ -219,7 +223,7 @@ export async function openAll(
     };
     for (let i = 0; i < Math.min(parallel, count); i++) start();
     const guard = setInterval(() => {
-      if (Date.now() > DEADLINE) {
+      if (Date.now() > deadline) {
         clearInterval(guard);
         reject(new Error(`only ${done} of ${count} connected`));
       }

@@ -32,8 +32,10 @@ import process from "node:process";
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { flags } from "../harness/flags.ts";
+import { sleep } from "../loadgen/measure.ts";
 import { closeAll, Conn, openAll } from "../loadgen/websocket.ts";
 import { scenarios } from "../scenarios.ts";
+import { median } from "../targets.ts";
 
 const args = flags(process.argv.slice(2));
 const trees = (args.get("trees") ?? "").split(",").filter(Boolean);
@@ -76,8 +78,6 @@ function processSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `port` accepts connections (bounded). */
 async function listening(port: number): Promise<void> {
@@ -111,7 +111,13 @@ async function burst(server: Server): Promise<number> {
   const pid = server.child.pid!;
   const before = threadSeconds(pid);
   const start = processSeconds(pid);
-  const conns = await openAll(connections, (i) => new Conn(i, server.port), 128);
+  // A burst's own bound: the load generator's deadline counts from this process's start.
+  const conns = await openAll(
+    connections,
+    (i) => new Conn(i, server.port),
+    128,
+    Date.now() + 60_000,
+  );
   const end = processSeconds(pid);
   const after = threadSeconds(pid);
   closeAll(conns);
